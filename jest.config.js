@@ -1,0 +1,27 @@
+/** Unit, integration and end-to-end specs in one run; the level is in each file's name. */
+const swc = [
+  '@swc/jest',
+  {
+    jsc: {
+      parser: { syntax: 'typescript', decorators: true },
+      transform: { legacyDecorator: true, decoratorMetadata: true },
+      target: 'es2022',
+    },
+    module: { type: 'commonjs' },
+  },
+];
+
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/libs', '<rootDir>/apps', '<rootDir>/projections', '<rootDir>/test', '<rootDir>/bench'],
+  testRegex: '\\.(unit|int|e2e)\\.spec\\.ts$',
+  transform: { '^.+\\.ts$': swc },
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  moduleNameMapper: {
+    '^@app/domain$': '<rootDir>/libs/domain/src',
+    '^@app/event-store$': '<rootDir>/libs/event-store/src',
+    '^@app/read-store$': '<rootDir>/libs/read-store/src',
+    '^@app/projections$': '<rootDir>/projections',
+  },
+  testTimeout: 30000,
+};

@@ -1,0 +1,2 @@
+export * from './catalogItem';
+export * from './businessLogic';

@@ -1,0 +1,2 @@
+export * from './playerEconomy';
+export * from './businessLogic';

@@ -1,0 +1,4 @@
+export * from './periods';
+export * from './leaderboard';
+export * from './scoreSubmissions';
+export * from './businessLogic';
