@@ -17,8 +17,8 @@ import {
   type ScoreMetadata,
   type ScoreSubmissionEvent,
   compareScores,
-  evolve as evolveScores,
-  initialState as initialScores,
+  evolvePlayerScores,
+  initialPlayerScores,
 } from './scoreSubmissions';
 
 export type DefineLeaderboard = Command<'DefineLeaderboard', LeaderboardDefinition>;
@@ -187,7 +187,7 @@ export const leaderboardDecider: Decider<Leaderboard, DefineLeaderboard, Leaderb
 };
 
 export const playerScoresDecider: Decider<PlayerScores, SubmitScore, ScoreSubmissionEvent> = {
-  initialState: initialScores,
-  evolve: evolveScores,
+  initialState: initialPlayerScores,
+  evolve: evolvePlayerScores,
   decide: (command, state) => submitScore(command, state),
 };

@@ -34,9 +34,9 @@ export type ScoreSubmissionEvent = ScoreSubmitted;
 /** One player's submissions to one board: only the current period matters for deciding. */
 export type PlayerScores = { period: string; entry: LeaderboardEntry } | null;
 
-export const initialState = (): PlayerScores => null;
+export const initialPlayerScores = (): PlayerScores => null;
 
-export const evolve = (state: PlayerScores, event: ScoreSubmissionEvent): PlayerScores => {
+export const evolvePlayerScores = (state: PlayerScores, event: ScoreSubmissionEvent): PlayerScores => {
   switch (event.type) {
     case 'ScoreSubmitted':
       return { period: event.data.period, entry: event.data.entry };
