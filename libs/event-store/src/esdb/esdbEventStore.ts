@@ -1,0 +1,190 @@
+import {
+  ANY,
+  BACKWARDS,
+  END,
+  EventStoreDBClient,
+  FORWARDS,
+  NO_STREAM,
+  type Position,
+  START,
+  StreamNotFoundError,
+  WrongExpectedVersionError,
+  excludeSystemEvents,
+  jsonEvent,
+  type AllStreamResolvedEvent,
+  type ResolvedEvent,
+} from '@eventstore/db-client';
+import {
+  type AppendResult,
+  type EventMetadata,
+  type EventStore,
+  type ExpectedRevision,
+  type GlobalPosition,
+  type NewEvent,
+  type RecordedEvent,
+  type StreamRevision,
+  type SubscribeOptions,
+  type Subscription,
+  WrongExpectedRevisionError,
+} from '../eventStore';
+
+/** What we store in ESDB's metadata: ours, plus the keys ESDB's system projections index. */
+type StoredMetadata = EventMetadata & { occurredAt: string; $correlationId?: string; $causationId?: string };
+
+/**
+ * EventStoreDB adapter (`EVENTSTORE_URL=esdb://host:2113?tls=false`).
+ *
+ * Global position: ESDB addresses its log by {commit, prepare}; we expose the prepare position, which is
+ * unique per event and increases along $all, and resume with commit = prepare = that value.
+ * Idempotency: our event ids are deterministic, so ESDB itself treats a repeated append of the same ids
+ * at the same expected revision as a no-op.
+ */
+export class EsdbEventStore implements EventStore {
+  private readonly client: EventStoreDBClient;
+
+  constructor(connectionString: string) {
+    this.client = EventStoreDBClient.connectionString`${connectionString}`;
+  }
+
+  async appendToStream(streamId: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
+    try {
+      const result = await this.client.appendToStream(
+        streamId,
+        events.map((event) =>
+          jsonEvent({
+            id: event.id,
+            type: event.type,
+            data: event.data as Record<string, unknown>,
+            metadata: toStoredMetadata(event),
+          }),
+        ),
+        {
+          expectedRevision:
+            expected === 'no_stream' ? NO_STREAM : expected === 'any' ? ANY : BigInt(expected),
+        },
+      );
+      return {
+        nextRevision: Number(result.nextExpectedRevision),
+        position: result.position ? Number(result.position.prepare) : await this.headPosition(),
+      };
+    } catch (error) {
+      if (error instanceof WrongExpectedVersionError) {
+        const actual = error.actualVersion;
+        throw new WrongExpectedRevisionError(
+          streamId,
+          expected,
+          typeof actual === 'bigint' ? Number(actual) : 'no_stream',
+        );
+      }
+      throw error;
+    }
+  }
+
+  async readStream(streamId: string, fromRevision: StreamRevision = 0): Promise<RecordedEvent[]> {
+    const events: RecordedEvent[] = [];
+    try {
+      for await (const resolved of this.client.readStream(streamId, {
+        fromRevision: BigInt(fromRevision),
+        direction: FORWARDS,
+      })) {
+        events.push(toRecorded(resolved));
+      }
+    } catch (error) {
+      if (error instanceof StreamNotFoundError) return [];
+      throw error;
+    }
+    return events;
+  }
+
+  async readAll(after: GlobalPosition, limit: number): Promise<RecordedEvent[]> {
+    const events: RecordedEvent[] = [];
+    // ESDB reads $all inclusively from a position; ask for one more and drop the event at `after`.
+    for await (const resolved of this.client.readAll({
+      fromPosition: after === 0 ? START : toPosition(after),
+      maxCount: limit + 1,
+      direction: FORWARDS,
+    })) {
+      if (!resolved.event || resolved.event.type.startsWith('$')) continue;
+      const event = toRecorded(resolved);
+      if (event.position <= after) continue;
+      events.push(event);
+      if (events.length === limit) break;
+    }
+    return events;
+  }
+
+  subscribeToAll({ after, onEvents, onError }: SubscribeOptions): Subscription {
+    const subscription = this.client.subscribeToAll({
+      fromPosition: after === 0 ? START : toPosition(after),
+      filter: excludeSystemEvents(),
+    });
+    const done = (async () => {
+      for await (const resolved of subscription as AsyncIterable<AllStreamResolvedEvent>) {
+        if (!resolved.event) continue;
+        const event = toRecorded(resolved);
+        if (event.position > after) await onEvents([event]);
+      }
+    })().catch((error) => {
+      if (onError) onError(error);
+      else throw error;
+    });
+    return {
+      close: async () => {
+        await subscription.unsubscribe();
+        await done;
+      },
+    };
+  }
+
+  async findEvent(streamId: string, eventId: string): Promise<RecordedEvent | undefined> {
+    // ESDB has no index by event id: walk the stream backwards (retries target recent events).
+    try {
+      for await (const resolved of this.client.readStream(streamId, { fromRevision: END, direction: BACKWARDS })) {
+        if (resolved.event?.id === eventId) return toRecorded(resolved);
+      }
+    } catch (error) {
+      if (error instanceof StreamNotFoundError) return undefined;
+      throw error;
+    }
+    return undefined;
+  }
+
+  async headPosition(): Promise<GlobalPosition> {
+    for await (const resolved of this.client.readAll({ fromPosition: END, direction: BACKWARDS, maxCount: 50 })) {
+      if (resolved.event && !resolved.event.type.startsWith('$')) return toRecorded(resolved).position;
+    }
+    return 0;
+  }
+
+  async close(): Promise<void> {
+    await this.client.dispose();
+  }
+}
+
+const toPosition = (position: GlobalPosition): Position => ({
+  commit: BigInt(position),
+  prepare: BigInt(position),
+});
+
+const toStoredMetadata = (event: NewEvent): StoredMetadata => ({
+  ...event.metadata,
+  occurredAt: event.occurredAt.toISOString(),
+  ...(event.metadata.correlationId ? { $correlationId: event.metadata.correlationId } : {}),
+  ...(event.metadata.causationId ? { $causationId: event.metadata.causationId } : {}),
+});
+
+const toRecorded = (resolved: ResolvedEvent | AllStreamResolvedEvent): RecordedEvent => {
+  const event = resolved.event;
+  if (!event) throw new Error('unresolved link event');
+  const { occurredAt, $correlationId: _c, $causationId: _k, ...metadata } = (event.metadata ?? {}) as StoredMetadata;
+  return {
+    id: event.id,
+    type: event.type,
+    streamId: event.streamId,
+    revision: Number(event.revision),
+    position: Number(event.position?.prepare ?? 0n),
+    occurredAt: occurredAt ?? event.created.toISOString(),
+    data: event.data,
+    metadata,
+  };
+};

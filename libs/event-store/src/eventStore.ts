@@ -1,0 +1,92 @@
+/**
+ * The event store port. Streams are ordered by revision (0-based); the whole store is one global log
+ * ordered by position (1-based, strictly increasing; 0 means "before the first event").
+ */
+export type StreamRevision = number;
+export type GlobalPosition = number;
+
+/** no_stream: the stream must not exist; any: no check; a number: the stream's last revision must be it. */
+export type ExpectedRevision = 'no_stream' | 'any' | StreamRevision;
+
+export type EventMetadata = {
+  schemaVersion: number;
+  /** Derived from the Idempotency-Key of the command that produced the event. */
+  commandId?: string;
+  /** Hash of the request body, to tell a retry from a key reused for a different request. */
+  requestHash?: string;
+  correlationId?: string;
+  causationId?: string;
+  actor?: string;
+};
+
+export type NewEvent = {
+  /** Deterministic (derived from the command), so an append retried after a timeout is a no-op. */
+  id: string;
+  type: string;
+  data: unknown;
+  metadata: EventMetadata;
+  occurredAt: Date;
+};
+
+/** The envelope Kafka consumers and auditors see. */
+export type RecordedEvent<Data = unknown> = {
+  id: string;
+  type: string;
+  streamId: string;
+  revision: StreamRevision;
+  position: GlobalPosition;
+  occurredAt: string;
+  data: Data;
+  metadata: EventMetadata;
+};
+
+export type AppendResult = {
+  /** Revision of the stream's last event after the append. */
+  nextRevision: StreamRevision;
+  /** Global position of the last event appended. */
+  position: GlobalPosition;
+};
+
+export type Subscription = { close(): Promise<void> };
+
+export type SubscribeOptions = {
+  /** Deliver events strictly after this position. */
+  after: GlobalPosition;
+  /** Called with consecutive batches; the next batch waits until the returned promise settles. */
+  onEvents: (events: RecordedEvent[]) => Promise<void>;
+  onError?: (error: unknown) => void;
+  batchSize?: number;
+};
+
+export interface EventStore {
+  appendToStream(streamId: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult>;
+  readStream(streamId: string, fromRevision?: StreamRevision): Promise<RecordedEvent[]>;
+  /** Events strictly after `after`, in global order. */
+  readAll(after: GlobalPosition, limit: number): Promise<RecordedEvent[]>;
+  /** Catch-up from `after`, then live, without gaps or duplicates. */
+  subscribeToAll(options: SubscribeOptions): Subscription;
+  /** The event with this id in this stream, if it was ever appended there. */
+  findEvent(streamId: string, eventId: string): Promise<RecordedEvent | undefined>;
+  /** Position of the last event in the log (0 when empty). */
+  headPosition(): Promise<GlobalPosition>;
+  close(): Promise<void>;
+}
+
+export class WrongExpectedRevisionError extends Error {
+  constructor(
+    readonly streamId: string,
+    readonly expected: ExpectedRevision,
+    readonly actual: StreamRevision | 'no_stream',
+  ) {
+    super(`stream ${streamId} is at ${actual}, expected ${expected}`);
+    this.name = 'WrongExpectedRevisionError';
+  }
+}
+
+/** The same event id was already used for a different event (another stream or position). */
+export class EventIdConflictError extends Error {
+  constructor(readonly eventId: string) {
+    super(`event id ${eventId} is already used by another event`);
+    this.name = 'EventIdConflictError';
+  }
+}

@@ -1,0 +1,3 @@
+export * from './eventStore';
+export * from './sqlite/sqliteEventStore';
+export * from './esdb/esdbEventStore';

@@ -1,0 +1,157 @@
+import { randomUUID } from 'node:crypto';
+import {
+  type EventStore,
+  type NewEvent,
+  type RecordedEvent,
+  WrongExpectedRevisionError,
+} from '../eventStore';
+
+/**
+ * The behaviour every event store adapter must have. Stream names are unique per test so the suite
+ * can run against a shared server that already holds data.
+ */
+export const eventStoreContract = (name: string, open: () => Promise<EventStore>) => {
+  describe(`event store contract: ${name}`, () => {
+    let store: EventStore;
+    beforeAll(async () => {
+      store = await open();
+    });
+    afterAll(async () => {
+      await store?.close();
+    });
+
+    const stream = () => `contract-${randomUUID()}`;
+    const event = (n: number): NewEvent => ({
+      id: randomUUID(),
+      type: 'Counted',
+      data: { n },
+      metadata: { schemaVersion: 1, correlationId: 'c-1', causationId: 'k-1', actor: 'test' },
+      occurredAt: new Date('2026-01-02T03:04:05.678Z'),
+    });
+
+    it('appends to a new stream and reads it back in revision order', async () => {
+      const id = stream();
+      const result = await store.appendToStream(id, [event(1), event(2)], 'no_stream');
+      expect(result.nextRevision).toBe(1);
+      const events = await store.readStream(id);
+      expect(events.map((e) => [e.revision, (e.data as { n: number }).n])).toEqual([
+        [0, 1],
+        [1, 2],
+      ]);
+      expect(events[1].position).toBe(result.position);
+      expect(events[0].position).toBeLessThan(events[1].position);
+      expect(events[0]).toMatchObject({
+        streamId: id,
+        type: 'Counted',
+        occurredAt: '2026-01-02T03:04:05.678Z',
+        metadata: { schemaVersion: 1, correlationId: 'c-1', causationId: 'k-1', actor: 'test' },
+      });
+    });
+
+    it('reads a stream from a revision, and an unknown stream as empty', async () => {
+      const id = stream();
+      await store.appendToStream(id, [event(1), event(2), event(3)], 'no_stream');
+      expect((await store.readStream(id, 2)).map((e) => e.revision)).toEqual([2]);
+      expect(await store.readStream(stream())).toEqual([]);
+    });
+
+    it('rejects no_stream on an existing stream', async () => {
+      const id = stream();
+      await store.appendToStream(id, [event(1)], 'no_stream');
+      await expect(store.appendToStream(id, [event(2)], 'no_stream')).rejects.toBeInstanceOf(
+        WrongExpectedRevisionError,
+      );
+    });
+
+    it('appends at the exact expected revision and rejects a stale one', async () => {
+      const id = stream();
+      await store.appendToStream(id, [event(1)], 'no_stream');
+      await expect(store.appendToStream(id, [event(2)], 0)).resolves.toMatchObject({ nextRevision: 1 });
+      await expect(store.appendToStream(id, [event(3)], 0)).rejects.toMatchObject({
+        name: 'WrongExpectedRevisionError',
+        actual: 1,
+      });
+      await expect(store.appendToStream(stream(), [event(3)], 4)).rejects.toBeInstanceOf(
+        WrongExpectedRevisionError,
+      );
+    });
+
+    it('appends with any whatever the revision', async () => {
+      const id = stream();
+      await store.appendToStream(id, [event(1)], 'any');
+      await expect(store.appendToStream(id, [event(2)], 'any')).resolves.toMatchObject({ nextRevision: 1 });
+    });
+
+    it('lets exactly one of many concurrent appends at the same revision win', async () => {
+      const id = stream();
+      await store.appendToStream(id, [event(0)], 'no_stream');
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 20 }, (_, i) => store.appendToStream(id, [event(i + 1)], 0)),
+      );
+      expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+      const failures = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
+      expect(failures).toHaveLength(19);
+      for (const failure of failures) expect(failure.reason).toBeInstanceOf(WrongExpectedRevisionError);
+      expect(await store.readStream(id)).toHaveLength(2);
+    });
+
+    it('treats a repeated append of the same event ids as a no-op returning the first result', async () => {
+      const id = stream();
+      const events = [event(1), event(2)];
+      const first = await store.appendToStream(id, events, 'no_stream');
+      await expect(store.appendToStream(id, events, 'no_stream')).resolves.toEqual(first);
+      await expect(store.appendToStream(id, events, 'any')).resolves.toEqual(first);
+      expect(await store.readStream(id)).toHaveLength(2);
+    });
+
+    it('finds an event by id within its stream', async () => {
+      const id = stream();
+      const events = [event(1), event(2)];
+      await store.appendToStream(id, events, 'no_stream');
+      await expect(store.findEvent(id, events[1].id)).resolves.toMatchObject({ id: events[1].id, revision: 1 });
+      await expect(store.findEvent(id, randomUUID())).resolves.toBeUndefined();
+    });
+
+    it('orders the global log across streams and reads it strictly after a position', async () => {
+      const start = await store.headPosition();
+      const [a, b] = [stream(), stream()];
+      await store.appendToStream(a, [event(1)], 'no_stream');
+      await store.appendToStream(b, [event(2)], 'no_stream');
+      await store.appendToStream(a, [event(3)], 0);
+      const log = (await store.readAll(start, 1000)).filter((e) => e.streamId === a || e.streamId === b);
+      expect(log.map((e) => (e.data as { n: number }).n)).toEqual([1, 2, 3]);
+      expect(log.every((e, i) => i === 0 || e.position > log[i - 1].position)).toBe(true);
+      const afterFirst = await store.readAll(log[0].position, 1000);
+      expect(afterFirst[0].position).toBeGreaterThan(log[0].position);
+      expect(await store.readAll(start, 2)).toHaveLength(2);
+      expect(await store.headPosition()).toBeGreaterThanOrEqual(log[2].position);
+    });
+
+    it('subscribes from a position: catch-up, then live, with no gap and no duplicate', async () => {
+      const start = await store.headPosition();
+      const id = stream();
+      const received: RecordedEvent[] = [];
+      await store.appendToStream(id, Array.from({ length: 30 }, (_, i) => event(i)), 'no_stream');
+
+      let resolveAll: () => void;
+      const allReceived = new Promise<void>((resolve) => (resolveAll = resolve));
+      const subscription = store.subscribeToAll({
+        after: start,
+        batchSize: 7,
+        onEvents: async (events) => {
+          received.push(...events.filter((e) => e.streamId === id));
+          if (received.length >= 100) resolveAll();
+        },
+      });
+      // Live appends race the catch-up on purpose.
+      for (let i = 30; i < 100; i += 10) {
+        await store.appendToStream(id, Array.from({ length: 10 }, (_, k) => event(i + k)), i - 1);
+      }
+      await allReceived;
+      await subscription.close();
+
+      expect(received.map((e) => e.revision)).toEqual(Array.from({ length: 100 }, (_, i) => i));
+      expect(new Set(received.map((e) => e.position)).size).toBe(100);
+    });
+  });
+};
