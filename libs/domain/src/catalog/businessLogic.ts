@@ -14,10 +14,7 @@ export type CatalogCommand = DefineCatalogItem;
 
 const MAX_NAME_LENGTH = 200;
 
-export const defineCatalogItem = (
-  command: DefineCatalogItem,
-  state: CatalogItem,
-): CatalogItemEvent[] => {
+export const defineCatalogItem = (command: DefineCatalogItem, state: CatalogItem): CatalogItemEvent[] => {
   const item = command.data;
   assertId(item.sku, 'sku');
   if (typeof item.name !== 'string' || item.name.trim() === '' || item.name.length > MAX_NAME_LENGTH) {

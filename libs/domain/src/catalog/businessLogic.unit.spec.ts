@@ -33,5 +33,6 @@ describe('catalog', () => {
   ])('rejects %p naming %s', (change, field) =>
     given([])
       .when({ type: 'DefineCatalogItem', data: { ...sword, ...change } as CatalogItemDefinition })
-      .thenRejects('invalid-input', field));
+      .thenRejects('invalid-input', field),
+  );
 });

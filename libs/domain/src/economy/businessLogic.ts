@@ -49,10 +49,7 @@ function assertReason(reason: unknown): asserts reason is string {
   }
 }
 
-export const grantCurrency = (
-  { data }: GrantCurrency,
-  state: PlayerEconomy,
-): PlayerEconomyEvent[] => {
+export const grantCurrency = ({ data }: GrantCurrency, state: PlayerEconomy): PlayerEconomyEvent[] => {
   assertId(data.playerId, 'playerId');
   assertCurrency(data.currency, 'currency');
   assertPositiveSafeInteger(data.amount, 'amount');
@@ -65,10 +62,7 @@ export const grantCurrency = (
   return [{ type: 'CurrencyGranted', data: { ...data, balanceAfter } }];
 };
 
-export const spendCurrency = (
-  { data }: SpendCurrency,
-  state: PlayerEconomy,
-): PlayerEconomyEvent[] => {
+export const spendCurrency = ({ data }: SpendCurrency, state: PlayerEconomy): PlayerEconomyEvent[] => {
   assertId(data.playerId, 'playerId');
   assertCurrency(data.currency, 'currency');
   assertPositiveSafeInteger(data.amount, 'amount');
@@ -85,10 +79,7 @@ export const spendCurrency = (
   return [{ type: 'CurrencySpent', data: { ...data, balanceAfter: balance - data.amount } }];
 };
 
-export const purchaseItem = (
-  { data }: PurchaseItem,
-  state: PlayerEconomy,
-): PlayerEconomyEvent[] => {
+export const purchaseItem = ({ data }: PurchaseItem, state: PlayerEconomy): PlayerEconomyEvent[] => {
   assertId(data.playerId, 'playerId');
   assertId(data.sku, 'sku');
   assertPositiveSafeInteger(data.quantity, 'quantity');
@@ -145,7 +136,8 @@ const priceToPay = (data: PurchaseItem['data'], prices: Readonly<Record<string, 
     }
   }
   const accepted = Object.keys(prices);
-  const currency = data.expectedPrice?.currency ?? data.currency ?? (accepted.length === 1 ? accepted[0] : undefined);
+  const currency =
+    data.expectedPrice?.currency ?? data.currency ?? (accepted.length === 1 ? accepted[0] : undefined);
   if (currency === undefined) {
     throw new DomainError(
       'currency-required',
@@ -155,7 +147,11 @@ const priceToPay = (data: PurchaseItem['data'], prices: Readonly<Record<string, 
   }
   assertCurrency(currency, 'currency');
   if (!Object.hasOwn(prices, currency)) {
-    throw new DomainError('currency-not-accepted', `${data.sku} cannot be bought with ${currency}`, 'currency');
+    throw new DomainError(
+      'currency-not-accepted',
+      `${data.sku} cannot be bought with ${currency}`,
+      'currency',
+    );
   }
   const amount = prices[currency];
   if (data.expectedPrice !== undefined && data.expectedPrice.amount !== amount) {
@@ -186,7 +182,12 @@ export const consumeItem = ({ data }: ConsumeItem, state: PlayerEconomy): Player
   return [
     {
       type: 'ItemConsumed',
-      data: { playerId: data.playerId, sku: data.sku, quantity: data.quantity, quantityAfter: held - data.quantity },
+      data: {
+        playerId: data.playerId,
+        sku: data.sku,
+        quantity: data.quantity,
+        quantityAfter: held - data.quantity,
+      },
     },
   ];
 };

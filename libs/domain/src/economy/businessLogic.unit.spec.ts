@@ -10,7 +10,13 @@ const granted = (currency: string, amount: number, balanceAfter: number): Player
   type: 'CurrencyGranted',
   data: { playerId, currency, amount, reason: 'quest', balanceAfter },
 });
-const sword: CatalogItem = { status: 'Defined', sku: 'sword', name: 'Sword', prices: { GOLD: 100 }, stackable: false };
+const sword: CatalogItem = {
+  status: 'Defined',
+  sku: 'sword',
+  name: 'Sword',
+  prices: { GOLD: 100 },
+  stackable: false,
+};
 const potion: CatalogItem = {
   status: 'Defined',
   sku: 'potion',
@@ -52,7 +58,8 @@ describe('player economy', () => {
           type: 'GrantCurrency',
           data: { playerId, currency: 'GOLD', amount: amount as number, reason: 'quest' },
         })
-        .thenRejects('invalid-input', 'amount'));
+        .thenRejects('invalid-input', 'amount'),
+    );
 
     it('rejects a grant that would take the balance past 2^53-1', () =>
       given([granted('GOLD', Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER)])
@@ -62,7 +69,8 @@ describe('player economy', () => {
     it.each(['gold', '', '__proto__', 'GO.LD'])('rejects currency code %p', (currency) =>
       given([])
         .when({ type: 'GrantCurrency', data: { playerId, currency, amount: 1, reason: 'quest' } })
-        .thenRejects('invalid-input', 'currency'));
+        .thenRejects('invalid-input', 'currency'),
+    );
 
     it('requires a reason', () =>
       given([])
@@ -75,7 +83,10 @@ describe('player economy', () => {
       given([granted('GOLD', 50, 50)])
         .when({ type: 'SpendCurrency', data: { playerId, currency: 'GOLD', amount: 50, reason: 'reroll' } })
         .then([
-          { type: 'CurrencySpent', data: { playerId, currency: 'GOLD', amount: 50, reason: 'reroll', balanceAfter: 0 } },
+          {
+            type: 'CurrencySpent',
+            data: { playerId, currency: 'GOLD', amount: 50, reason: 'reroll', balanceAfter: 0 },
+          },
         ]));
 
     it('never lets a balance go below zero', () =>
@@ -97,7 +108,10 @@ describe('player economy', () => {
 
     it('charges quantity times the unit price', () =>
       given([granted('GOLD', 100, 100)])
-        .when({ type: 'PurchaseItem', data: { playerId, sku: 'potion', quantity: 3, currency: 'GOLD', item: potion } })
+        .when({
+          type: 'PurchaseItem',
+          data: { playerId, sku: 'potion', quantity: 3, currency: 'GOLD', item: potion },
+        })
         .then([purchased('potion', 3, { currency: 'GOLD', amount: 10 }, 70, 3)]));
 
     it('rejects a purchase the balance cannot cover', () =>
@@ -114,7 +128,13 @@ describe('player economy', () => {
       given([granted('GOLD', 500, 500)])
         .when({
           type: 'PurchaseItem',
-          data: { playerId, sku: 'sword', quantity: 1, expectedPrice: { currency: 'GOLD', amount: 90 }, item: sword },
+          data: {
+            playerId,
+            sku: 'sword',
+            quantity: 1,
+            expectedPrice: { currency: 'GOLD', amount: 90 },
+            item: sword,
+          },
         })
         .thenRejects('price-changed', 'expectedPrice.amount'));
 
@@ -122,7 +142,13 @@ describe('player economy', () => {
       given([granted('GEMS', 5, 5)])
         .when({
           type: 'PurchaseItem',
-          data: { playerId, sku: 'potion', quantity: 2, expectedPrice: { currency: 'GEMS', amount: 1 }, item: potion },
+          data: {
+            playerId,
+            sku: 'potion',
+            quantity: 2,
+            expectedPrice: { currency: 'GEMS', amount: 1 },
+            item: potion,
+          },
         })
         .then([purchased('potion', 2, { currency: 'GEMS', amount: 1 }, 3, 2)]));
 
@@ -133,12 +159,18 @@ describe('player economy', () => {
 
     it('rejects a currency the item is not sold for', () =>
       given([granted('GEMS', 500, 500)])
-        .when({ type: 'PurchaseItem', data: { playerId, sku: 'sword', quantity: 1, currency: 'GEMS', item: sword } })
+        .when({
+          type: 'PurchaseItem',
+          data: { playerId, sku: 'sword', quantity: 1, currency: 'GEMS', item: sword },
+        })
         .thenRejects('currency-not-accepted', 'currency'));
 
     it('rejects exceeding the max stack of a stackable item', () =>
       given([granted('GOLD', 500, 500), purchased('potion', 4, { currency: 'GOLD', amount: 10 }, 460, 4)])
-        .when({ type: 'PurchaseItem', data: { playerId, sku: 'potion', quantity: 2, currency: 'GOLD', item: potion } })
+        .when({
+          type: 'PurchaseItem',
+          data: { playerId, sku: 'potion', quantity: 2, currency: 'GOLD', item: potion },
+        })
         .thenRejects('stack-limit-exceeded', 'quantity'));
 
     it('holds at most one of a non-stackable item', () =>
@@ -148,14 +180,24 @@ describe('player economy', () => {
 
     it.each([0, -1, 2.5])('rejects quantity %p', (quantity) =>
       given([granted('GOLD', 500, 500)])
-        .when({ type: 'PurchaseItem', data: { playerId, sku: 'potion', quantity, currency: 'GOLD', item: potion } })
-        .thenRejects('invalid-input', 'quantity'));
+        .when({
+          type: 'PurchaseItem',
+          data: { playerId, sku: 'potion', quantity, currency: 'GOLD', item: potion },
+        })
+        .thenRejects('invalid-input', 'quantity'),
+    );
 
     it('rejects a total price beyond 2^53-1 rather than rounding it', () =>
       given([granted('GOLD', 500, 500)])
         .when({
           type: 'PurchaseItem',
-          data: { playerId, sku: 'potion', quantity: Number.MAX_SAFE_INTEGER, currency: 'GOLD', item: potion },
+          data: {
+            playerId,
+            sku: 'potion',
+            quantity: Number.MAX_SAFE_INTEGER,
+            currency: 'GOLD',
+            item: potion,
+          },
         })
         .thenRejects('invalid-input', 'quantity'));
   });

@@ -38,10 +38,7 @@ export type SubmitScore = Command<
   }
 >;
 
-export const defineLeaderboard = (
-  { data }: DefineLeaderboard,
-  state: Leaderboard,
-): LeaderboardEvent[] => {
+export const defineLeaderboard = ({ data }: DefineLeaderboard, state: Leaderboard): LeaderboardEvent[] => {
   assertId(data.leaderboardId, 'leaderboardId');
   assertOneOf(data.sortOrder, SORT_ORDERS, 'sortOrder');
   assertOneOf(data.operator, SCORE_OPERATORS, 'operator');
@@ -163,7 +160,8 @@ function assertScoreMetadata(metadata: unknown): asserts metadata is ScoreMetada
   const entries = Object.entries(metadata as object);
   if (entries.length > MAX_METADATA_KEYS) fail(`metadata may hold at most ${MAX_METADATA_KEYS} keys`);
   for (const [key, value] of entries) {
-    if (!METADATA_KEY.test(key)) fail(`metadata key ${JSON.stringify(key)} must match ${METADATA_KEY.source}`);
+    if (!METADATA_KEY.test(key))
+      fail(`metadata key ${JSON.stringify(key)} must match ${METADATA_KEY.source}`);
     const kind = typeof value;
     if (kind !== 'string' && kind !== 'boolean' && !(kind === 'number' && Number.isFinite(value))) {
       fail(`metadata.${key} must be a string, a finite number or a boolean`);
@@ -174,7 +172,11 @@ function assertScoreMetadata(metadata: unknown): asserts metadata is ScoreMetada
   }
 }
 
-function assertOneOf<T extends string>(value: unknown, allowed: readonly T[], field: string): asserts value is T {
+function assertOneOf<T extends string>(
+  value: unknown,
+  allowed: readonly T[],
+  field: string,
+): asserts value is T {
   if (!allowed.includes(value as T)) {
     throw new DomainError('invalid-input', `${field} must be one of ${allowed.join(', ')}`, field);
   }

@@ -39,7 +39,8 @@ describe('leaderboard definition', () => {
         type: 'DefineLeaderboard',
         data: { ...definition, [field]: field === 'sortOrder' ? 'asc' : 'latest' },
       })
-      .thenRejects('leaderboard-definition-conflict', field));
+      .thenRejects('leaderboard-definition-conflict', field),
+  );
 
   it.each([
     [{ sortOrder: 'up' }, 'sortOrder'],
@@ -50,7 +51,8 @@ describe('leaderboard definition', () => {
   ])('rejects %p', (change, field) =>
     given([])
       .when({ type: 'DefineLeaderboard', data: { ...definition, ...change } as LeaderboardDefinition })
-      .thenRejects('invalid-input', field));
+      .thenRejects('invalid-input', field),
+  );
 });
 
 describe('score submission', () => {
@@ -157,7 +159,8 @@ describe('score submission', () => {
   ])('rejects metadata %p', (change) =>
     given([])
       .when({ ...submit(7, 0, later(1)), data: { ...submit(7, 0, later(1)).data, ...change } } as SubmitScore)
-      .thenRejects('invalid-input', 'metadata'));
+      .thenRejects('invalid-input', 'metadata'),
+  );
 
   it('rejects a score outside the board bounds', () =>
     given([])
@@ -172,7 +175,8 @@ describe('score submission', () => {
   it.each([1.5, Number.MAX_SAFE_INTEGER + 2])('rejects score %p', (score) =>
     given([])
       .when(submit(score, 0, later(1)))
-      .thenRejects('invalid-input', 'score'));
+      .thenRejects('invalid-input', 'score'),
+  );
 });
 
 describe('board order', () => {

@@ -46,7 +46,11 @@ export class EsdbEventStore implements EventStore {
     this.client = EventStoreDBClient.connectionString`${connectionString}`;
   }
 
-  async appendToStream(streamId: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
+  async appendToStream(
+    streamId: string,
+    events: NewEvent[],
+    expected: ExpectedRevision,
+  ): Promise<AppendResult> {
     try {
       const result = await this.client.appendToStream(
         streamId,
@@ -139,7 +143,10 @@ export class EsdbEventStore implements EventStore {
   async findEvent(streamId: string, eventId: string): Promise<RecordedEvent | undefined> {
     // ESDB has no index by event id: walk the stream backwards (retries target recent events).
     try {
-      for await (const resolved of this.client.readStream(streamId, { fromRevision: END, direction: BACKWARDS })) {
+      for await (const resolved of this.client.readStream(streamId, {
+        fromRevision: END,
+        direction: BACKWARDS,
+      })) {
         if (resolved.event?.id === eventId) return toRecorded(resolved);
       }
     } catch (error) {
@@ -150,7 +157,11 @@ export class EsdbEventStore implements EventStore {
   }
 
   async headPosition(): Promise<GlobalPosition> {
-    for await (const resolved of this.client.readAll({ fromPosition: END, direction: BACKWARDS, maxCount: 50 })) {
+    for await (const resolved of this.client.readAll({
+      fromPosition: END,
+      direction: BACKWARDS,
+      maxCount: 50,
+    })) {
       if (resolved.event && !resolved.event.type.startsWith('$')) return toRecorded(resolved).position;
     }
     return 0;
@@ -176,7 +187,12 @@ const toStoredMetadata = (event: NewEvent): StoredMetadata => ({
 const toRecorded = (resolved: ResolvedEvent | AllStreamResolvedEvent): RecordedEvent => {
   const event = resolved.event;
   if (!event) throw new Error('unresolved link event');
-  const { occurredAt, $correlationId: _c, $causationId: _k, ...metadata } = (event.metadata ?? {}) as StoredMetadata;
+  const {
+    occurredAt,
+    $correlationId: _c,
+    $causationId: _k,
+    ...metadata
+  } = (event.metadata ?? {}) as StoredMetadata;
   return {
     id: event.id,
     type: event.type,

@@ -78,7 +78,10 @@ export class SqliteEventStore implements EventStore {
   private readonly appendInSavepoint: (append: PendingAppend) => AppendResult;
   private readonly commitBatch: (batch: PendingAppend[]) => (AppendResult | Error)[];
 
-  constructor(readonly file: string, options: SqliteEventStoreOptions = {}) {
+  constructor(
+    readonly file: string,
+    options: SqliteEventStoreOptions = {},
+  ) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
@@ -106,7 +109,9 @@ export class SqliteEventStore implements EventStore {
       all: this.db.prepare<[number, number], Row>(
         `SELECT ${columns} FROM events WHERE position > ? ORDER BY position LIMIT ?`,
       ),
-      lastPosition: this.db.prepare<[], { position: number | null }>('SELECT MAX(position) AS position FROM events'),
+      lastPosition: this.db.prepare<[], { position: number | null }>(
+        'SELECT MAX(position) AS position FROM events',
+      ),
     };
 
     // Nested better-sqlite3 transactions are savepoints: a failed append rolls back only itself.

@@ -108,7 +108,10 @@ export const eventStoreContract = (name: string, open: () => Promise<EventStore>
       const id = stream();
       const events = [event(1), event(2)];
       await store.appendToStream(id, events, 'no_stream');
-      await expect(store.findEvent(id, events[1].id)).resolves.toMatchObject({ id: events[1].id, revision: 1 });
+      await expect(store.findEvent(id, events[1].id)).resolves.toMatchObject({
+        id: events[1].id,
+        revision: 1,
+      });
       await expect(store.findEvent(id, randomUUID())).resolves.toBeUndefined();
     });
 
@@ -131,7 +134,11 @@ export const eventStoreContract = (name: string, open: () => Promise<EventStore>
       const start = await store.headPosition();
       const id = stream();
       const received: RecordedEvent[] = [];
-      await store.appendToStream(id, Array.from({ length: 30 }, (_, i) => event(i)), 'no_stream');
+      await store.appendToStream(
+        id,
+        Array.from({ length: 30 }, (_, i) => event(i)),
+        'no_stream',
+      );
 
       let resolveAll: () => void;
       const allReceived = new Promise<void>((resolve) => (resolveAll = resolve));
@@ -145,7 +152,11 @@ export const eventStoreContract = (name: string, open: () => Promise<EventStore>
       });
       // Live appends race the catch-up on purpose.
       for (let i = 30; i < 100; i += 10) {
-        await store.appendToStream(id, Array.from({ length: 10 }, (_, k) => event(i + k)), i - 1);
+        await store.appendToStream(
+          id,
+          Array.from({ length: 10 }, (_, k) => event(i + k)),
+          i - 1,
+        );
       }
       await allReceived;
       await subscription.close();

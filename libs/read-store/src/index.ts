@@ -1,0 +1,2 @@
+export * from './readStore';
+export * from './memory/memoryReadStore';

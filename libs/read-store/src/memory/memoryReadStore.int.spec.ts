@@ -1,0 +1,4 @@
+import { readStoreContract } from '../testing/readStoreContract';
+import { MemoryReadStore } from './memoryReadStore';
+
+readStoreContract('memory', async (collections) => new MemoryReadStore(collections));

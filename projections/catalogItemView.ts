@@ -1,0 +1,18 @@
+import type { catalog } from '@app/domain';
+import type { ReadModelDocument } from '@app/read-store';
+import type { Projection } from './projection';
+
+/** GET /v1/catalog/items[/{sku}] */
+export type CatalogItemView = ReadModelDocument & catalog.CatalogItemDefinition;
+
+export const catalogItemView: Projection<CatalogItemView, catalog.CatalogItemEvent> = {
+  collection: {
+    name: 'catalogItems',
+    indexes: {
+      bySku: { groupOf: () => 'all', compare: (a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0) },
+    },
+  },
+  handles: ['CatalogItemDefined', 'CatalogItemUpdated'],
+  documentId: (event) => event.data.sku,
+  evolve: (_doc, event) => ({ _id: event.data.sku, ...event.data, revision: event.revision }),
+};

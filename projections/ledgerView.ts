@@ -1,0 +1,73 @@
+import type { economy } from '@app/domain';
+import type { ReadModelDocument } from '@app/read-store';
+import type { Projection } from './projection';
+
+export type LedgerChange =
+  | { currency: string; delta: number; balanceAfter: number }
+  | { sku: string; delta: number; quantityAfter: number };
+
+/** GET /v1/players/{playerId}/ledger - one document per economy event, in stream order. */
+export type LedgerEntryView = ReadModelDocument & {
+  eventId: string;
+  playerId: string;
+  type: economy.PlayerEconomyEvent['type'];
+  occurredAt: string;
+  position: number;
+  reason?: string;
+  changes: LedgerChange[];
+};
+
+const changesOf = (event: economy.PlayerEconomyEvent): LedgerChange[] => {
+  switch (event.type) {
+    case 'CurrencyGranted':
+      return [
+        { currency: event.data.currency, delta: event.data.amount, balanceAfter: event.data.balanceAfter },
+      ];
+    case 'CurrencySpent':
+      return [
+        { currency: event.data.currency, delta: -event.data.amount, balanceAfter: event.data.balanceAfter },
+      ];
+    case 'ItemPurchased':
+      return [
+        {
+          currency: event.data.totalPrice.currency,
+          delta: -event.data.totalPrice.amount,
+          balanceAfter: event.data.balanceAfter,
+        },
+        { sku: event.data.sku, delta: event.data.quantity, quantityAfter: event.data.quantityAfter },
+      ];
+    case 'ItemConsumed':
+      return [{ sku: event.data.sku, delta: -event.data.quantity, quantityAfter: event.data.quantityAfter }];
+  }
+};
+
+const reasonOf = (event: economy.PlayerEconomyEvent): string =>
+  event.type === 'CurrencyGranted' || event.type === 'CurrencySpent'
+    ? event.data.reason
+    : event.type === 'ItemPurchased'
+      ? `purchase of ${event.data.quantity} ${event.data.sku}`
+      : `consumption of ${event.data.quantity} ${event.data.sku}`;
+
+export const ledgerView: Projection<LedgerEntryView, economy.PlayerEconomyEvent> = {
+  collection: {
+    name: 'ledger',
+    indexes: {
+      byPlayer: { groupOf: (doc) => doc.playerId, compare: (a, b) => a.revision - b.revision },
+    },
+  },
+  handles: ['CurrencyGranted', 'CurrencySpent', 'ItemPurchased', 'ItemConsumed'],
+  documentId: (event) => event.id,
+  // Insert-only: an event's ledger line never changes once written.
+  evolve: (doc, event) =>
+    doc ?? {
+      _id: event.id,
+      eventId: event.id,
+      playerId: event.data.playerId,
+      revision: event.revision,
+      position: event.position,
+      type: event.type,
+      occurredAt: event.occurredAt,
+      reason: reasonOf(event),
+      changes: changesOf(event),
+    },
+};

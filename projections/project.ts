@@ -1,0 +1,74 @@
+import type { RecordedEvent } from '@app/event-store';
+import type { DocumentWrite, ReadModelDocument, ReadStore } from '@app/read-store';
+import type { Projection } from './projection';
+
+export type AnyProjection = Projection<ReadModelDocument, never>;
+
+/**
+ * Applies a batch of events to every read model, as one commit together with the checkpoint.
+ * The same function serves the embedded subscription, the Kafka projector and rebuilds.
+ *
+ * Idempotent: a document remembers the stream revision it last applied, and an event at or below it is
+ * skipped, so a redelivered or replayed batch changes nothing.
+ */
+export async function project(
+  store: ReadStore,
+  projections: readonly AnyProjection[],
+  events: readonly RecordedEvent[],
+): Promise<void> {
+  if (events.length === 0) return;
+  const routes = routing(projections);
+
+  // 1. Which documents does the batch touch? Load them all at once.
+  const touched = new Map<string, { projection: AnyProjection; id: string }[]>();
+  const wanted = new Map<string, Set<string>>();
+  for (const event of events) {
+    const targets = (routes.get(event.type) ?? []).map((projection) => ({
+      projection,
+      id: projection.documentId(event as never),
+    }));
+    touched.set(event.id, targets);
+    for (const { projection, id } of targets) {
+      const name = projection.collection.name;
+      if (!wanted.has(name)) wanted.set(name, new Set());
+      wanted.get(name)!.add(id);
+    }
+  }
+  const current = new Map<string, Map<string, ReadModelDocument | null>>();
+  for (const [name, ids] of wanted) {
+    current.set(name, new Map(await store.findMany(name, [...ids])));
+  }
+
+  // 2. Evolve each document in event order, skipping what it has already seen.
+  const dirty = new Map<string, DocumentWrite>();
+  for (const event of events) {
+    for (const { projection, id } of touched.get(event.id)!) {
+      const name = projection.collection.name;
+      const docs = current.get(name)!;
+      const doc = docs.get(id) ?? null;
+      if (doc !== null && doc.revision >= event.revision) continue;
+      const next = projection.evolve(doc, event as never);
+      docs.set(id, next);
+      dirty.set(`${name}\u0000${id}`, { collection: name, id, doc: next });
+    }
+  }
+
+  // 3. One commit: documents and checkpoint move together.
+  await store.commit([...dirty.values()], events[events.length - 1].position);
+}
+
+const routingCache = new WeakMap<readonly AnyProjection[], Map<string, AnyProjection[]>>();
+
+const routing = (projections: readonly AnyProjection[]): Map<string, AnyProjection[]> => {
+  let routes = routingCache.get(projections);
+  if (!routes) {
+    routes = new Map();
+    for (const projection of projections) {
+      for (const type of projection.handles as readonly string[]) {
+        routes.set(type, [...(routes.get(type) ?? []), projection]);
+      }
+    }
+    routingCache.set(projections, routes);
+  }
+  return routes;
+};

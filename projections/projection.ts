@@ -1,0 +1,18 @@
+import type { DomainEvent } from '@app/domain';
+import type { RecordedEvent } from '@app/event-store';
+import type { CollectionDefinition, ReadModelDocument } from '@app/read-store';
+
+/** A recorded domain event, narrowed by its `type` like the domain union it comes from. */
+export type Recorded<E extends DomainEvent> =
+  E extends DomainEvent<infer Type, infer Data> ? RecordedEvent<Data> & { type: Type } : never;
+
+/**
+ * One read model: which events it reads, which document each one touches, and how it changes it.
+ * Every document is fed by exactly one stream, so `revision` orders its updates.
+ */
+export type Projection<Doc extends ReadModelDocument, E extends DomainEvent = DomainEvent> = {
+  collection: CollectionDefinition<Doc>;
+  handles: readonly E['type'][];
+  documentId: (event: Recorded<E>) => string;
+  evolve: (doc: Doc | null, event: Recorded<E>) => Doc | null;
+};

@@ -1,0 +1,30 @@
+import type { economy } from '@app/domain';
+import type { ReadModelDocument } from '@app/read-store';
+import type { Projection } from './projection';
+
+/** GET /v1/players/{playerId}/wallet */
+export type WalletView = ReadModelDocument & {
+  playerId: string;
+  /** Every currency the player ever held, including those spent down to 0. */
+  balances: Record<string, number>;
+};
+
+export const walletView: Projection<WalletView, economy.PlayerEconomyEvent> = {
+  collection: { name: 'wallets' },
+  // ItemConsumed changes no balance but moves the stream revision the view reports.
+  handles: ['CurrencyGranted', 'CurrencySpent', 'ItemPurchased', 'ItemConsumed'],
+  documentId: (event) => event.data.playerId,
+  evolve: (doc, event) => {
+    const balances = { ...doc?.balances };
+    switch (event.type) {
+      case 'CurrencyGranted':
+      case 'CurrencySpent':
+        balances[event.data.currency] = event.data.balanceAfter;
+        break;
+      case 'ItemPurchased':
+        balances[event.data.totalPrice.currency] = event.data.balanceAfter;
+        break;
+    }
+    return { _id: event.data.playerId, playerId: event.data.playerId, balances, revision: event.revision };
+  },
+};
