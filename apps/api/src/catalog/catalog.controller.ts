@@ -1,0 +1,55 @@
+import { Body, Controller, Get, Param, Put, Query, Res, UseInterceptors } from '@nestjs/common';
+import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import { ApiBearerAuth, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { RequiresScope } from '../http/auth/scopes';
+import { Command, type CommandContext } from '../http/commandRequest';
+import { CommandResponse, respond } from '../http/commandResponse';
+import { ReadAfterWriteInterceptor } from '../http/readAfterWrite.interceptor';
+import { IdPipe, PageQuery, ReadQuery, decodeCursor, pageLimit } from '../http/validation';
+import { DefineCatalogItem, GetCatalogItem, ListCatalogItems } from './catalog';
+import { CatalogItemBody, CatalogItemResponse, CatalogPageResponse } from './dto';
+
+@ApiTags('catalog')
+@ApiBearerAuth()
+@Controller('v1/catalog/items')
+export class CatalogController {
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly queries: QueryBus,
+  ) {}
+
+  @Put(':sku')
+  @RequiresScope('admin')
+  @ApiHeader({ name: 'Idempotency-Key', required: true })
+  @ApiOperation({ summary: 'Define or update a catalog item (200 and no event when nothing changed)' })
+  @ApiResponse({ status: 201, type: CommandResponse })
+  define(
+    @Param('sku', IdPipe) sku: string,
+    @Body() body: CatalogItemBody,
+    @Command() context: CommandContext,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return respond(reply, this.commands.execute(new DefineCatalogItem({ sku, ...body }, context)));
+  }
+
+  @Get(':sku')
+  @RequiresScope('read')
+  @UseInterceptors(ReadAfterWriteInterceptor)
+  @ApiResponse({ status: 200, type: CatalogItemResponse })
+  get(@Param('sku', IdPipe) sku: string, @Query() _query: ReadQuery) {
+    return this.queries.execute(new GetCatalogItem(sku));
+  }
+
+  @Get()
+  @RequiresScope('read')
+  @UseInterceptors(ReadAfterWriteInterceptor)
+  @ApiResponse({ status: 200, type: CatalogPageResponse })
+  list(@Query() query: PageQuery) {
+    const after = decodeCursor(
+      query.cursor,
+      (v): v is { s: string } => typeof (v as { s?: unknown })?.s === 'string',
+    );
+    return this.queries.execute(new ListCatalogItems(after?.s, pageLimit(query)));
+  }
+}

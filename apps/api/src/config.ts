@@ -1,0 +1,98 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const toInt = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+
+/** Every setting the product reads, all from the environment (see the README's table). */
+export class AppConfig {
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT = 3000;
+
+  @IsString()
+  HOST = '127.0.0.1';
+
+  /** Embedded event store file, generated dev key. */
+  @IsString()
+  DATA_DIR = './data';
+
+  /** `name:secret:scope,scope;...` - secret in plaintext or as `sha256=<hex>` (see http/auth/apiKeys.ts). */
+  @IsOptional()
+  @IsString()
+  API_KEYS?: string;
+
+  @IsOptional()
+  @Matches(/^esdb(\+discover)?:\/\//, { message: 'EVENTSTORE_URL must start with esdb://' })
+  EVENTSTORE_URL?: string;
+
+  @IsOptional()
+  @Matches(/^[^\s,]+:\d+(,[^\s,]+:\d+)*$/, { message: 'KAFKA_BROKERS must be host:port[,host:port...]' })
+  KAFKA_BROKERS?: string;
+
+  @IsOptional()
+  @Matches(/^mongodb(\+srv)?:\/\//, { message: 'MONGO_URL must start with mongodb://' })
+  MONGO_URL?: string;
+
+  @IsIn(LOG_LEVELS)
+  LOG_LEVEL: (typeof LOG_LEVELS)[number] = 'info';
+
+  /** How long a query with minPosition waits for the read models before answering 503. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(30000)
+  READ_AFTER_WRITE_TIMEOUT_MS = 2000;
+
+  /** Largest accepted request body; commands are small. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1024)
+  @Max(1048576)
+  BODY_LIMIT_BYTES = 16384;
+
+  /** SQLite durability: FULL fsyncs every commit (default); NORMAL only for benchmarks and tests. */
+  @IsIn(['FULL', 'NORMAL'])
+  SQLITE_SYNCHRONOUS: 'FULL' | 'NORMAL' = 'FULL';
+}
+
+const CONFIG_KEYS = [
+  'PORT',
+  'HOST',
+  'DATA_DIR',
+  'API_KEYS',
+  'EVENTSTORE_URL',
+  'KAFKA_BROKERS',
+  'MONGO_URL',
+  'LOG_LEVEL',
+  'READ_AFTER_WRITE_TIMEOUT_MS',
+  'BODY_LIMIT_BYTES',
+  'SQLITE_SYNCHRONOUS',
+] as const;
+
+/** Validates the environment once at start; a bad value stops the process with every problem listed. */
+export function loadConfig(env: Record<string, string | undefined>): AppConfig {
+  const relevant = Object.fromEntries(
+    CONFIG_KEYS.filter((key) => env[key] !== undefined && env[key] !== '').map((key) => [key, env[key]]),
+  );
+  const config = plainToInstance(AppConfig, relevant);
+  const errors = validateSync(config, { whitelist: true, forbidUnknownValues: true });
+  if (errors.length > 0) {
+    const lines = errors.flatMap((error) =>
+      Object.values(error.constraints ?? {}).map(
+        (message) => `  ${error.property}: ${message} (got ${JSON.stringify(error.value)})`,
+      ),
+    );
+    throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  if (config.KAFKA_BROKERS || config.MONGO_URL) {
+    // Fail loudly rather than silently run embedded while the operator believes a cluster is in use.
+    throw new Error(
+      'KAFKA_BROKERS and MONGO_URL select the cluster-mode transport and read store, which this build does not ship yet; unset them to run embedded',
+    );
+  }
+  return config;
+}

@@ -1,0 +1,145 @@
+import { Body, Controller, Get, Param, Post, Query, Res, UseInterceptors } from '@nestjs/common';
+import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import { ApiBearerAuth, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { RequiresScope } from '../http/auth/scopes';
+import { Command, type CommandContext } from '../http/commandRequest';
+import { CommandResponse, respond } from '../http/commandResponse';
+import { ReadAfterWriteInterceptor } from '../http/readAfterWrite.interceptor';
+import { IdPipe, PageQuery, ReadQuery, decodeCursor, pageLimit } from '../http/validation';
+import { ChangePlayerEconomy } from './commands';
+import {
+  ConsumptionBody,
+  CurrencyChangeBody,
+  InventoryResponse,
+  LedgerResponse,
+  PurchaseBody,
+  WalletResponse,
+} from './dto';
+import { GetInventory, GetLedger, GetWallet } from './queries';
+
+const IdempotencyKey = () =>
+  ApiHeader({
+    name: 'Idempotency-Key',
+    required: true,
+    description: 'Unique per command; a retry repeats it',
+  });
+
+@ApiTags('economy')
+@ApiBearerAuth()
+@Controller('v1/players/:playerId')
+export class EconomyController {
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly queries: QueryBus,
+  ) {}
+
+  @Post('grants')
+  @RequiresScope('economy')
+  @IdempotencyKey()
+  @ApiOperation({ summary: 'Grant currency to a player' })
+  @ApiResponse({ status: 201, type: CommandResponse })
+  grant(
+    @Param('playerId', IdPipe) playerId: string,
+    @Body() body: CurrencyChangeBody,
+    @Command() context: CommandContext,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return respond(
+      reply,
+      this.commands.execute(
+        new ChangePlayerEconomy({ type: 'GrantCurrency', data: { playerId, ...body } }, context),
+      ),
+    );
+  }
+
+  @Post('spends')
+  @RequiresScope('economy')
+  @IdempotencyKey()
+  @ApiOperation({ summary: 'Spend currency; 409 insufficient-funds rather than a negative balance' })
+  @ApiResponse({ status: 201, type: CommandResponse })
+  spend(
+    @Param('playerId', IdPipe) playerId: string,
+    @Body() body: CurrencyChangeBody,
+    @Command() context: CommandContext,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return respond(
+      reply,
+      this.commands.execute(
+        new ChangePlayerEconomy({ type: 'SpendCurrency', data: { playerId, ...body } }, context),
+      ),
+    );
+  }
+
+  @Post('purchases')
+  @RequiresScope('economy')
+  @IdempotencyKey()
+  @ApiOperation({ summary: 'Buy a catalog item: debit and grant in one event' })
+  @ApiResponse({ status: 201, type: CommandResponse })
+  purchase(
+    @Param('playerId', IdPipe) playerId: string,
+    @Body() body: PurchaseBody,
+    @Command() context: CommandContext,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const data = {
+      playerId,
+      sku: body.sku,
+      quantity: body.quantity,
+      currency: body.currency,
+      expectedPrice: body.expectedPrice,
+    };
+    return respond(
+      reply,
+      this.commands.execute(new ChangePlayerEconomy({ type: 'PurchaseItem', data }, context)),
+    );
+  }
+
+  @Post('consumptions')
+  @RequiresScope('economy')
+  @IdempotencyKey()
+  @ApiOperation({ summary: 'Use up items the player holds' })
+  @ApiResponse({ status: 201, type: CommandResponse })
+  consume(
+    @Param('playerId', IdPipe) playerId: string,
+    @Body() body: ConsumptionBody,
+    @Command() context: CommandContext,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return respond(
+      reply,
+      this.commands.execute(
+        new ChangePlayerEconomy({ type: 'ConsumeItem', data: { playerId, ...body } }, context),
+      ),
+    );
+  }
+
+  @Get('wallet')
+  @RequiresScope('read')
+  @UseInterceptors(ReadAfterWriteInterceptor)
+  @ApiResponse({ status: 200, type: WalletResponse })
+  wallet(@Param('playerId', IdPipe) playerId: string, @Query() _query: ReadQuery) {
+    return this.queries.execute(new GetWallet(playerId));
+  }
+
+  @Get('inventory')
+  @RequiresScope('read')
+  @UseInterceptors(ReadAfterWriteInterceptor)
+  @ApiResponse({ status: 200, type: InventoryResponse })
+  inventory(@Param('playerId', IdPipe) playerId: string, @Query() _query: ReadQuery) {
+    return this.queries.execute(new GetInventory(playerId));
+  }
+
+  @Get('ledger')
+  @RequiresScope('read')
+  @UseInterceptors(ReadAfterWriteInterceptor)
+  @ApiOperation({ summary: 'Every balance and item change, oldest first, with the balance after it' })
+  @ApiResponse({ status: 200, type: LedgerResponse })
+  ledger(@Param('playerId', IdPipe) playerId: string, @Query() query: PageQuery) {
+    const after = decodeCursor(query.cursor, (v): v is { r: number } =>
+      Number.isSafeInteger((v as { r?: unknown })?.r),
+    );
+    return this.queries.execute(new GetLedger(playerId, after?.r, pageLimit(query)));
+  }
+}

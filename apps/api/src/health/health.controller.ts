@@ -1,0 +1,40 @@
+import type { EventStore } from '@app/event-store';
+import { Controller, Get, Inject } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import { Public } from '../http/auth/scopes';
+import { ProjectionService } from '../infrastructure/projection.service';
+import { EVENT_STORE } from '../infrastructure/tokens';
+
+@ApiTags('health')
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly indicators: HealthIndicatorService,
+    private readonly projections: ProjectionService,
+    @Inject(EVENT_STORE) private readonly events: EventStore,
+  ) {}
+
+  /** Up when the event store answers; reports how far the read models trail the log. */
+  @Get()
+  @Public()
+  @HealthCheck()
+  check() {
+    return this.health.check([
+      async () => {
+        const indicator = this.indicators.check('eventStore');
+        try {
+          const head = await this.events.headPosition();
+          return indicator.up({
+            head,
+            readModelPosition: this.projections.position,
+            lag: head - this.projections.position,
+          });
+        } catch (error) {
+          return indicator.down({ message: (error as Error).message });
+        }
+      },
+    ]);
+  }
+}

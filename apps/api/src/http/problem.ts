@@ -1,0 +1,119 @@
+import { DomainError, type DomainErrorCode } from '@app/domain';
+import { HttpException } from '@nestjs/common';
+
+/**
+ * RFC 9457 problem details. `type` is stable per failure (clients switch on it); `errors` names every
+ * bad field of a 400.
+ */
+export type ProblemBody = {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  instance?: string;
+  errors?: FieldError[];
+  [extension: string]: unknown;
+};
+export type FieldError = { field: string; message: string };
+
+export const problemType = (code: string): string => `/problems/${code}`;
+
+export class Problem extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    readonly title: string,
+    detail?: string,
+    readonly extensions: Record<string, unknown> = {},
+  ) {
+    super(detail ?? title);
+  }
+
+  static invalid(errors: FieldError[]): Problem {
+    return new Problem(
+      400,
+      'validation-failed',
+      'The request is invalid',
+      errors.map((e) => `${e.field}: ${e.message}`).join('; '),
+      { errors },
+    );
+  }
+}
+
+const DOMAIN_STATUS: Record<DomainErrorCode, number> = {
+  'invalid-input': 400,
+  'unknown-item': 404,
+  'unknown-leaderboard': 404,
+  'insufficient-funds': 409,
+  'insufficient-items': 409,
+  'balance-overflow': 409,
+  'price-changed': 409,
+  'currency-required': 409,
+  'currency-not-accepted': 409,
+  'stack-limit-exceeded': 409,
+  'leaderboard-definition-conflict': 409,
+  'score-out-of-range': 409,
+};
+
+const TITLES: Record<number, [code: string, title: string]> = {
+  400: ['bad-request', 'The request is malformed'],
+  401: ['unauthorized', 'Authentication required'],
+  403: ['forbidden', 'Not allowed'],
+  404: ['not-found', 'Not found'],
+  405: ['method-not-allowed', 'Method not allowed'],
+  406: ['not-acceptable', 'Not acceptable'],
+  413: ['payload-too-large', 'Request body too large'],
+  415: ['unsupported-media-type', 'Send application/json'],
+  429: ['too-many-requests', 'Too many requests'],
+};
+
+/** Maps anything thrown while serving a request to a problem. Unknown errors are the only 500s. */
+export function toProblem(error: unknown): ProblemBody {
+  if (error instanceof Problem) {
+    return {
+      type: problemType(error.code),
+      title: error.title,
+      status: error.status,
+      detail: error.message,
+      ...error.extensions,
+    };
+  }
+  if (error instanceof DomainError) {
+    const status = DOMAIN_STATUS[error.code];
+    if (status === 400 && error.field) {
+      return toProblem(Problem.invalid([{ field: error.field, message: error.message }]));
+    }
+    return {
+      type: problemType(error.code),
+      title: error.code.replace(/-/g, ' '),
+      status,
+      detail: error.message,
+      ...(error.field ? { field: error.field } : {}),
+    };
+  }
+  const status = statusOf(error);
+  if (status !== undefined && status >= 400 && status < 500) {
+    const [code, title] = TITLES[status] ?? ['client-error', 'The request cannot be served'];
+    const message = error instanceof HttpException ? messageOf(error) : (error as Error).message;
+    return { type: problemType(code), title, status, detail: message };
+  }
+  return {
+    type: problemType('internal-error'),
+    title: 'Internal error',
+    status: 500,
+    detail: 'An unexpected error occurred; it has been logged',
+  };
+}
+
+const statusOf = (error: unknown): number | undefined => {
+  if (error instanceof HttpException) return error.getStatus();
+  const status = (error as { statusCode?: unknown } | null)?.statusCode;
+  return typeof status === 'number' ? status : undefined;
+};
+
+const messageOf = (error: HttpException): string => {
+  const response = error.getResponse();
+  if (typeof response === 'string') return response;
+  const message = (response as { message?: unknown }).message;
+  return Array.isArray(message) ? message.join('; ') : String(message ?? error.message);
+};

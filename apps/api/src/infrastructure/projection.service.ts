@@ -1,0 +1,90 @@
+import type { EventStore, Subscription } from '@app/event-store';
+import { project, readModels } from '@app/projections';
+import type { ReadStore } from '@app/read-store';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { EVENT_STORE, READ_STORE } from './tokens';
+
+const RESUBSCRIBE_DELAY_MS = 1000;
+
+/**
+ * The embedded projector: tails the event store's global log and applies it to the read models with the
+ * same `project` the Kafka projector uses. At start it replays the log into the (empty, in-memory) read
+ * store and the API only starts listening once that rebuild has caught up.
+ */
+@Injectable()
+export class ProjectionService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(ProjectionService.name);
+  private subscription?: Subscription;
+  private applied = 0;
+  private readonly waiters = new Set<{ position: number; resolve: () => void }>();
+  private stopping = false;
+
+  constructor(
+    @Inject(EVENT_STORE) private readonly events: EventStore,
+    @Inject(READ_STORE) private readonly readStore: ReadStore,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const started = Date.now();
+    const head = await this.events.headPosition();
+    this.applied = await this.readStore.checkpoint();
+    this.subscribe();
+    await this.waitFor(head, Number.POSITIVE_INFINITY);
+    this.logger.log({ position: head, ms: Date.now() - started }, 'read models caught up with the event log');
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    await this.subscription?.close();
+  }
+
+  /** Global position of the last event applied to the read models. */
+  get position(): number {
+    return this.applied;
+  }
+
+  /** Resolves true once the read models reached `position`, false after `timeoutMs`. */
+  waitFor(position: number, timeoutMs: number): Promise<boolean> {
+    if (this.applied >= position) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const waiter = {
+        position,
+        resolve: () => {
+          clearTimeout(timer);
+          this.waiters.delete(waiter);
+          resolve(true);
+        },
+      };
+      const timer = Number.isFinite(timeoutMs)
+        ? setTimeout(() => {
+            this.waiters.delete(waiter);
+            resolve(false);
+          }, timeoutMs)
+        : undefined;
+      this.waiters.add(waiter);
+    });
+  }
+
+  private subscribe(): void {
+    this.subscription = this.events.subscribeToAll({
+      after: this.applied,
+      onEvents: async (events) => {
+        await project(this.readStore, readModels, events);
+        this.applied = events[events.length - 1].position;
+        for (const waiter of this.waiters) if (waiter.position <= this.applied) waiter.resolve();
+      },
+      onError: (error) => {
+        if (this.stopping) return;
+        // A failing batch is retried from the checkpoint; the read models never skip an event.
+        this.logger.error({ err: error, position: this.applied }, 'projection failed; resubscribing');
+        setTimeout(() => this.stopping || this.subscribe(), RESUBSCRIBE_DELAY_MS).unref();
+      },
+    });
+  }
+}

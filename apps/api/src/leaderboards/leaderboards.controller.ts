@@ -1,0 +1,109 @@
+import { Body, Controller, Get, Param, Post, Put, Query, Res, UseInterceptors } from '@nestjs/common';
+import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import { ApiBearerAuth, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { RequiresScope } from '../http/auth/scopes';
+import { Command, type CommandContext } from '../http/commandRequest';
+import { CommandResponse, respond } from '../http/commandResponse';
+import { Problem } from '../http/problem';
+import { ReadAfterWriteInterceptor } from '../http/readAfterWrite.interceptor';
+import { IdPipe, ReadQuery, decodeCursor, pageLimit } from '../http/validation';
+import {
+  AroundQuery,
+  EntriesQuery,
+  EntriesResponse,
+  LeaderboardBody,
+  LeaderboardResponse,
+  PlayerRankResponse,
+  ScoreBody,
+} from './dto';
+import {
+  DefineLeaderboard,
+  type EntryCursor,
+  GetEntries,
+  GetLeaderboard,
+  GetPlayerRank,
+  SubmitScore,
+} from './leaderboards';
+
+const isEntryCursor = (v: unknown): v is EntryCursor => {
+  const c = v as Partial<EntryCursor> | null;
+  return (
+    Number.isSafeInteger(c?.s) &&
+    Number.isSafeInteger(c?.u) &&
+    typeof c?.a === 'string' &&
+    typeof c?.p === 'string'
+  );
+};
+
+@ApiTags('leaderboards')
+@ApiBearerAuth()
+@Controller('v1/leaderboards/:leaderboardId')
+export class LeaderboardsController {
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly queries: QueryBus,
+  ) {}
+
+  @Put()
+  @RequiresScope('admin')
+  @ApiHeader({ name: 'Idempotency-Key', required: true })
+  @ApiOperation({ summary: 'Define a leaderboard, or change its reset schedule and bounds' })
+  @ApiResponse({ status: 201, type: CommandResponse })
+  define(
+    @Param('leaderboardId', IdPipe) leaderboardId: string,
+    @Body() body: LeaderboardBody,
+    @Command() context: CommandContext,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return respond(reply, this.commands.execute(new DefineLeaderboard({ leaderboardId, ...body }, context)));
+  }
+
+  @Post('scores')
+  @RequiresScope('scores')
+  @ApiHeader({ name: 'Idempotency-Key', required: true })
+  @ApiOperation({ summary: "Submit a player's score; the board's operator decides the entry" })
+  @ApiResponse({ status: 201, type: CommandResponse })
+  submit(
+    @Param('leaderboardId', IdPipe) leaderboardId: string,
+    @Body() body: ScoreBody,
+    @Command() context: CommandContext,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return respond(reply, this.commands.execute(new SubmitScore({ leaderboardId, ...body }, context)));
+  }
+
+  @Get()
+  @RequiresScope('read')
+  @UseInterceptors(ReadAfterWriteInterceptor)
+  @ApiResponse({ status: 200, type: LeaderboardResponse })
+  get(@Param('leaderboardId', IdPipe) leaderboardId: string, @Query() _query: ReadQuery) {
+    return this.queries.execute(new GetLeaderboard(leaderboardId));
+  }
+
+  @Get('entries')
+  @RequiresScope('read')
+  @UseInterceptors(ReadAfterWriteInterceptor)
+  @ApiOperation({ summary: 'Top entries in rank order, keyset-paginated' })
+  @ApiResponse({ status: 200, type: EntriesResponse })
+  entries(@Param('leaderboardId', IdPipe) leaderboardId: string, @Query() query: EntriesQuery) {
+    const after = decodeCursor(query.cursor, isEntryCursor);
+    return this.queries.execute(new GetEntries(leaderboardId, query.period, after, pageLimit(query)));
+  }
+
+  @Get('players/:playerId')
+  @RequiresScope('read')
+  @UseInterceptors(ReadAfterWriteInterceptor)
+  @ApiOperation({ summary: "A player's rank, entry and the players around them" })
+  @ApiResponse({ status: 200, type: PlayerRankResponse })
+  player(
+    @Param('leaderboardId', IdPipe) leaderboardId: string,
+    @Param('playerId', IdPipe) playerId: string,
+    @Query() query: AroundQuery,
+  ) {
+    const around = query.around === undefined ? 0 : Number(query.around);
+    if (around > 50)
+      throw Problem.invalid([{ field: 'around', message: 'around must be an integer from 0 to 50' }]);
+    return this.queries.execute(new GetPlayerRank(leaderboardId, playerId, query.period, around));
+  }
+}
