@@ -15,7 +15,9 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/libs', '<rootDir>/apps', '<rootDir>/projections', '<rootDir>/test', '<rootDir>/bench'],
   testRegex: '\\.(unit|int|e2e)\\.spec\\.ts$',
-  transform: { '^.+\\.ts$': swc },
+  transform: { '^.+\\.(ts|js)$': swc },
+  // content-disposition (pulled in by @fastify/static for the OpenAPI UI) ships ES modules only.
+  transformIgnorePatterns: ['/node_modules/(?!content-disposition/)'],
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper: {
     '^@app/domain$': '<rootDir>/libs/domain/src',
