@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { burst } from './support/burst';
 import { keys, problemType, startApp, type TestApp } from './support/testApp';
 
 /**
@@ -45,8 +46,14 @@ describe('economy API (e2e)', () => {
     const K = 7;
     expect((await grant(playerId, K * 30)).status).toBe(201);
 
-    const responses = await Promise.all(
-      Array.from({ length: 50 }, () => purchase(playerId, { sku: 'gem-pack', quantity: 1 })),
+    const responses = await burst(
+      api.url,
+      Array.from({ length: 50 }, (_, i) => ({
+        method: 'POST',
+        path: `/v1/players/${playerId}/purchases`,
+        headers: { authorization: `Bearer ${keys.game}`, 'idempotency-key': `buy-${i}` },
+        body: { sku: 'gem-pack', quantity: 1 },
+      })),
     );
 
     const statuses = responses.map((r) => r.status);
@@ -88,8 +95,14 @@ describe('economy API (e2e)', () => {
     const playerId = player();
     await grant(playerId, 500);
     const idempotencyKey = randomUUID();
-    const responses = await Promise.all(
-      Array.from({ length: 10 }, () => purchase(playerId, { sku: 'gem-pack', quantity: 2 }, idempotencyKey)),
+    const responses = await burst(
+      api.url,
+      Array.from({ length: 10 }, () => ({
+        method: 'POST',
+        path: `/v1/players/${playerId}/purchases`,
+        headers: { authorization: `Bearer ${keys.game}`, 'idempotency-key': idempotencyKey },
+        body: { sku: 'gem-pack', quantity: 2 },
+      })),
     );
     expect(responses.map((r) => r.status).sort()).toEqual([200, 200, 200, 200, 200, 200, 200, 200, 200, 201]);
     expect(new Set(responses.map((r) => r.body.position)).size).toBe(1);
