@@ -5,6 +5,13 @@ import { keys, startApp } from './support/testApp';
 
 describe('restart (e2e)', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'api-restart-'));
+  const views = [
+    '/v1/players/p1/wallet',
+    '/v1/players/p1/inventory',
+    '/v1/players/p1/ledger',
+    '/v1/leaderboards/arena/entries',
+    '/v1/catalog/items',
+  ];
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
   it('keeps all state, rebuilds the read models, and still recognises retries', async () => {
@@ -35,27 +42,13 @@ describe('restart (e2e)', () => {
     await first.command('POST', '/v1/leaderboards/arena/scores', { playerId: 'p1', score: 42 }, keys.game);
     const position = await first.events.headPosition();
     const before = await Promise.all(
-      [
-        '/v1/players/p1/wallet',
-        '/v1/players/p1/inventory',
-        '/v1/players/p1/ledger',
-        '/v1/leaderboards/arena/entries',
-        '/v1/catalog/items',
-      ].map(async (path) => (await first.query(`${path}?minPosition=${position}`)).body),
+      views.map(async (path) => (await first.query(`${path}?minPosition=${position}`)).body),
     );
     await first.close();
 
     const second = await startApp({ dataDir });
     try {
-      const after = await Promise.all(
-        [
-          '/v1/players/p1/wallet',
-          '/v1/players/p1/inventory',
-          '/v1/players/p1/ledger',
-          '/v1/leaderboards/arena/entries',
-          '/v1/catalog/items',
-        ].map(async (path) => (await second.query(path)).body),
-      );
+      const after = await Promise.all(views.map(async (path) => (await second.query(path)).body));
       expect(after).toEqual(before);
       expect(before[0].balances).toEqual({ GOLD: 150 });
 

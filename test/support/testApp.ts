@@ -94,4 +94,4 @@ export async function startApp(
   };
 }
 
-export const problemType = (response: Response) => response.body?.type as string | undefined;
+export const problemType = (response: { body?: any }) => response.body?.type as string | undefined;

@@ -18,7 +18,8 @@ export class PriceBody {
   @IsAmount('Unit price in minor units') amount!: number;
 }
 
-export class PurchaseBody {
+/** Some quantity of one catalog item: what a consumption names. */
+export class ConsumptionBody {
   @IsIdentifier('health-potion') sku!: string;
 
   @ApiProperty({ minimum: 1, example: 1, type: 'integer' })
@@ -26,7 +27,9 @@ export class PurchaseBody {
   @Min(1)
   @Max(Number.MAX_SAFE_INTEGER)
   quantity!: number;
+}
 
+export class PurchaseBody extends ConsumptionBody {
   @IsCurrencyCode(true)
   currency?: string;
 
@@ -38,16 +41,6 @@ export class PurchaseBody {
   @ValidateNested()
   @Type(() => PriceBody)
   expectedPrice?: PriceBody;
-}
-
-export class ConsumptionBody {
-  @IsIdentifier('health-potion') sku!: string;
-
-  @ApiProperty({ minimum: 1, example: 1, type: 'integer' })
-  @IsInt()
-  @Min(1)
-  @Max(Number.MAX_SAFE_INTEGER)
-  quantity!: number;
 }
 
 export class WalletResponse {

@@ -7,7 +7,7 @@ import { Command, type CommandContext } from '../http/commandRequest';
 import { CommandResponse, respond } from '../http/commandResponse';
 import { ReadAfterWriteInterceptor } from '../http/readAfterWrite.interceptor';
 import { IdPipe, PageQuery, ReadQuery, decodeCursor, pageLimit } from '../http/validation';
-import { ChangePlayerEconomy } from './commands';
+import { ChangePlayerEconomy, type EconomyRequest } from './commands';
 import {
   ConsumptionBody,
   CurrencyChangeBody,
@@ -45,12 +45,7 @@ export class EconomyController {
     @Command() context: CommandContext,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    return respond(
-      reply,
-      this.commands.execute(
-        new ChangePlayerEconomy({ type: 'GrantCurrency', data: { playerId, ...body } }, context),
-      ),
-    );
+    return this.change(reply, { type: 'GrantCurrency', data: { playerId, ...body } }, context);
   }
 
   @Post('spends')
@@ -64,12 +59,7 @@ export class EconomyController {
     @Command() context: CommandContext,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    return respond(
-      reply,
-      this.commands.execute(
-        new ChangePlayerEconomy({ type: 'SpendCurrency', data: { playerId, ...body } }, context),
-      ),
-    );
+    return this.change(reply, { type: 'SpendCurrency', data: { playerId, ...body } }, context);
   }
 
   @Post('purchases')
@@ -90,10 +80,7 @@ export class EconomyController {
       currency: body.currency,
       expectedPrice: body.expectedPrice,
     };
-    return respond(
-      reply,
-      this.commands.execute(new ChangePlayerEconomy({ type: 'PurchaseItem', data }, context)),
-    );
+    return this.change(reply, { type: 'PurchaseItem', data }, context);
   }
 
   @Post('consumptions')
@@ -107,12 +94,11 @@ export class EconomyController {
     @Command() context: CommandContext,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    return respond(
-      reply,
-      this.commands.execute(
-        new ChangePlayerEconomy({ type: 'ConsumeItem', data: { playerId, ...body } }, context),
-      ),
-    );
+    return this.change(reply, { type: 'ConsumeItem', data: { playerId, ...body } }, context);
+  }
+
+  private change(reply: FastifyReply, request: EconomyRequest, context: CommandContext) {
+    return respond(reply, this.commands.execute(new ChangePlayerEconomy(request, context)));
   }
 
   @Get('wallet')
