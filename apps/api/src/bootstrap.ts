@@ -1,5 +1,4 @@
 import 'reflect-metadata';
-import { Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -8,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { AppModule, type CorrelatedRequest } from './app.module';
 import { type AppConfig, loadConfig } from './config';
 import { type ApiKey, developmentKey, parseApiKeys } from './http/auth/apiKeys';
-import { ProblemFilter, sendProblem } from './http/problem.filter';
+import { ProblemFilter } from './http/problem.filter';
 import { validationPipe } from './http/validation';
 
 const CORRELATION_HEADER = 'x-correlation-id';
@@ -49,9 +48,6 @@ export async function createApp(env: Record<string, string | undefined> = proces
   app.enableShutdownHooks();
 
   const fastify = app.getHttpAdapter().getInstance();
-  const httpLogger = new NestLogger('http');
-  // Errors raised by Fastify before Nest sees the request (malformed JSON, body too large, wrong type).
-  fastify.setErrorHandler((error, request, reply) => sendProblem(error, request, reply, httpLogger));
   // Commands are JSON only: any other body type is a 415 rather than a string to validate.
   fastify.removeContentTypeParser('text/plain');
   fastify.addHook('onSend', async (request, reply) => {

@@ -82,16 +82,17 @@ export class AggregateStore {
         if (events.length === 0) return { streamId, revision, position, events: [], replayed: false };
 
         // 4. Append at the revision the decision was made on.
+        const commandId = eventId(context, -1);
         const recorded = events.map((event, index) => ({
           id: eventId(context, index),
           type: event.type,
           data: event.data,
           metadata: {
             schemaVersion: SCHEMA_VERSION,
-            commandId: eventId(context, -1),
+            commandId,
             requestHash: context.requestHash,
             correlationId: context.correlationId,
-            causationId: eventId(context, -1),
+            causationId: commandId,
             actor: context.actor,
           },
           occurredAt: context.receivedAt,
