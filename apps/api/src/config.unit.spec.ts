@@ -1,0 +1,30 @@
+import { loadConfig } from './config';
+
+describe('configuration', () => {
+  it('applies the embedded defaults when nothing is set', () => {
+    expect(loadConfig({})).toMatchObject({
+      PORT: 3000,
+      DATA_DIR: './data',
+      LOG_LEVEL: 'info',
+      READ_AFTER_WRITE_TIMEOUT_MS: 2000,
+      SQLITE_SYNCHRONOUS: 'FULL',
+    });
+  });
+
+  it('reads numbers from strings and ignores unrelated variables', () => {
+    const config = loadConfig({ PORT: '8080', READ_AFTER_WRITE_TIMEOUT_MS: '500', HOME: '/root' });
+    expect(config.PORT).toBe(8080);
+    expect(config.READ_AFTER_WRITE_TIMEOUT_MS).toBe(500);
+  });
+
+  it('names every bad value in one message', () => {
+    expect(() => loadConfig({ PORT: 'eighty', LOG_LEVEL: 'loud', EVENTSTORE_URL: 'http://x' })).toThrow(
+      /PORT[\s\S]*EVENTSTORE_URL[\s\S]*LOG_LEVEL|PORT[\s\S]*LOG_LEVEL[\s\S]*EVENTSTORE_URL/,
+    );
+  });
+
+  it('refuses cluster components this build cannot serve rather than silently running embedded', () => {
+    expect(() => loadConfig({ MONGO_URL: 'mongodb://127.0.0.1:27017/game' })).toThrow(/MONGO_URL/);
+    expect(() => loadConfig({ KAFKA_BROKERS: '127.0.0.1:9092' })).toThrow(/KAFKA_BROKERS/);
+  });
+});
