@@ -46,22 +46,24 @@ export class ScoreBody {
   metadata?: leaderboards.ScoreMetadata;
 }
 
+/** `?period=`: which period of the board; checked against the board's schedule by the query. */
+const Period = () =>
+  applyDecorators(
+    ApiPropertyOptional({
+      description: 'all | 2026-11-21 | 2026-W47 | 2026-11; defaults to the current period',
+    }),
+    IsOptional(),
+    Matches(/^[0-9A-Za-z-]{3,10}$/, {
+      message: 'period must look like all, 2026-11-21, 2026-W47 or 2026-11',
+    }),
+  );
+
 export class PeriodQuery extends ReadQuery {
-  @ApiPropertyOptional({
-    description: 'all | 2026-11-21 | 2026-W47 | 2026-11; defaults to the current period',
-  })
-  @IsOptional()
-  @Matches(/^[0-9A-Za-z-]{3,10}$/, { message: 'period must look like all, 2026-11-21, 2026-W47 or 2026-11' })
-  period?: string;
+  @Period() period?: string;
 }
 
 export class EntriesQuery extends PageQuery {
-  @ApiPropertyOptional({
-    description: 'all | 2026-11-21 | 2026-W47 | 2026-11; defaults to the current period',
-  })
-  @IsOptional()
-  @Matches(/^[0-9A-Za-z-]{3,10}$/, { message: 'period must look like all, 2026-11-21, 2026-W47 or 2026-11' })
-  period?: string;
+  @Period() period?: string;
 }
 
 export class AroundQuery extends PeriodQuery {
