@@ -1,0 +1,148 @@
+'use strict';
+/**
+ * Shared plumbing for the scripts that provision and run real servers (Kafka, FerretDB) on loopback
+ * for tests and benchmarks. Downloads are cached under `.infra/` (gitignored); data lives in temp dirs.
+ */
+const { spawn, spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const net = require('node:net');
+const path = require('node:path');
+
+const repoRoot = path.resolve(__dirname, '..', '..');
+const cacheDir = path.join(repoRoot, '.infra');
+
+/** A toolchain the server needs is missing: tests skip with `install`, CI fails. */
+class ToolchainMissingError extends Error {
+  constructor(tool, install) {
+    super(`${tool} not found: ${install}`);
+    this.name = 'ToolchainMissingError';
+    this.install = install;
+  }
+}
+
+const hasCommand = (command) => spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
+
+const requireCommands = (commands, install) => {
+  for (const command of commands) {
+    if (!hasCommand(command)) throw new ToolchainMissingError(command, install);
+  }
+};
+
+/** A port the OS says is free right now on 127.0.0.1. */
+const freePort = () =>
+  new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls `probe` until it resolves truthy; rejects with the last failure after `timeoutMs`. */
+const waitFor = async (what, probe, { timeoutMs = 60_000, intervalMs = 250, alive } = {}) => {
+  const deadline = Date.now() + timeoutMs;
+  let lastError;
+  while (Date.now() < deadline) {
+    if (alive && !alive()) throw new Error(`${what}: the process exited before it was ready`);
+    try {
+      if (await probe()) return;
+    } catch (error) {
+      lastError = error;
+    }
+    await sleep(intervalMs);
+  }
+  throw new Error(`${what} not ready after ${timeoutMs} ms${lastError ? `: ${lastError.message}` : ''}`);
+};
+
+/** Runs a command to completion, throwing with its output when it fails. */
+const run = (command, args, options = {}) => {
+  const result = spawnSync(command, args, { encoding: 'utf8', ...options });
+  if (result.status !== 0) {
+    throw new Error(`${command} ${args.join(' ')} failed (${result.status}):\n${result.stdout}\n${result.stderr}`);
+  }
+  return result.stdout;
+};
+
+/**
+ * Starts a long-running server detached into its own process group, output to `logFile`.
+ * Returns its pid and a `stop` that kills the whole group (the JVM and anything it forked).
+ */
+const startDetached = (command, args, { logFile, cwd, env }) => {
+  const log = fs.openSync(logFile, 'a');
+  const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, detached: true, stdio: ['ignore', log, log] });
+  fs.closeSync(log);
+  child.unref();
+  let exited = false;
+  child.on('exit', () => (exited = true));
+  return { pid: child.pid, alive: () => !exited && isAlive(child.pid) };
+};
+
+const isAlive = (pid) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** SIGTERM the process group, then SIGKILL it if it is still there after `graceMs`. */
+const stopProcess = async (pid, { graceMs = 10_000 } = {}) => {
+  const signal = (sig) => {
+    try {
+      process.kill(-pid, sig);
+    } catch {
+      try {
+        process.kill(pid, sig);
+      } catch {
+        /* already gone */
+      }
+    }
+  };
+  if (!isAlive(pid)) return;
+  signal('SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (isAlive(pid) && Date.now() < deadline) await sleep(100);
+  if (isAlive(pid)) signal('SIGKILL');
+};
+
+/** `node script.js start|stop [--state FILE]` for the CLI side of each server script. */
+const cli = async ({ name, start }) => {
+  const [command = 'start', ...rest] = process.argv.slice(2);
+  const stateIndex = rest.indexOf('--state');
+  const stateFile = stateIndex >= 0 ? rest[stateIndex + 1] : path.join(cacheDir, `${name}.json`);
+  if (command === 'start') {
+    const server = await start({});
+    const state = { name, ...server.describe() };
+    fs.mkdirSync(path.dirname(stateFile), { recursive: true });
+    fs.writeFileSync(stateFile, JSON.stringify(state, null, 2));
+    process.stdout.write(`${JSON.stringify(state)}\n`);
+  } else if (command === 'stop') {
+    if (!fs.existsSync(stateFile)) return process.stdout.write(`${name}: no state file ${stateFile}, nothing to stop\n`);
+    const state = JSON.parse(fs.readFileSync(stateFile, 'utf8'));
+    await stopProcess(state.pid);
+    fs.rmSync(stateFile, { force: true });
+    process.stdout.write(`${name}: stopped pid ${state.pid}\n`);
+  } else {
+    throw new Error(`usage: node ${path.relative(repoRoot, process.argv[1])} start|stop [--state FILE]`);
+  }
+};
+
+module.exports = {
+  ToolchainMissingError,
+  cacheDir,
+  cli,
+  freePort,
+  isAlive,
+  repoRoot,
+  requireCommands,
+  run,
+  sleep,
+  startDetached,
+  stopProcess,
+  waitFor,
+};
