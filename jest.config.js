@@ -23,6 +23,7 @@ module.exports = {
     '^@app/domain$': '<rootDir>/libs/domain/src',
     '^@app/event-store$': '<rootDir>/libs/event-store/src',
     '^@app/read-store$': '<rootDir>/libs/read-store/src',
+    '^@app/messaging$': '<rootDir>/libs/messaging/src',
     '^@app/projections$': '<rootDir>/projections',
   },
   testTimeout: 30000,
