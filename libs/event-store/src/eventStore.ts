@@ -69,6 +69,22 @@ export interface EventStore {
   findEvent(streamId: string, eventId: string): Promise<RecordedEvent | undefined>;
   /** Position of the last event in the log (0 when empty). */
   headPosition(): Promise<GlobalPosition>;
+
+  /**
+   * Takes or renews the lease `name` for `owner` until `ttlMs` from now. False while another owner
+   * holds an unexpired lease. Log consumers that must run once (the relay) hold one while they work.
+   */
+  acquireLease(name: string, owner: string, ttlMs: number): Promise<boolean>;
+  /** Gives the lease up at once, so a standby need not wait for it to expire. */
+  releaseLease(name: string, owner: string): Promise<void>;
+  /** The checkpoint stored under `name`: a global position (0 when none). Kept beside the log, not in it. */
+  loadCheckpoint(name: string): Promise<GlobalPosition>;
+  /**
+   * Stores the checkpoint only while `owner` holds the unexpired lease of the same name, so a paused
+   * instance that lost its lease cannot move the checkpoint. False when the lease was lost.
+   */
+  saveCheckpoint(name: string, owner: string, position: GlobalPosition): Promise<boolean>;
+
   close(): Promise<void>;
 }
 

@@ -167,10 +167,77 @@ export class EsdbEventStore implements EventStore {
     return 0;
   }
 
+  // A lease and its checkpoint live in one system stream (`$lease-<name>`, kept out of $all consumers by
+  // the `$` event type); every change appends the whole state with the revision read, so of two
+  // instances racing for it exactly one wins.
+  async acquireLease(name: string, owner: string, ttlMs: number): Promise<boolean> {
+    const current = await this.readLease(name);
+    const now = Date.now();
+    if (current && current.state.owner !== owner && current.state.expiresAt > now) return false;
+    return this.writeLease(name, current, {
+      owner,
+      expiresAt: now + ttlMs,
+      position: current?.state.position ?? 0,
+    });
+  }
+
+  async releaseLease(name: string, owner: string): Promise<void> {
+    const current = await this.readLease(name);
+    if (current?.state.owner === owner) {
+      await this.writeLease(name, current, { ...current.state, owner: '', expiresAt: 0 });
+    }
+  }
+
+  async loadCheckpoint(name: string): Promise<GlobalPosition> {
+    return (await this.readLease(name))?.state.position ?? 0;
+  }
+
+  async saveCheckpoint(name: string, owner: string, position: GlobalPosition): Promise<boolean> {
+    const current = await this.readLease(name);
+    if (!current || current.state.owner !== owner || current.state.expiresAt <= Date.now()) return false;
+    return this.writeLease(name, current, { ...current.state, position });
+  }
+
+  private async readLease(name: string): Promise<{ revision: bigint; state: LeaseState } | undefined> {
+    try {
+      for await (const resolved of this.client.readStream(leaseStream(name), {
+        fromRevision: END,
+        direction: BACKWARDS,
+        maxCount: 1,
+      })) {
+        if (resolved.event)
+          return { revision: resolved.event.revision, state: resolved.event.data as LeaseState };
+      }
+    } catch (error) {
+      if (!(error instanceof StreamNotFoundError)) throw error;
+    }
+    return undefined;
+  }
+
+  private async writeLease(
+    name: string,
+    current: { revision: bigint } | undefined,
+    state: LeaseState,
+  ): Promise<boolean> {
+    try {
+      await this.client.appendToStream(leaseStream(name), jsonEvent({ type: '$LeaseState', data: state }), {
+        expectedRevision: current ? current.revision : NO_STREAM,
+      });
+      return true;
+    } catch (error) {
+      if (error instanceof WrongExpectedVersionError) return false;
+      throw error;
+    }
+  }
+
   async close(): Promise<void> {
     await this.client.dispose();
   }
 }
+
+type LeaseState = { owner: string; expiresAt: number; position: GlobalPosition };
+
+const leaseStream = (name: string) => `$lease-${name}`;
 
 const toPosition = (position: GlobalPosition): Position => ({
   commit: BigInt(position),

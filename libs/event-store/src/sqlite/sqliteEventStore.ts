@@ -47,6 +47,15 @@ const SCHEMA = `
     occurred_at TEXT    NOT NULL,
     UNIQUE (stream_id, revision)
   );
+  CREATE TABLE IF NOT EXISTS leases (
+    name       TEXT    PRIMARY KEY,
+    owner      TEXT    NOT NULL,
+    expires_at INTEGER NOT NULL
+  );
+  CREATE TABLE IF NOT EXISTS checkpoints (
+    name     TEXT    PRIMARY KEY,
+    position INTEGER NOT NULL
+  );
 `;
 
 /** Other processes (a relay, an audit CLI) may append to the same file; poll for their writes this often. */
@@ -59,6 +68,11 @@ export type SqliteEventStoreOptions = {
    * a process crash); it exists for benchmarks and throwaway test stores only.
    */
   synchronous?: 'FULL' | 'NORMAL';
+  /**
+   * How often a subscription looks for events appended by another process (default 250 ms). Appends
+   * through this instance wake subscribers at once; a relay tailing the API's file wants it short.
+   */
+  pollIntervalMs?: number;
 };
 
 /**
@@ -77,11 +91,13 @@ export class SqliteEventStore implements EventStore {
   private readonly statements;
   private readonly appendInSavepoint: (append: PendingAppend) => AppendResult;
   private readonly commitBatch: (batch: PendingAppend[]) => (AppendResult | Error)[];
+  private readonly pollIntervalMs: number;
 
   constructor(
     readonly file: string,
     options: SqliteEventStoreOptions = {},
   ) {
+    this.pollIntervalMs = options.pollIntervalMs ?? CROSS_PROCESS_POLL_MS;
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
@@ -111,6 +127,22 @@ export class SqliteEventStore implements EventStore {
       ),
       lastPosition: this.db.prepare<[], { position: number | null }>(
         'SELECT MAX(position) AS position FROM events',
+      ),
+      // Takes a free or expired lease, or renews our own; `changes` tells whether we hold it now.
+      acquireLease: this.db.prepare<[{ name: string; owner: string; expiresAt: number; now: number }]>(
+        `INSERT INTO leases (name, owner, expires_at) VALUES (@name, @owner, @expiresAt)
+         ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
+         WHERE leases.owner = excluded.owner OR leases.expires_at <= @now`,
+      ),
+      releaseLease: this.db.prepare<[string, string]>('DELETE FROM leases WHERE name = ? AND owner = ?'),
+      loadCheckpoint: this.db.prepare<[string], { position: number }>(
+        'SELECT position FROM checkpoints WHERE name = ?',
+      ),
+      saveCheckpoint: this.db.prepare<[{ name: string; position: number; owner: string; now: number }]>(
+        `INSERT INTO checkpoints (name, position)
+         SELECT @name, @position
+         WHERE EXISTS (SELECT 1 FROM leases WHERE name = @name AND owner = @owner AND expires_at > @now)
+         ON CONFLICT (name) DO UPDATE SET position = excluded.position`,
       ),
     };
 
@@ -235,6 +267,23 @@ export class SqliteEventStore implements EventStore {
     return this.statements.lastPosition.get()?.position ?? 0;
   }
 
+  async acquireLease(name: string, owner: string, ttlMs: number): Promise<boolean> {
+    const now = Date.now();
+    return this.statements.acquireLease.run({ name, owner, expiresAt: now + ttlMs, now }).changes === 1;
+  }
+
+  async releaseLease(name: string, owner: string): Promise<void> {
+    this.statements.releaseLease.run(name, owner);
+  }
+
+  async loadCheckpoint(name: string): Promise<GlobalPosition> {
+    return this.statements.loadCheckpoint.get(name)?.position ?? 0;
+  }
+
+  async saveCheckpoint(name: string, owner: string, position: GlobalPosition): Promise<boolean> {
+    return this.statements.saveCheckpoint.run({ name, position, owner, now: Date.now() }).changes === 1;
+  }
+
   subscribeToAll({ after, onEvents, onError, batchSize = 1000 }: SubscribeOptions): Subscription {
     let position = after;
     let stopped = false;
@@ -252,7 +301,7 @@ export class SqliteEventStore implements EventStore {
         }
         // The read above and arming `wake` happen in the same tick: no append can slip between them.
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, CROSS_PROCESS_POLL_MS);
+          const timer = setTimeout(resolve, this.pollIntervalMs);
           wake = () => {
             clearTimeout(timer);
             resolve();

@@ -164,5 +164,33 @@ export const eventStoreContract = (name: string, open: () => Promise<EventStore>
       expect(received.map((e) => e.revision)).toEqual(Array.from({ length: 100 }, (_, i) => i));
       expect(new Set(received.map((e) => e.position)).size).toBe(100);
     });
+
+    it('grants a lease to one owner at a time and lets it lapse or be released', async () => {
+      const lease = `relay-${randomUUID()}`;
+      expect(await store.acquireLease(lease, 'a', 60_000)).toBe(true);
+      expect(await store.acquireLease(lease, 'b', 60_000)).toBe(false);
+      expect(await store.acquireLease(lease, 'a', 60_000)).toBe(true);
+      await store.releaseLease(lease, 'b');
+      expect(await store.acquireLease(lease, 'b', 60_000)).toBe(false);
+      await store.releaseLease(lease, 'a');
+      expect(await store.acquireLease(lease, 'b', 1)).toBe(true);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(await store.acquireLease(lease, 'a', 60_000)).toBe(true);
+    });
+
+    it('moves a checkpoint only for the holder of its lease', async () => {
+      const name = `relay-${randomUUID()}`;
+      expect(await store.loadCheckpoint(name)).toBe(0);
+      expect(await store.saveCheckpoint(name, 'a', 5)).toBe(false);
+      expect(await store.acquireLease(name, 'a', 60_000)).toBe(true);
+      expect(await store.saveCheckpoint(name, 'a', 5)).toBe(true);
+      expect(await store.saveCheckpoint(name, 'b', 9)).toBe(false);
+      expect(await store.loadCheckpoint(name)).toBe(5);
+      await store.releaseLease(name, 'a');
+      expect(await store.acquireLease(name, 'b', 60_000)).toBe(true);
+      expect(await store.saveCheckpoint(name, 'b', 9)).toBe(true);
+      expect(await store.saveCheckpoint(name, 'a', 12)).toBe(false);
+      expect(await store.loadCheckpoint(name)).toBe(9);
+    });
   });
 };
