@@ -23,3 +23,20 @@ export const toEventMessage = (event: RecordedEvent): EventMessage => {
   if (event.metadata.causationId) headers[HEADERS.causationId] = event.metadata.causationId;
   return { key: event.streamId, value: JSON.stringify(event), headers };
 };
+
+/** The topics of the analytics contract (see contract/asyncapi.json). */
+export const TOPICS = { events: 'game.events', deadLetters: 'game.events.dlq' } as const;
+
+/** Event type of the relay's control message: "every event up to `position` is published". */
+export const WATERMARK_TYPE = '$watermark';
+
+/**
+ * Sent to every partition after a batch, so a consumer of a partition that got no event still learns
+ * how far the log has been published (read-after-write waits on the slowest partition).
+ */
+export const toWatermarkMessage = (position: number, partition: number) => ({
+  key: null,
+  partition,
+  value: JSON.stringify({ position }),
+  headers: { [HEADERS.eventType]: WATERMARK_TYPE, [HEADERS.contentType]: 'application/json' },
+});

@@ -1,0 +1,3 @@
+export * from './envelope';
+export * from './messaging';
+export * from './kafka/kafkaMessaging';
