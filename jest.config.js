@@ -24,6 +24,7 @@ module.exports = {
     '^@app/event-store$': '<rootDir>/libs/event-store/src',
     '^@app/read-store$': '<rootDir>/libs/read-store/src',
     '^@app/messaging$': '<rootDir>/libs/messaging/src',
+    '^@app/runtime$': '<rootDir>/libs/runtime/src',
     '^@app/projections$': '<rootDir>/projections',
   },
   testTimeout: 30000,

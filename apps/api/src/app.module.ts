@@ -6,7 +6,7 @@ import { TerminusModule } from '@nestjs/terminus';
 import { LoggerModule } from 'nestjs-pino';
 import type { IncomingMessage } from 'node:http';
 import { CatalogModule } from './catalog/catalog.module';
-import type { AppConfig } from './config';
+import type { AppConfig } from '@app/runtime';
 import { EconomyModule } from './economy/economy.module';
 import { HealthController } from './health/health.controller';
 import type { ApiKey } from './http/auth/apiKeys';

@@ -5,7 +5,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import { AppModule, type CorrelatedRequest } from './app.module';
-import { type AppConfig, loadConfig } from './config';
+import { type AppConfig, loadConfig } from '@app/runtime';
 import { type ApiKey, developmentKey, parseApiKeys } from './http/auth/apiKeys';
 import { ProblemFilter } from './http/problem.filter';
 import { validationPipe } from './http/validation';

@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { from, switchMap, type Observable } from 'rxjs';
-import type { AppConfig } from '../config';
+import type { AppConfig } from '@app/runtime';
 import { ProjectionService } from '../infrastructure/projection.service';
 import { APP_CONFIG } from '../infrastructure/tokens';
 import { Problem } from './problem';

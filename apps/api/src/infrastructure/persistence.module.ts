@@ -3,7 +3,7 @@ import { readModelCollections } from '@app/projections';
 import { MemoryReadStore, type ReadStore } from '@app/read-store';
 import { Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { join } from 'node:path';
-import type { AppConfig } from '../config';
+import type { AppConfig } from '@app/runtime';
 import { AggregateStore } from './aggregateStore';
 import { ProjectionService } from './projection.service';
 import { APP_CONFIG, EVENT_STORE, READ_STORE } from './tokens';

@@ -5,7 +5,10 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
 
-/** Every setting the product reads, all from the environment (see the README's table). */
+/**
+ * Every setting the product's processes (api, relay, projector) read, all from the environment
+ * (see the README's table). Each process validates the whole set and requires what it needs.
+ */
 export class AppConfig {
   @Transform(toInt)
   @IsInt()
@@ -37,6 +40,20 @@ export class AppConfig {
   @Matches(/^mongodb(\+srv)?:\/\//, { message: 'MONGO_URL must start with mongodb://' })
   MONGO_URL?: string;
 
+  /** Partitions of the events topic when the relay creates it; the unit of projector scale-out. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1024)
+  KAFKA_PARTITIONS = 6;
+
+  /** A crashed active relay is replaced by a standby after at most this long. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(500)
+  @Max(300000)
+  RELAY_LEASE_TTL_MS = 10000;
+
   @IsIn(LOG_LEVELS)
   LOG_LEVEL: (typeof LOG_LEVELS)[number] = 'info';
 
@@ -67,6 +84,8 @@ const CONFIG_KEYS = [
   'EVENTSTORE_URL',
   'KAFKA_BROKERS',
   'MONGO_URL',
+  'KAFKA_PARTITIONS',
+  'RELAY_LEASE_TTL_MS',
   'LOG_LEVEL',
   'READ_AFTER_WRITE_TIMEOUT_MS',
   'BODY_LIMIT_BYTES',
@@ -74,7 +93,10 @@ const CONFIG_KEYS = [
 ] as const;
 
 /** Validates the environment once at start; a bad value stops the process with every problem listed. */
-export function loadConfig(env: Record<string, string | undefined>): AppConfig {
+export function loadConfig(
+  env: Record<string, string | undefined>,
+  required: readonly (keyof AppConfig)[] = [],
+): AppConfig {
   const relevant = Object.fromEntries(
     CONFIG_KEYS.filter((key) => env[key] !== undefined && env[key] !== '').map((key) => [key, env[key]]),
   );
@@ -88,10 +110,12 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     );
     throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
   }
-  if (config.KAFKA_BROKERS || config.MONGO_URL) {
-    // Fail loudly rather than silently run embedded while the operator believes a cluster is in use.
+  const missing = required.filter((key) => config[key] === undefined);
+  if (missing.length > 0) throw new Error(`Invalid configuration: ${missing.join(', ')} must be set`);
+  if (config.KAFKA_BROKERS && !config.MONGO_URL) {
+    // Fail loudly rather than serve read models nothing feeds.
     throw new Error(
-      'KAFKA_BROKERS and MONGO_URL select the cluster-mode transport and read store, which this build does not ship yet; unset them to run embedded',
+      'Invalid configuration: KAFKA_BROKERS needs MONGO_URL (with Kafka, projectors write the read models to MongoDB)',
     );
   }
   return config;

@@ -23,8 +23,17 @@ describe('configuration', () => {
     );
   });
 
-  it('refuses cluster components this build cannot serve rather than silently running embedded', () => {
-    expect(() => loadConfig({ MONGO_URL: 'mongodb://127.0.0.1:27017/game' })).toThrow(/MONGO_URL/);
-    expect(() => loadConfig({ KAFKA_BROKERS: '127.0.0.1:9092' })).toThrow(/KAFKA_BROKERS/);
+  it('refuses Kafka without MongoDB, since nothing would feed the read models', () => {
+    expect(() => loadConfig({ KAFKA_BROKERS: '127.0.0.1:9092' })).toThrow(/KAFKA_BROKERS needs MONGO_URL/);
+    expect(
+      loadConfig({ KAFKA_BROKERS: '127.0.0.1:9092', MONGO_URL: 'mongodb://127.0.0.1:27017/game' })
+        .KAFKA_PARTITIONS,
+    ).toBe(6);
+  });
+
+  it('names the settings a process requires when they are missing', () => {
+    expect(() => loadConfig({}, ['KAFKA_BROKERS', 'MONGO_URL'])).toThrow(
+      /KAFKA_BROKERS, MONGO_URL must be set/,
+    );
   });
 });
