@@ -9,7 +9,7 @@ export const catalogItemView: Projection<CatalogItemView, catalog.CatalogItemEve
   collection: {
     name: 'catalogItems',
     indexes: {
-      bySku: { groupOf: () => 'all', compare: (a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0) },
+      bySku: { groupBy: [], orderBy: [['sku', 1]] },
     },
   },
   handles: ['CatalogItemDefined', 'CatalogItemUpdated'],

@@ -4,7 +4,8 @@ import type { Projection } from './projection';
 
 /** One player's standing on one board in one period. */
 export type LeaderboardEntryView = ReadModelDocument &
-  leaderboards.RankedEntry & {
+  leaderboards.RankedEntry &
+  RankKey & {
     leaderboardId: string;
     period: string;
     sortOrder: leaderboards.SortOrder;
@@ -12,17 +13,39 @@ export type LeaderboardEntryView = ReadModelDocument &
     metadata?: leaderboards.ScoreMetadata;
   };
 
+/**
+ * (score, subscore) turned so that ascending is the board's order: negated on a 'desc' board. With
+ * `achievedAt` and `playerId` after them, an ascending index gives `leaderboards.compareRanked`.
+ */
+export type RankKey = { rankScore: number; rankSubscore: number };
+
+export const rankKey = (
+  sortOrder: leaderboards.SortOrder,
+  { score, subscore }: Pick<leaderboards.LeaderboardEntry, 'score' | 'subscore'>,
+): RankKey =>
+  // `0 - x`, not `-x`: a score of 0 stays 0 instead of becoming -0.
+  sortOrder === 'desc'
+    ? { rankScore: 0 - score, rankSubscore: 0 - subscore }
+    : { rankScore: score, rankSubscore: subscore };
+
 export const leaderboardEntryId = (leaderboardId: string, period: string, playerId: string): string =>
   `${leaderboardId}|${period}|${playerId}`;
-export const rankingGroup = (leaderboardId: string, period: string): string => `${leaderboardId}|${period}`;
+
+/** The `ranking` index group of one board's period. */
+export const rankingGroup = (leaderboardId: string, period: string) => ({ leaderboardId, period });
 
 export const leaderboardEntryView: Projection<LeaderboardEntryView, leaderboards.ScoreSubmissionEvent> = {
   collection: {
     name: 'leaderboardEntries',
     indexes: {
       ranking: {
-        groupOf: (doc) => rankingGroup(doc.leaderboardId, doc.period),
-        compare: (a, b) => leaderboards.compareRanked(a, b, a.sortOrder),
+        groupBy: ['leaderboardId', 'period'],
+        orderBy: [
+          ['rankScore', 1],
+          ['rankSubscore', 1],
+          ['achievedAt', 1],
+          ['playerId', 1],
+        ],
       },
     },
   },
@@ -39,6 +62,7 @@ export const leaderboardEntryView: Projection<LeaderboardEntryView, leaderboards
       playerId: data.playerId,
       sortOrder: data.sortOrder,
       ...data.entry,
+      ...rankKey(data.sortOrder, data.entry),
       ...(metadata !== undefined ? { metadata } : {}),
       revision,
     };

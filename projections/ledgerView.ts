@@ -52,7 +52,8 @@ export const ledgerView: Projection<LedgerEntryView, economy.PlayerEconomyEvent>
   collection: {
     name: 'ledger',
     indexes: {
-      byPlayer: { groupOf: (doc) => doc.playerId, compare: (a, b) => a.revision - b.revision },
+      // Total: a player's ledger lines come from one stream, so their revisions are unique.
+      byPlayer: { groupBy: ['playerId'], orderBy: [['revision', 1]] },
     },
   },
   handles: ['CurrencyGranted', 'CurrencySpent', 'ItemPurchased', 'ItemConsumed'],

@@ -4,6 +4,13 @@ import type { Projection } from './projection';
 
 export type AnyProjection = Projection<ReadModelDocument, never>;
 
+export type ProjectOptions = {
+  /** Which checkpoint the batch moves (one per Kafka partition); the embedded one by default. */
+  checkpoint?: string;
+  /** Where the checkpoint moves to; the last event's position by default. */
+  position?: number;
+};
+
 /**
  * Applies a batch of events to every read model, as one commit together with the checkpoint.
  * The same function serves the embedded subscription, the Kafka projector and rebuilds.
@@ -15,8 +22,10 @@ export async function project(
   store: ReadStore,
   projections: readonly AnyProjection[],
   events: readonly RecordedEvent[],
+  { checkpoint, position }: ProjectOptions = {},
 ): Promise<void> {
-  if (events.length === 0) return;
+  const reached = position ?? events[events.length - 1]?.position;
+  if (reached === undefined) return;
   const routes = routing(projections);
 
   // 1. Which documents does the batch touch? Load them all at once.
@@ -49,12 +58,17 @@ export async function project(
       if (doc !== null && doc.revision >= event.revision) continue;
       const next = projection.evolve(doc, event as never);
       docs.set(id, next);
-      dirty.set(`${name}\u0000${id}`, { collection: name, id, doc: next });
+      dirty.set(
+        `${name}\u0000${id}`,
+        next
+          ? { collection: name, id, doc: next }
+          : { collection: name, id, doc: null, revision: event.revision },
+      );
     }
   }
 
   // 3. One commit: documents and checkpoint move together.
-  await store.commit([...dirty.values()], events[events.length - 1].position);
+  await store.commit([...dirty.values()], reached, checkpoint);
 }
 
 const routingCache = new WeakMap<readonly AnyProjection[], Map<string, AnyProjection[]>>();

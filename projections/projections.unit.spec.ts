@@ -74,7 +74,7 @@ const snapshot = async (store: MemoryReadStore) => ({
   wallet: await store.find<WalletView>('wallets', 'p1'),
   inventory: await store.find<InventoryView>('inventories', 'p1'),
   ledger: await store.page<LedgerEntryView>(
-    { collection: 'ledger', index: 'byPlayer', group: 'p1' },
+    { collection: 'ledger', index: 'byPlayer', group: { playerId: 'p1' } },
     undefined,
     100,
   ),

@@ -8,11 +8,23 @@ export type ReadModelDocument = {
   revision: number;
 };
 
-/** An ordered index: documents grouped by a key, each group kept sorted by a total order. */
+/** What an index field may hold: every adapter orders these the same way (numbers, then strings). */
+export type IndexValue = string | number;
+
+/** A top-level field of the document. Names with '.' or a leading '$' are not allowed (FerretDB). */
+export type FieldName<Doc> = keyof Doc & string;
+
+/**
+ * An ordered index, declared as data so that every adapter can serve it (MongoDB builds one compound
+ * index `groupBy..., orderBy...` from it, the memory store a sorted list per group).
+ *
+ * Documents with equal `groupBy` values form a group; a group is ordered lexicographically by
+ * `orderBy` (1 ascending, -1 descending). The order must be total within a group: end `orderBy` with a
+ * field that is unique in the group (an id), so only the same document compares equal.
+ */
 export type IndexDefinition<Doc> = {
-  groupOf: (doc: Doc) => string;
-  /** Must be total: only the same document may compare equal. */
-  compare: (a: Doc, b: Doc) => number;
+  groupBy: readonly FieldName<Doc>[];
+  orderBy: readonly (readonly [FieldName<Doc>, 1 | -1])[];
 };
 
 export type CollectionDefinition<Doc extends ReadModelDocument = ReadModelDocument> = {
@@ -20,10 +32,19 @@ export type CollectionDefinition<Doc extends ReadModelDocument = ReadModelDocume
   indexes?: Record<string, IndexDefinition<Doc>>;
 };
 
-/** `doc: null` deletes. */
-export type DocumentWrite = { collection: string; id: string; doc: ReadModelDocument | null };
+/**
+ * An upsert of `doc`, or a delete at the stream `revision` that removed the document. Either applies
+ * only over an older document: a write whose revision is at or below the stored one changes nothing.
+ */
+export type DocumentWrite =
+  | { collection: string; id: string; doc: ReadModelDocument }
+  | { collection: string; id: string; doc: null; revision: number };
 
-export type IndexQuery = { collection: string; index: string; group: string };
+/** One group of an index: `group` holds a value for every `groupBy` field (`{}` when there are none). */
+export type IndexQuery = { collection: string; index: string; group: Readonly<Record<string, IndexValue>> };
+
+/** The checkpoint of the embedded projector, which tails the whole log as one stream. */
+export const EMBEDDED_CHECKPOINT = 'embedded';
 
 export interface ReadStore {
   find<Doc extends ReadModelDocument>(collection: string, id: string): Promise<Doc | undefined>;
@@ -31,18 +52,28 @@ export interface ReadStore {
     collection: string,
     ids: readonly string[],
   ): Promise<Map<string, Doc>>;
-  /** Applies the writes and moves the checkpoint to `position`, together. */
-  commit(writes: readonly DocumentWrite[], position: number): Promise<void>;
-  /** Global position of the last event applied (0 before any). */
-  checkpoint(): Promise<number>;
+  /**
+   * Applies the writes, then moves the named checkpoint to `position`. A crash in between leaves the
+   * checkpoint behind the documents, never ahead: the batch is replayed and the revision guard makes
+   * the replay change nothing.
+   */
+  commit(writes: readonly DocumentWrite[], position: number, checkpoint?: string): Promise<void>;
+  /** The named checkpoint's position (0 before any). Checkpoints only move forward. */
+  checkpoint(name?: string): Promise<number>;
+  /** Every stored checkpoint whose name starts with `prefix` (the Kafka projector keeps one per partition). */
+  checkpoints(prefix?: string): Promise<Map<string, number>>;
 
-  /** Up to `limit` documents of a group in index order, strictly after `after` when given. */
+  /**
+   * Up to `limit` documents of a group in index order, strictly after `after` when given. `after` holds
+   * the values of a prefix of `orderBy` (all of it for an exact cursor); documents equal to it on that
+   * prefix count as not after it.
+   */
   page<Doc extends ReadModelDocument>(
     query: IndexQuery,
     after: Partial<Doc> | undefined,
     limit: number,
   ): Promise<Doc[]>;
-  /** 0-based position of the document in its group's order, undefined when absent. */
+  /** 0-based position of the document in its group's order, undefined when absent from the group. */
   rankOf(query: IndexQuery, id: string): Promise<number | undefined>;
   /** Documents at ranks [from, from + count) of a group. */
   slice<Doc extends ReadModelDocument>(query: IndexQuery, from: number, count: number): Promise<Doc[]>;
@@ -50,3 +81,52 @@ export interface ReadStore {
 
   close(): Promise<void>;
 }
+
+/** Field names both adapters can store and index: MongoDB reads '.' as a path and '$' as an operator. */
+export const assertFieldName = (field: string, where: string): void => {
+  if (field.length === 0 || field.includes('.') || field.startsWith('$')) {
+    throw new Error(`${where}: field name "${field}" must be non-empty, without '.' and not start with '$'`);
+  }
+};
+
+/** An index definition seen from an adapter, which knows field names only as strings. */
+export type AnyIndexDefinition = IndexDefinition<Record<string, unknown>>;
+
+/** Checks an index definition once, when a store opens it. */
+export const assertIndexDefinition = (collection: string, name: string, index: AnyIndexDefinition): void => {
+  const where = `index ${name} on ${collection}`;
+  if (index.orderBy.length === 0) throw new Error(`${where}: orderBy is empty`);
+  const fields = [...index.groupBy, ...index.orderBy.map(([field]) => field)];
+  for (const field of fields) assertFieldName(field, where);
+  if (new Set(fields).size !== fields.length) throw new Error(`${where}: a field appears twice`);
+};
+
+/** The `group` of a query as the index's groupBy values, in order; throws when one is missing. */
+export const groupValues = (query: IndexQuery, groupBy: readonly string[]): IndexValue[] => {
+  const extra = Object.keys(query.group).filter((field) => !groupBy.includes(field));
+  if (extra.length > 0)
+    throw new Error(`index ${query.index} on ${query.collection} has no group field ${extra}`);
+  return groupBy.map((field) => {
+    const value = query.group[field];
+    if (value === undefined)
+      throw new Error(`index ${query.index} on ${query.collection} needs group.${field}`);
+    return value;
+  });
+};
+
+/** How many leading `orderBy` fields `after` gives a value for (a cursor is a prefix of the order). */
+export const cursorLength = (
+  query: IndexQuery,
+  orderBy: AnyIndexDefinition['orderBy'],
+  after: object,
+): number => {
+  const values = after as Record<string, unknown>;
+  let length = 0;
+  while (length < orderBy.length && values[orderBy[length][0]] !== undefined) length += 1;
+  if (length === 0) {
+    throw new Error(
+      `a cursor on index ${query.index} of ${query.collection} needs a value for ${orderBy[0][0]}`,
+    );
+  }
+  return length;
+};

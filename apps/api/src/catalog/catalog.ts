@@ -74,7 +74,7 @@ export class ListCatalogItemsHandler implements IQueryHandler<ListCatalogItems> 
 
   async execute({ afterSku, limit }: ListCatalogItems): Promise<CatalogPageResponse> {
     const page = await this.readStore.page<CatalogItemView>(
-      { collection: 'catalogItems', index: 'bySku', group: 'all' },
+      { collection: 'catalogItems', index: 'bySku', group: {} },
       afterSku === undefined ? undefined : { sku: afterSku },
       limit + 1,
     );

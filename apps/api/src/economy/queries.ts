@@ -57,7 +57,7 @@ export class GetLedgerHandler implements IQueryHandler<GetLedger> {
 
   async execute({ playerId, afterRevision, limit }: GetLedger): Promise<LedgerResponse> {
     const page = await this.readStore.page<LedgerEntryView>(
-      { collection: 'ledger', index: 'byPlayer', group: playerId },
+      { collection: 'ledger', index: 'byPlayer', group: { playerId } },
       afterRevision === undefined ? undefined : { revision: afterRevision },
       limit + 1,
     );

@@ -3,9 +3,10 @@ import {
   type LeaderboardEntryView,
   type LeaderboardView,
   leaderboardEntryId,
+  rankKey,
   rankingGroup,
 } from '@app/projections';
-import type { ReadStore } from '@app/read-store';
+import type { IndexQuery, ReadStore } from '@app/read-store';
 import { Inject } from '@nestjs/common';
 import {
   Command,
@@ -126,7 +127,7 @@ abstract class BoardQueryHandler {
     return { board, period: period ?? leaderboards.periodOf(board.resetSchedule, new Date()) };
   }
 
-  protected ranking(leaderboardId: string, period: string) {
+  protected ranking(leaderboardId: string, period: string): IndexQuery {
     return { collection: 'leaderboardEntries', index: 'ranking', group: rankingGroup(leaderboardId, period) };
   }
 }
@@ -155,11 +156,9 @@ export class GetEntriesHandler extends BoardQueryHandler implements IQueryHandle
     const { board, period } = await this.board(leaderboardId, requested);
     const ranking = this.ranking(leaderboardId, period);
     const key = after && {
-      score: after.s,
-      subscore: after.u,
+      ...rankKey(board.sortOrder, { score: after.s, subscore: after.u }),
       achievedAt: after.a,
       playerId: after.p,
-      sortOrder: board.sortOrder,
     };
     const page = await this.readStore.page<LeaderboardEntryView>(ranking, key, limit + 1);
     const first = page.length > 0 ? ((await this.readStore.rankOf(ranking, page[0]._id)) ?? 0) : 0;

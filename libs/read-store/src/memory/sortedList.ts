@@ -44,12 +44,15 @@ export class SortedList<T> {
     return found ? this.offsetOf(found.chunk) + found.index : undefined;
   }
 
-  /** Number of items that sort at or before `key`. */
-  countUpTo(key: T): number {
+  /**
+   * Number of items that sort at or before `key`. `compare` may be coarser than the list's own order
+   * (it may compare a prefix of it), as long as the list is sorted by it too.
+   */
+  countUpTo(key: T, compare: (a: T, b: T) => number = this.compare): number {
     if (this.chunks.length === 0) return 0;
-    const c = this.chunkAfter(key);
+    const c = this.chunkAfter(key, compare);
     if (c === this.chunks.length) return this.length;
-    return this.offsetOf(c) + this.bisect(this.chunks[c], key, true);
+    return this.offsetOf(c) + this.bisect(this.chunks[c], key, true, compare);
   }
 
   /** Items at ranks [from, from + count). */
@@ -97,25 +100,25 @@ export class SortedList<T> {
   }
 
   /** The first chunk whose last item sorts strictly after `key`. */
-  private chunkAfter(key: T): number {
+  private chunkAfter(key: T, compare: (a: T, b: T) => number): number {
     let lo = 0;
     let hi = this.chunks.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       const chunk = this.chunks[mid];
-      if (this.compare(chunk[chunk.length - 1], key) <= 0) lo = mid + 1;
+      if (compare(chunk[chunk.length - 1], key) <= 0) lo = mid + 1;
       else hi = mid;
     }
     return lo;
   }
 
   /** Insertion point in a sorted chunk: before equals (right=false) or after them (right=true). */
-  private bisect(chunk: T[], item: T, right: boolean): number {
+  private bisect(chunk: T[], item: T, right: boolean, compare = this.compare): number {
     let lo = 0;
     let hi = chunk.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      const c = this.compare(chunk[mid], item);
+      const c = compare(chunk[mid], item);
       if (c < 0 || (right && c === 0)) lo = mid + 1;
       else hi = mid;
     }

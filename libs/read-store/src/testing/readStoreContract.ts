@@ -1,18 +1,52 @@
-import type { CollectionDefinition, ReadModelDocument, ReadStore } from '../readStore';
+import type {
+  CollectionDefinition,
+  DocumentWrite,
+  IndexQuery,
+  ReadModelDocument,
+  ReadStore,
+} from '../readStore';
 
-type Score = ReadModelDocument & { board: string; player: string; points: number };
+type Score = ReadModelDocument & {
+  board: string;
+  season: number;
+  player: string;
+  points: number;
+  at: string;
+};
 
 export const scoreCollection: CollectionDefinition<Score> = {
   name: 'scores',
   indexes: {
+    // Most points first, then the earlier `at`, then the smaller player: total within a group.
     ranking: {
-      groupOf: (doc) => doc.board,
-      compare: (a, b) => b.points - a.points || (a.player < b.player ? -1 : a.player > b.player ? 1 : 0),
+      groupBy: ['board', 'season'],
+      orderBy: [
+        ['points', -1],
+        ['at', 1],
+        ['player', 1],
+      ],
+    },
+    // No group fields: one group holding every document.
+    byPlayer: {
+      groupBy: [],
+      orderBy: [
+        ['player', 1],
+        ['_id', 1],
+      ],
     },
   },
 };
 
-/** What every read-store adapter must do; `open` gets the collections the suite uses. */
+/** A deterministic pseudo-random sequence, so a failure reproduces. */
+const random = (seed: number) => () => {
+  seed = (seed * 1103515245 + 12345) % 2 ** 31;
+  return seed / 2 ** 31;
+};
+
+/**
+ * What every read-store adapter must do; `open` gets the collections the suite uses and must return an
+ * empty store (the suite closes it after each test).
+ */
 export const readStoreContract = (
   name: string,
   open: (collections: CollectionDefinition<never>[]) => Promise<ReadStore>,
@@ -26,53 +60,201 @@ export const readStoreContract = (
       await store.close();
     });
 
-    const score = (board: string, player: string, points: number, revision = 0): Score => ({
+    const score = (
+      board: string,
+      player: string,
+      points: number,
+      revision = 0,
+      at = '2026-01-01',
+    ): Score => ({
       _id: `${board}|${player}`,
       board,
+      season: 1,
       player,
       points,
+      at,
       revision,
     });
-    const ranking = (board: string) => ({ collection: 'scores', index: 'ranking', group: board });
+    const put = (doc: Score): DocumentWrite => ({ collection: 'scores', id: doc._id, doc });
+    const remove = (id: string, revision: number): DocumentWrite => ({
+      collection: 'scores',
+      id,
+      doc: null,
+      revision,
+    });
+    const ranking = (board: string, season = 1): IndexQuery => ({
+      collection: 'scores',
+      index: 'ranking',
+      group: { board, season },
+    });
+    const players = (docs: Score[]) => docs.map((d) => d.player);
 
     it('commits documents with the checkpoint and finds them', async () => {
       expect(await store.checkpoint()).toBe(0);
-      await store.commit([{ collection: 'scores', id: 'b|p1', doc: score('b', 'p1', 5) }], 7);
+      await store.commit([put(score('b', 'p1', 5))], 7);
       expect(await store.checkpoint()).toBe(7);
-      expect(await store.find('scores', 'b|p1')).toMatchObject({ points: 5 });
+      expect(await store.checkpoint('embedded')).toBe(7);
+      expect(await store.find('scores', 'b|p1')).toEqual(score('b', 'p1', 5));
       expect(await store.find('scores', 'nope')).toBeUndefined();
       const many = await store.findMany('scores', ['b|p1', 'nope']);
       expect([...many.keys()]).toEqual(['b|p1']);
+      expect(many.get('b|p1')).toEqual(score('b', 'p1', 5));
+    });
+
+    it('keeps named checkpoints apart, moves them only forward and lists them by prefix', async () => {
+      await store.commit([], 10, 'kafka:events:0');
+      await store.commit([put(score('b', 'p1', 5))], 4, 'kafka:events:1');
+      await store.commit([], 3, 'kafka:events:0'); // a redelivered older batch
+      await store.commit([], 2, 'rebuild');
+      expect(await store.checkpoint('kafka:events:0')).toBe(10);
+      expect(await store.checkpoint('kafka:events:1')).toBe(4);
+      expect(await store.checkpoint('kafka:events:2')).toBe(0);
+      expect(await store.checkpoint()).toBe(0);
+      expect(await store.checkpoints('kafka:')).toEqual(
+        new Map([
+          ['kafka:events:0', 10],
+          ['kafka:events:1', 4],
+        ]),
+      );
+      expect(await store.checkpoints()).toEqual(
+        new Map([
+          ['kafka:events:0', 10],
+          ['kafka:events:1', 4],
+          ['rebuild', 2],
+        ]),
+      );
     });
 
     it('keeps each index group in order through updates and deletes', async () => {
       await store.commit(
-        ['a', 'b', 'c', 'd', 'e'].map((p, i) => ({
-          collection: 'scores',
-          id: `x|${p}`,
-          doc: score('x', p, i * 10),
-        })),
+        ['a', 'b', 'c', 'd', 'e'].map((p, i) => put(score('x', p, i * 10))),
         1,
       );
-      await store.commit([{ collection: 'scores', id: 'y|z', doc: score('y', 'z', 1000) }], 2);
+      await store.commit([put(score('y', 'z', 1000))], 2);
       // e=40 d=30 c=20 b=10 a=0; move a to the top, delete c.
-      await store.commit(
-        [
-          { collection: 'scores', id: 'x|a', doc: score('x', 'a', 99, 1) },
-          { collection: 'scores', id: 'x|c', doc: null },
-        ],
-        3,
-      );
+      await store.commit([put(score('x', 'a', 99, 1)), remove('x|c', 1)], 3);
       const all = await store.page<Score>(ranking('x'), undefined, 10);
-      expect(all.map((d) => d.player)).toEqual(['a', 'e', 'd', 'b']);
+      expect(players(all)).toEqual(['a', 'e', 'd', 'b']);
       expect(await store.count(ranking('x'))).toBe(4);
+      expect(await store.count(ranking('x', 2))).toBe(0);
+      expect(await store.rankOf(ranking('x'), 'x|a')).toBe(0);
       expect(await store.rankOf(ranking('x'), 'x|d')).toBe(2);
       expect(await store.rankOf(ranking('x'), 'x|c')).toBeUndefined();
       expect(await store.rankOf(ranking('x'), 'y|z')).toBeUndefined();
-      expect((await store.slice<Score>(ranking('x'), 1, 2)).map((d) => d.player)).toEqual(['e', 'd']);
-      const afterE = await store.page<Score>(ranking('x'), all[1], 10);
-      expect(afterE.map((d) => d.player)).toEqual(['d', 'b']);
+      expect(await store.rankOf(ranking('x', 2), 'x|d')).toBeUndefined();
+      expect(players(await store.slice<Score>(ranking('x'), 1, 2))).toEqual(['e', 'd']);
+      expect(players(await store.slice<Score>(ranking('x'), 3, 10))).toEqual(['b']);
+      expect(await store.slice(ranking('x'), 4, 10)).toEqual([]);
+      expect(players(await store.page<Score>(ranking('x'), all[1], 10))).toEqual(['d', 'b']);
       expect(await store.page(ranking('nobody'), undefined, 10)).toEqual([]);
+      expect(await store.find('scores', 'x|c')).toBeUndefined();
+    });
+
+    it('pages from a full cursor, a cursor between documents and a prefix cursor', async () => {
+      // Ties on points are broken by `at`, ties on both by player.
+      await store.commit(
+        [
+          put(score('t', 'p1', 50, 0, '2026-01-03')),
+          put(score('t', 'p2', 50, 0, '2026-01-02')),
+          put(score('t', 'p3', 50, 0, '2026-01-02')),
+          put(score('t', 'p4', 40, 0, '2026-01-01')),
+          put(score('t', 'p5', 60, 0, '2026-01-09')),
+        ],
+        1,
+      );
+      const all = await store.page<Score>(ranking('t'), undefined, 10);
+      expect(players(all)).toEqual(['p5', 'p2', 'p3', 'p1', 'p4']);
+      expect(players(await store.page<Score>(ranking('t'), all[1], 2))).toEqual(['p3', 'p1']);
+      const between = { points: 50, at: '2026-01-02', player: 'p2a' };
+      expect(players(await store.page<Score>(ranking('t'), between, 10))).toEqual(['p3', 'p1', 'p4']);
+      // A prefix cursor skips every document equal to it on that prefix.
+      expect(players(await store.page<Score>(ranking('t'), { points: 50 }, 10))).toEqual(['p4']);
+      expect(players(await store.page<Score>(ranking('t'), { points: 50, at: '2026-01-02' }, 10))).toEqual([
+        'p1',
+        'p4',
+      ]);
+      expect(await store.page<Score>(ranking('t'), { points: 0 }, 10)).toEqual([]);
+      // The group-less index.
+      const byPlayer: IndexQuery = { collection: 'scores', index: 'byPlayer', group: {} };
+      expect(players(await store.page<Score>(byPlayer, { player: 'p3' }, 10))).toEqual(['p4', 'p5']);
+      expect(await store.rankOf(byPlayer, 't|p2')).toBe(1);
+      expect(await store.count(byPlayer)).toBe(5);
+    });
+
+    it('ignores a write whose revision is at or below the stored one (replays change nothing)', async () => {
+      await store.commit([put(score('r', 'p1', 30, 5)), put(score('r', 'p2', 20, 5))], 1);
+      await store.commit(
+        [
+          put(score('r', 'p1', 99, 4)), // older
+          put(score('r', 'p2', 99, 5)), // the same revision again
+          remove('r|p2', 5),
+        ],
+        2,
+      );
+      expect(await store.find('scores', 'r|p1')).toEqual(score('r', 'p1', 30, 5));
+      expect(await store.find('scores', 'r|p2')).toEqual(score('r', 'p2', 20, 5));
+      expect(players(await store.page<Score>(ranking('r'), undefined, 10))).toEqual(['p1', 'p2']);
+      expect(await store.checkpoint()).toBe(2);
+
+      await store.commit([put(score('r', 'p2', 40, 6)), remove('r|p1', 6)], 3);
+      expect(await store.find('scores', 'r|p1')).toBeUndefined();
+      expect(players(await store.page<Score>(ranking('r'), undefined, 10))).toEqual(['p2']);
+      expect(await store.rankOf(ranking('r'), 'r|p2')).toBe(0);
+    });
+
+    it('agrees with a plain sort on pages, ranks and slices of a larger board', async () => {
+      const next = random(7);
+      const docs: Score[] = [];
+      for (let i = 0; i < 300; i++) {
+        const board = next() < 0.8 ? 'big' : 'other';
+        // Few distinct points and days: many ties to break.
+        docs.push(
+          score(
+            board,
+            `p${String(i).padStart(3, '0')}`,
+            Math.floor(next() * 20) - 5,
+            0,
+            `2026-01-0${1 + Math.floor(next() * 3)}`,
+          ),
+        );
+      }
+      await store.commit(docs.map(put), 1);
+      const expected = docs
+        .filter((d) => d.board === 'big')
+        .sort(
+          (a, b) =>
+            b.points - a.points || (a.at < b.at ? -1 : a.at > b.at ? 1 : 0) || (a.player < b.player ? -1 : 1),
+        );
+
+      expect(await store.count(ranking('big'))).toBe(expected.length);
+      expect(players(await store.slice<Score>(ranking('big'), 0, 1000))).toEqual(players(expected));
+      expect(players(await store.slice<Score>(ranking('big'), 37, 11))).toEqual(
+        players(expected.slice(37, 48)),
+      );
+      for (let probe = 0; probe < 20; probe++) {
+        const rank = Math.floor(next() * expected.length);
+        expect(await store.rankOf(ranking('big'), expected[rank]._id)).toBe(rank);
+        expect(players(await store.page<Score>(ranking('big'), expected[rank], 5))).toEqual(
+          players(expected.slice(rank + 1, rank + 6)),
+        );
+      }
+      // Walking the whole board by cursor visits every entry once, in order.
+      const walked: Score[] = [];
+      let page = await store.page<Score>(ranking('big'), undefined, 64);
+      while (page.length > 0) {
+        walked.push(...page);
+        page = await store.page<Score>(ranking('big'), page[page.length - 1], 64);
+      }
+      expect(players(walked)).toEqual(players(expected));
+    });
+
+    it('refuses index fields MongoDB would read as a path or an operator', async () => {
+      for (const field of ['a.b', '$a']) {
+        const collection = { name: 'bad', indexes: { i: { groupBy: [field], orderBy: [['_id', 1]] } } };
+        await expect(open([collection as unknown as CollectionDefinition<never>])).rejects.toThrow(
+          /field name/,
+        );
+      }
     });
   });
 };
