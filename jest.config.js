@@ -27,5 +27,8 @@ module.exports = {
     '^@app/runtime$': '<rootDir>/libs/runtime/src',
     '^@app/projections$': '<rootDir>/projections',
   },
+  // One Kafka broker and one FerretDB for the whole run (integration suites use them).
+  globalSetup: '<rootDir>/test/setup/globalSetup.js',
+  globalTeardown: '<rootDir>/test/setup/globalTeardown.js',
   testTimeout: 30000,
 };

@@ -7,7 +7,7 @@
  *
  * The broker runtime comes from Maven Central as jars (cached in .infra/kafka-3.9.1); nothing is committed.
  */
-const crypto = require('node:crypto');
+const { randomBytes } = require('node:crypto');
 const fs = require('node:fs');
 const net = require('node:net');
 const os = require('node:os');
@@ -127,7 +127,7 @@ const startKafka = async ({ dataDir, port } = {}) => {
       '',
     ].join('\n'),
   );
-  const clusterId = crypto.randomBytes(16).toString('base64url').slice(0, 22);
+  const clusterId = randomBytes(16).toString('base64url').slice(0, 22);
   const classpath = `${libs}/*`;
   run('java', ['-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', properties, '--ignore-formatted']);
 

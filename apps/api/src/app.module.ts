@@ -6,14 +6,13 @@ import { TerminusModule } from '@nestjs/terminus';
 import { LoggerModule } from 'nestjs-pino';
 import type { IncomingMessage } from 'node:http';
 import { CatalogModule } from './catalog/catalog.module';
-import type { AppConfig } from '@app/runtime';
+import { APP_CONFIG, type AppConfig } from '@app/runtime';
 import { EconomyModule } from './economy/economy.module';
 import { HealthController } from './health/health.controller';
 import type { ApiKey } from './http/auth/apiKeys';
 import { API_KEYS, ApiKeyGuard } from './http/auth/scopes';
 import { ReadAfterWriteInterceptor } from './http/readAfterWrite.interceptor';
 import { PersistenceModule } from './infrastructure/persistence.module';
-import { APP_CONFIG } from './infrastructure/tokens';
 import { LeaderboardsModule } from './leaderboards/leaderboards.module';
 
 export type CorrelatedRequest = IncomingMessage & { correlationId?: string };

@@ -17,6 +17,12 @@ export type App = { app: NestFastifyApplication; config: AppConfig; devKeyFile?:
 /** Builds the API (not yet listening): used by main.ts and by the end-to-end tests. */
 export async function createApp(env: Record<string, string | undefined> = process.env): Promise<App> {
   const config = loadConfig(env);
+  if (config.KAFKA_BROKERS && !config.MONGO_URL) {
+    // Fail loudly rather than serve read models nothing feeds.
+    throw new Error(
+      'KAFKA_BROKERS needs MONGO_URL: with Kafka, the projectors write the read models to MongoDB',
+    );
+  }
   let apiKeys: ApiKey[];
   let devKeyFile: string | undefined;
   if (config.API_KEYS) {

@@ -1,6 +1,9 @@
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
 
+/** Injection token of the validated AppConfig. */
+export const APP_CONFIG = Symbol('APP_CONFIG');
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
@@ -112,11 +115,5 @@ export function loadConfig(
   }
   const missing = required.filter((key) => config[key] === undefined);
   if (missing.length > 0) throw new Error(`Invalid configuration: ${missing.join(', ')} must be set`);
-  if (config.KAFKA_BROKERS && !config.MONGO_URL) {
-    // Fail loudly rather than serve read models nothing feeds.
-    throw new Error(
-      'Invalid configuration: KAFKA_BROKERS needs MONGO_URL (with Kafka, projectors write the read models to MongoDB)',
-    );
-  }
   return config;
 }

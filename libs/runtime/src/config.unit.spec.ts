@@ -23,14 +23,6 @@ describe('configuration', () => {
     );
   });
 
-  it('refuses Kafka without MongoDB, since nothing would feed the read models', () => {
-    expect(() => loadConfig({ KAFKA_BROKERS: '127.0.0.1:9092' })).toThrow(/KAFKA_BROKERS needs MONGO_URL/);
-    expect(
-      loadConfig({ KAFKA_BROKERS: '127.0.0.1:9092', MONGO_URL: 'mongodb://127.0.0.1:27017/game' })
-        .KAFKA_PARTITIONS,
-    ).toBe(6);
-  });
-
   it('names the settings a process requires when they are missing', () => {
     expect(() => loadConfig({}, ['KAFKA_BROKERS', 'MONGO_URL'])).toThrow(
       /KAFKA_BROKERS, MONGO_URL must be set/,

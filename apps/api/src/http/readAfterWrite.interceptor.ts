@@ -7,9 +7,8 @@ import {
 } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { from, switchMap, type Observable } from 'rxjs';
-import type { AppConfig } from '@app/runtime';
+import { APP_CONFIG, type AppConfig } from '@app/runtime';
 import { ProjectionService } from '../infrastructure/projection.service';
-import { APP_CONFIG } from '../infrastructure/tokens';
 import { Problem } from './problem';
 
 /**

@@ -1,0 +1,141 @@
+import { type NewEvent, SqliteEventStore } from '@app/event-store';
+import { HEADERS, KafkaMessaging, type ReceivedMessage, WATERMARK_TYPE } from '@app/messaging';
+import type { LoggerService } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KAFKA, describeWith, serverAddress } from '../../../test/support/servers';
+import { EventRelay } from './eventRelay';
+
+const PARTITIONS = 3;
+
+describeWith([KAFKA], 'EventRelay on a real Kafka broker', () => {
+  let dir: string;
+  let events: SqliteEventStore;
+  let messaging: KafkaMessaging;
+  let topic: string;
+  const relays: EventRelay[] = [];
+  const logger: LoggerService = { log: () => undefined, warn: () => undefined, error: console.error };
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'relay-'));
+    events = new SqliteEventStore(join(dir, 'events.db'), { synchronous: 'NORMAL', pollIntervalMs: 5 });
+    messaging = new KafkaMessaging({ brokers: [serverAddress(KAFKA)!], clientId: 'relay-test' });
+    topic = `relay-test-${randomUUID()}`;
+    await messaging.ensureTopics([{ topic, partitions: PARTITIONS }]);
+  });
+
+  afterEach(async () => {
+    await Promise.all(relays.splice(0).map((relay) => relay.stop()));
+    await messaging.close();
+    await events.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const startRelay = async (instanceId: string) => {
+    const relay = new EventRelay({
+      events,
+      publisher: await messaging.publisher(),
+      topic,
+      partitions: PARTITIONS,
+      instanceId,
+      logger,
+      leaseTtlMs: 1000,
+      batchSize: 50,
+    });
+    relays.push(relay);
+    relay.start();
+    return relay;
+  };
+
+  const appendTo = async (streamId: string, count: number) => {
+    const stored = await events.readStream(streamId);
+    const batch: NewEvent[] = Array.from({ length: count }, (_, i) => ({
+      id: randomUUID(),
+      type: 'Counted',
+      data: { n: stored.length + i },
+      metadata: { schemaVersion: 1, correlationId: `corr-${streamId}`, causationId: `cause-${i}` },
+      occurredAt: new Date(),
+    }));
+    await events.appendToStream(streamId, batch, stored.length === 0 ? 'no_stream' : stored.length - 1);
+  };
+
+  /** Everything on the topic once `until` holds, read by a fresh consumer group. */
+  const readTopic = async (until: (messages: ReceivedMessage[]) => boolean) => {
+    const received: ReceivedMessage[] = [];
+    let done!: () => void;
+    const complete = new Promise<void>((resolve) => (done = resolve));
+    const consumer = await messaging.consume({
+      groupId: `reader-${randomUUID()}`,
+      topics: [topic],
+      fromBeginning: true,
+      concurrency: PARTITIONS,
+      handleBatch: async ({ messages }) => {
+        received.push(...messages);
+        if (until(received)) done();
+      },
+    });
+    await complete;
+    await consumer.close();
+    return received;
+  };
+  const eventsIn = (messages: ReceivedMessage[]) =>
+    messages.filter((m) => m.headers[HEADERS.eventType] !== WATERMARK_TYPE);
+
+  it('publishes every event keyed by stream, with headers, in stream order, then saves the checkpoint', async () => {
+    const streams = ['wallet-a', 'wallet-b', 'wallet-c', 'wallet-d', 'wallet-e'];
+    for (let round = 0; round < 4; round++) {
+      for (const stream of streams) await appendTo(stream, 10);
+    }
+    await startRelay('relay-1');
+    const messages = await readTopic((all) => eventsIn(all).length >= 200);
+    const published = eventsIn(messages);
+    expect(published).toHaveLength(200);
+
+    for (const stream of streams) {
+      const own = published.filter((m) => m.key === stream);
+      expect(new Set(own.map((m) => m.partition)).size).toBe(1);
+      const envelopes = own.map((m) => JSON.parse(m.value!.toString()));
+      expect(envelopes.map((e) => e.revision)).toEqual(Array.from({ length: 40 }, (_, i) => i));
+      expect(own[0].headers).toMatchObject({
+        [HEADERS.eventType]: 'Counted',
+        [HEADERS.schemaVersion]: '1',
+        [HEADERS.correlationId]: `corr-${stream}`,
+        [HEADERS.causationId]: 'cause-0',
+      });
+      expect(envelopes[0]).toMatchObject({ streamId: stream, type: 'Counted', data: { n: 0 } });
+    }
+    // Every partition learns how far the log is published, including any that got no event.
+    const head = await events.headPosition();
+    const watermarks = messages.filter((m) => m.headers[HEADERS.eventType] === WATERMARK_TYPE);
+    for (let partition = 0; partition < PARTITIONS; partition++) {
+      const last = watermarks.filter((m) => m.partition === partition).at(-1);
+      expect(JSON.parse(last!.value!.toString())).toEqual({ position: head });
+    }
+    await waitUntil(async () => (await events.loadCheckpoint('relay')) === head);
+  });
+
+  it('lets one relay publish at a time; a standby resumes from the checkpoint without repeating', async () => {
+    const first = await startRelay('relay-a');
+    await startRelay('relay-b');
+    for (let i = 0; i < 10; i++) await appendTo(`stream-${i % 3}`, 10);
+    await waitUntil(async () => (await events.loadCheckpoint('relay')) === (await events.headPosition()));
+
+    await first.stop(); // releases the lease: the standby takes over without waiting for it to expire
+    for (let i = 0; i < 10; i++) await appendTo(`stream-${i % 3}`, 10);
+
+    const messages = await readTopic((all) => eventsIn(all).length >= 200);
+    const ids = eventsIn(messages).map((m) => JSON.parse(m.value!.toString()).id);
+    expect(ids).toHaveLength(200);
+    expect(new Set(ids).size).toBe(200);
+  });
+});
+
+const waitUntil = async (condition: () => Promise<boolean>, timeoutMs = 20_000) => {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+};

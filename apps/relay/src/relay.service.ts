@@ -1,0 +1,77 @@
+import type { EventStore } from '@app/event-store';
+import { KafkaMessaging, TOPICS, type Publisher } from '@app/messaging';
+import { APP_CONFIG, type AppConfig, instanceId, messagingLog, openEventStore } from '@app/runtime';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { InjectMetric } from '@willsoto/nestjs-prometheus';
+import type { Counter, Gauge } from 'prom-client';
+import { EventRelay } from './eventRelay';
+
+/** The relay tails the API's SQLite file from another process: poll it often, the query is one index probe. */
+const SQLITE_POLL_MS = 5;
+
+export const RELAY_METRICS = {
+  published: 'relay_events_published_total',
+  checkpoint: 'relay_checkpoint_position',
+  active: 'relay_active',
+} as const;
+
+/** Wires the EventRelay to the configured event store and Kafka, and stops it cleanly. */
+@Injectable()
+export class RelayService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(RelayService.name);
+  readonly events: EventStore;
+  private readonly messaging: KafkaMessaging;
+  private publisher?: Publisher;
+  private relay?: EventRelay;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectMetric(RELAY_METRICS.published) private readonly published: Counter,
+    @InjectMetric(RELAY_METRICS.checkpoint) private readonly checkpoint: Gauge,
+    @InjectMetric(RELAY_METRICS.active) private readonly active: Gauge,
+  ) {
+    this.events = openEventStore(config, this.logger, { pollIntervalMs: SQLITE_POLL_MS });
+    this.messaging = new KafkaMessaging({
+      brokers: config.KAFKA_BROKERS!.split(','),
+      clientId: 'relay',
+      log: messagingLog(this.logger),
+    });
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.messaging.ensureTopics([
+      // Kafka keeps events a week for consumers that fall behind; the event store keeps them forever.
+      {
+        topic: TOPICS.events,
+        partitions: this.config.KAFKA_PARTITIONS,
+        config: { 'retention.ms': '604800000' },
+      },
+      { topic: TOPICS.deadLetters, partitions: 1, config: { 'retention.ms': '2592000000' } },
+    ]);
+    const partitions = await this.messaging.partitionCount(TOPICS.events);
+    this.publisher = await this.messaging.publisher();
+    this.relay = new EventRelay({
+      events: this.events,
+      publisher: this.publisher,
+      topic: TOPICS.events,
+      partitions,
+      instanceId: instanceId('relay'),
+      logger: this.logger,
+      leaseTtlMs: this.config.RELAY_LEASE_TTL_MS,
+      metrics: { published: this.published, checkpoint: this.checkpoint, active: this.active },
+    });
+    this.relay.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.relay?.stop();
+    await this.messaging.close();
+    await this.events.close();
+  }
+}

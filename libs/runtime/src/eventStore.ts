@@ -1,0 +1,19 @@
+import { EsdbEventStore, type EventStore, SqliteEventStore } from '@app/event-store';
+import type { LoggerService } from '@nestjs/common';
+import { join } from 'node:path';
+import type { AppConfig } from './config';
+
+/** The event store the configuration selects: EventStoreDB when its URL is set, the SQLite file otherwise. */
+export const openEventStore = (
+  config: AppConfig,
+  logger: LoggerService,
+  options: { pollIntervalMs?: number } = {},
+): EventStore => {
+  if (config.EVENTSTORE_URL) {
+    logger.log('using EventStoreDB');
+    return new EsdbEventStore(config.EVENTSTORE_URL);
+  }
+  const file = join(config.DATA_DIR, 'events.db');
+  logger.log({ file, synchronous: config.SQLITE_SYNCHRONOUS }, 'using the embedded SQLite event store');
+  return new SqliteEventStore(file, { synchronous: config.SQLITE_SYNCHRONOUS, ...options });
+};

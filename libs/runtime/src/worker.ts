@@ -1,0 +1,44 @@
+import type { DynamicModule, LoggerService } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { TerminusModule } from '@nestjs/terminus';
+import { PrometheusModule } from '@willsoto/nestjs-prometheus';
+import { Logger, LoggerModule } from 'nestjs-pino';
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type { MessagingLog } from '@app/messaging';
+import type { AppConfig } from './config';
+
+/**
+ * What every background worker (relay, projector) serves besides its loop: structured logs, Prometheus
+ * metrics at /metrics and a health check at /health, on PORT.
+ */
+export const workerImports = (config: AppConfig): DynamicModule[] => [
+  LoggerModule.forRoot({ pinoHttp: { level: config.LOG_LEVEL, autoLogging: false } }),
+  PrometheusModule.register({ path: '/metrics' }),
+  TerminusModule.forRoot({ logger: false }),
+];
+
+export async function startWorker(module: DynamicModule, config: AppConfig): Promise<NestFastifyApplication> {
+  const app = await NestFactory.create<NestFastifyApplication>(module, new FastifyAdapter(), {
+    bufferLogs: true,
+  });
+  app.useLogger(app.get(Logger));
+  app.enableShutdownHooks();
+  await app.listen(config.PORT, config.HOST);
+  return app;
+}
+
+/** Unique per process: names lease owners and Kafka clients in logs. */
+export const instanceId = (role: string): string =>
+  `${role}-${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+
+/** Routes the Kafka client's log lines into the process logger. */
+export const messagingLog =
+  (logger: LoggerService): MessagingLog =>
+  (level, message, extra) => {
+    if (level === 'error') logger.error(extra ?? {}, message);
+    else if (level === 'warn') logger.warn(extra ?? {}, message);
+    else if (level === 'info') logger.log(extra ?? {}, message);
+    else logger.debug?.(extra ?? {}, message);
+  };
