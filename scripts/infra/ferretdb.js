@@ -1,0 +1,138 @@
+'use strict';
+/**
+ * A real FerretDB v1 (MongoDB wire protocol, SQLite backend) on 127.0.0.1 for the mongoose read store's
+ * tests and benchmarks.
+ *
+ *   node scripts/infra/ferretdb.js start   # builds the binary on first use, prints {"url": "mongodb://127.0.0.1:PORT/", ...}
+ *   node scripts/infra/ferretdb.js stop
+ *
+ * The binary is built from the Go module proxy into .infra/bin (cached, gitignored); nothing is committed.
+ */
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const {
+  cacheDir,
+  cli,
+  freePort,
+  requireCommands,
+  run,
+  startDetached,
+  stopProcess,
+  waitFor,
+} = require('./common');
+
+const FERRETDB_MODULE = 'github.com/FerretDB/FerretDB';
+const FERRETDB_VERSION = 'v1.24.2';
+const binary = path.join(cacheDir, 'bin', 'ferretdb');
+const versionMarker = `${binary}.version`;
+
+/**
+ * Builds the ferretdb binary once; later calls return at once.
+ *
+ * Not `go install github.com/FerretDB/FerretDB/cmd/ferretdb@v1.24.2`, for two reasons seen here: it
+ * lists the module's versions to check for a deprecation, which this proxy refuses (403), and the
+ * module zip has no build/version/version.txt, so a binary built from it as the main module panics at
+ * start. So: download that exact module version, write version.txt into a copy, and `go build` it.
+ */
+const provisionFerretDb = () => {
+  if (fs.existsSync(binary) && fs.existsSync(versionMarker)) {
+    if (fs.readFileSync(versionMarker, 'utf8').trim() === FERRETDB_VERSION) return binary;
+  }
+  requireCommands(
+    ['go'],
+    'install Go 1.22+ (https://go.dev/dl/ or apt-get install golang-go) to build FerretDB',
+  );
+  const download = JSON.parse(
+    run('go', ['mod', 'download', '-json', `${FERRETDB_MODULE}@${FERRETDB_VERSION}`], { cwd: os.tmpdir() }),
+  );
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ferretdb-src-'));
+  try {
+    fs.cpSync(download.Dir, work, { recursive: true });
+    run('chmod', ['-R', 'u+w', work]); // the module cache is read-only
+    fs.writeFileSync(path.join(work, 'build', 'version', 'version.txt'), `${FERRETDB_VERSION}\n`);
+    fs.mkdirSync(path.dirname(binary), { recursive: true });
+    const building = `${binary}.building`;
+    run('go', ['build', '-trimpath', '-o', building, './cmd/ferretdb'], {
+      cwd: work,
+      env: { ...process.env, CGO_ENABLED: '0' },
+    });
+    fs.renameSync(building, binary);
+    fs.writeFileSync(versionMarker, `${FERRETDB_VERSION}\n`);
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+  return binary;
+};
+
+/** FerretDB answers a ping through the MongoDB driver that mongoose ships. */
+const answersPing = async (url) => {
+  const { mongo } = require('mongoose');
+  const client = new mongo.MongoClient(url, { directConnection: true, serverSelectionTimeoutMS: 1000 });
+  try {
+    await client.connect();
+    const reply = await client.db('admin').command({ ping: 1 });
+    return reply.ok === 1;
+  } finally {
+    await client.close();
+  }
+};
+
+/**
+ * Starts FerretDB with the SQLite backend on a data dir (a fresh temp dir unless given) and a free port.
+ * Resolves once it answers a ping.
+ */
+const startFerretDb = async ({ dataDir, port } = {}) => {
+  const ferretdb = provisionFerretDb();
+  const dir = dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'ferretdb-'));
+  const sqliteDir = path.join(dir, 'sqlite');
+  const stateDir = path.join(dir, 'state');
+  fs.mkdirSync(sqliteDir, { recursive: true });
+  fs.mkdirSync(stateDir, { recursive: true });
+  const listenPort = port ?? (await freePort());
+  const logFile = path.join(dir, 'ferretdb.log');
+  const { pid, alive } = startDetached(
+    ferretdb,
+    [
+      '--handler=sqlite',
+      `--sqlite-url=file:${sqliteDir}/`,
+      `--listen-addr=127.0.0.1:${listenPort}`,
+      `--state-dir=${stateDir}`,
+      '--telemetry=disable',
+      '--debug-addr=-',
+      '--log-level=warn',
+    ],
+    { logFile, cwd: dir },
+  );
+  const url = `mongodb://127.0.0.1:${listenPort}/`;
+  const describe = () => ({ url, pid, dataDir: dir, logFile });
+  try {
+    await waitFor(`FerretDB on ${url}`, () => answersPing(url), { timeoutMs: 30_000, alive });
+  } catch (error) {
+    await stopProcess(pid);
+    const tail = fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8').slice(-2000) : '';
+    throw new Error(`${error.message}\n--- ${logFile} ---\n${tail}`);
+  }
+  return {
+    url,
+    pid,
+    dataDir: dir,
+    describe,
+    /** Stops the server; keeps its data dir so a restart on the same dir resumes it. */
+    stop: () => stopProcess(pid),
+    /** Stops the server and removes its data. */
+    destroy: async () => {
+      await stopProcess(pid);
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+};
+
+module.exports = { FERRETDB_VERSION, provisionFerretDb, startFerretDb };
+
+if (require.main === module) {
+  cli({ name: 'ferretdb', start: startFerretDb }).catch((error) => {
+    process.stderr.write(`${error.stack ?? error}\n`);
+    process.exit(1);
+  });
+}
