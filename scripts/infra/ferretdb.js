@@ -12,6 +12,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const {
+  ToolchainMissingError,
   cacheDir,
   cli,
   freePort,
@@ -27,6 +28,25 @@ const FERRETDB_VERSION = 'v1.24.2';
 const binary = path.join(cacheDir, 'bin', 'ferretdb');
 const versionMarker = `${binary}.version`;
 
+const GO_INSTALL = 'install Go 1.22+ (https://go.dev/dl/ or apt-get install golang-go) to build FerretDB';
+
+const isProvisioned = () =>
+  fs.existsSync(binary) &&
+  fs.existsSync(versionMarker) &&
+  fs.readFileSync(versionMarker, 'utf8').trim() === FERRETDB_VERSION;
+
+/** Why FerretDB cannot be provisioned on this machine, or undefined when it can (checked at once). */
+const ferretDbUnavailable = () => {
+  if (isProvisioned()) return undefined;
+  try {
+    requireCommands(['go'], GO_INSTALL);
+    return undefined;
+  } catch (error) {
+    if (error instanceof ToolchainMissingError) return error.message;
+    throw error;
+  }
+};
+
 /**
  * Builds the ferretdb binary once; later calls return at once.
  *
@@ -36,13 +56,8 @@ const versionMarker = `${binary}.version`;
  * start. So: download that exact module version, write version.txt into a copy, and `go build` it.
  */
 const provisionFerretDb = () => {
-  if (fs.existsSync(binary) && fs.existsSync(versionMarker)) {
-    if (fs.readFileSync(versionMarker, 'utf8').trim() === FERRETDB_VERSION) return binary;
-  }
-  requireCommands(
-    ['go'],
-    'install Go 1.22+ (https://go.dev/dl/ or apt-get install golang-go) to build FerretDB',
-  );
+  if (isProvisioned()) return binary;
+  requireCommands(['go'], GO_INSTALL);
   const download = JSON.parse(
     run('go', ['mod', 'download', '-json', `${FERRETDB_MODULE}@${FERRETDB_VERSION}`], { cwd: os.tmpdir() }),
   );
@@ -128,7 +143,7 @@ const startFerretDb = async ({ dataDir, port } = {}) => {
   };
 };
 
-module.exports = { FERRETDB_VERSION, provisionFerretDb, startFerretDb };
+module.exports = { FERRETDB_VERSION, ferretDbUnavailable, provisionFerretDb, startFerretDb };
 
 if (require.main === module) {
   cli({ name: 'ferretdb', start: startFerretDb }).catch((error) => {

@@ -1,2 +1,3 @@
 export * from './readStore';
 export * from './memory/memoryReadStore';
+export * from './mongo/mongoReadStore';

@@ -57,6 +57,7 @@ const groupKey = (values: readonly unknown[]): string => JSON.stringify(values);
  */
 export class MemoryReadStore implements ReadStore {
   private readonly collections = new Map<string, Collection>();
+  private readonly sortedIds = new Map<string, string[]>();
   private readonly positions = new Map<string, number>();
 
   constructor(definitions: readonly CollectionDefinition<never>[]) {
@@ -92,11 +93,33 @@ export class MemoryReadStore implements ReadStore {
     return found;
   }
 
+  async scan<D extends ReadModelDocument>(
+    collection: string,
+    after: string | undefined,
+    limit: number,
+  ): Promise<D[]> {
+    const { docs } = this.collection(collection);
+    // Ids sorted once per scan of an unchanged collection, not once per page.
+    let sorted = this.sortedIds.get(collection);
+    if (!sorted) this.sortedIds.set(collection, (sorted = [...docs.keys()].sort()));
+    let from = 0;
+    if (after !== undefined) {
+      let high = sorted.length;
+      while (from < high) {
+        const middle = (from + high) >>> 1;
+        if (sorted[middle] <= after) from = middle + 1;
+        else high = middle;
+      }
+    }
+    return sorted.slice(from, from + limit).map((id) => docs.get(id) as unknown as D);
+  }
+
   async commit(
     writes: readonly DocumentWrite[],
     position: number,
     checkpoint = EMBEDDED_CHECKPOINT,
   ): Promise<void> {
+    this.sortedIds.clear();
     for (const write of writes) {
       const collection = this.collection(write.collection);
       const previous = collection.docs.get(write.id);

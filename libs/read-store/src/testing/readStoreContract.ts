@@ -89,6 +89,22 @@ export const readStoreContract = (
     });
     const players = (docs: Score[]) => docs.map((d) => d.player);
 
+    it('scans a whole collection in id order, a page at a time', async () => {
+      const ids = ['b|p3', 'a|p1', 'b|p1', 'a|p2', 'c|p9'];
+      await store.commit(
+        ids.map((id) => ({ collection: 'scores', id, doc: score(id.split('|')[0], id.split('|')[1], 1) })),
+        1,
+      );
+      const seen: string[] = [];
+      for (let after: string | undefined; ;) {
+        const page = await store.scan('scores', after, 2);
+        if (page.length === 0) break;
+        seen.push(...page.map((doc) => doc._id));
+        after = page[page.length - 1]._id;
+      }
+      expect(seen).toEqual([...ids].sort());
+    });
+
     it('commits documents with the checkpoint and finds them', async () => {
       expect(await store.checkpoint()).toBe(0);
       await store.commit([put(score('b', 'p1', 5))], 7);

@@ -1,0 +1,120 @@
+import mongoose, { type mongo } from 'mongoose';
+import { randomUUID } from 'node:crypto';
+import { type FerretDbServer, ferretDbUnavailable, startFerretDb } from '../../../../scripts/infra/ferretdb';
+import type { CollectionDefinition, DocumentWrite } from '../readStore';
+import { readStoreContract, scoreCollection } from '../testing/readStoreContract';
+import { MongoReadStore, type MongoReadStoreOptions } from './mongoReadStore';
+
+/**
+ * The MongoDB adapter on a real FerretDB v1: the shared one jest's global setup started
+ * (MONGO_TEST_URL), else one of its own. Without either (no Go to build FerretDB) it skips and says
+ * so, except in CI, where it fails.
+ */
+const sharedUrl = process.env.MONGO_TEST_URL;
+const unavailable = sharedUrl ? undefined : (process.env.MONGO_TEST_URL_SKIP ?? ferretDbUnavailable());
+if (unavailable && process.env.CI === 'true') {
+  throw new Error(`the MongoDB read store suite needs FerretDB in CI: ${unavailable}`);
+}
+if (unavailable) console.warn(`SKIPPED: MongoDB read store on FerretDB - ${unavailable}`);
+
+(unavailable ? describe.skip : describe)('MongoReadStore on FerretDB', () => {
+  let server: FerretDbServer | undefined;
+  let url: string;
+  const databases: string[] = [];
+
+  beforeAll(async () => {
+    if (sharedUrl) url = sharedUrl;
+    else {
+      server = await startFerretDb(); // builds FerretDB first when .infra has no binary yet
+      url = server.url;
+    }
+  }, 300_000);
+
+  afterAll(async () => {
+    if (server) await server.destroy();
+    else if (url) {
+      const connection = await mongoose.createConnection(url).asPromise();
+      for (const name of databases) await connection.useDb(name).dropDatabase();
+      await connection.close();
+    }
+  });
+
+  /** Every store gets a database of its own, so tests never see each other's documents. */
+  const open = (options: Omit<MongoReadStoreOptions, 'url'>) => {
+    const dbName = options.dbName ?? `rs_${randomUUID().replaceAll('-', '').slice(0, 20)}`;
+    databases.push(dbName);
+    return MongoReadStore.open({ ...options, url, dbName });
+  };
+
+  readStoreContract('mongo', (collections) => open({ collections }));
+
+  describe('mongo specifics', () => {
+    const collections = [scoreCollection as CollectionDefinition<never>];
+    const score = (player: string, points: number, revision: number): DocumentWrite => {
+      const doc = { _id: `b|${player}`, board: 'b', season: 1, player, points, at: '2026-01-01', revision };
+      return { collection: 'scores', id: doc._id, doc };
+    };
+    let store: MongoReadStore;
+    afterEach(() => store.close());
+
+    it('declares one compound index per index definition: group fields, then order fields', async () => {
+      store = await open({ collections, namespace: 'rm_v7' });
+      const indexes = await store.connection.db!.collection('rm_v7_scores').indexes();
+      const keys = Object.fromEntries(indexes.map((index) => [index.name, Object.entries(index.key)]));
+      expect(keys.ranking).toEqual([
+        ['board', 1],
+        ['season', 1],
+        ['points', -1],
+        ['at', 1],
+        ['player', 1],
+      ]);
+      expect(keys.byPlayer).toEqual([
+        ['player', 1],
+        ['_id', 1],
+      ]);
+    });
+
+    it('writes a batch of 1000 documents as one bulk write, then the checkpoint', async () => {
+      store = await open({ collections, connectOptions: { monitorCommands: true } });
+      const commands: { name: string; collection: unknown; size: number }[] = [];
+      store.connection.getClient().on('commandStarted', (event: mongo.CommandStartedEvent) => {
+        const command = event.command as Record<string, unknown>;
+        if (['update', 'insert', 'delete'].includes(event.commandName)) {
+          const size = ((command.updates ?? command.documents ?? command.deletes) as unknown[]).length;
+          commands.push({ name: event.commandName, collection: command[event.commandName], size });
+        }
+      });
+      const writes = Array.from({ length: 1000 }, (_, i) => score(`p${i}`, i, 0));
+      await store.commit(writes, 1000);
+      expect(commands).toEqual([
+        { name: 'update', collection: 'rm_v1_scores', size: 1000 },
+        { name: 'update', collection: 'rm_v1_checkpoints', size: 1 },
+      ]);
+      expect(
+        await store.count({ collection: 'scores', index: 'ranking', group: { board: 'b', season: 1 } }),
+      ).toBe(1000);
+    });
+
+    it('does not let a replayed older write overwrite a newer document, nor stop the rest of its batch', async () => {
+      store = await open({ collections });
+      await store.commit([score('p1', 50, 3)], 10);
+      await store.commit([score('p1', 10, 2), score('p2', 20, 0), score('p1', 11, 3)], 12);
+      expect(await store.find('scores', 'b|p1')).toMatchObject({ points: 50, revision: 3 });
+      expect(await store.find('scores', 'b|p2')).toMatchObject({ points: 20 });
+      expect(await store.checkpoint()).toBe(12);
+      await store.commit([score('p1', 70, 4)], 13);
+      expect(await store.find('scores', 'b|p1')).toMatchObject({ points: 70, revision: 4 });
+    });
+
+    it('keeps namespaces apart: a rebuild can write a new version beside the live one', async () => {
+      const dbName = `rs_${randomUUID().replaceAll('-', '').slice(0, 20)}`;
+      const live = await open({ collections, dbName, namespace: 'rm_v1' });
+      store = await open({ collections, dbName, namespace: 'rm_v2' });
+      await live.commit([score('p1', 5, 0)], 9);
+      expect(await store.find('scores', 'b|p1')).toBeUndefined();
+      expect(await store.checkpoint()).toBe(0);
+      expect(await live.checkpoint()).toBe(9);
+      await live.close();
+    });
+  });
+});

@@ -1,0 +1,337 @@
+import mongoose, {
+  type AnyBulkWriteOperation,
+  type ConnectOptions,
+  type Connection,
+  type Model,
+  Schema,
+  type mongo,
+} from 'mongoose';
+import {
+  type AnyIndexDefinition,
+  type CollectionDefinition,
+  type DocumentWrite,
+  EMBEDDED_CHECKPOINT,
+  type IndexQuery,
+  type IndexValue,
+  type ReadModelDocument,
+  type ReadStore,
+  assertIndexDefinition,
+  cursorLength,
+  groupValues,
+} from '../readStore';
+
+export type MongoReadStoreOptions = {
+  /** `mongodb://host:port/db`; works against MongoDB and against FerretDB v1. */
+  url: string;
+  collections: readonly CollectionDefinition<never>[];
+  /** The database; the URL's (or `test`) when not given. */
+  dbName?: string;
+  /**
+   * Prefix of every collection the store owns, checkpoints included: `rm_v1_wallets`,
+   * `rm_v1_checkpoints`. A blue/green rebuild writes a new version (`rm_v2_*`) from position 0 beside
+   * the live one, then switches readers over; the old set is dropped afterwards.
+   */
+  namespace?: string;
+  /** Passed to the driver (pool size, timeouts, `monitorCommands` for tests). */
+  connectOptions?: ConnectOptions;
+};
+
+type StoredDoc = ReadModelDocument & Record<string, unknown>;
+type Checkpoint = { _id: string; position: number };
+type Filter = Record<string, unknown>;
+type OrderBy = AnyIndexDefinition['orderBy'];
+
+type Collection = { model: Model<StoredDoc>; indexes: Map<string, AnyIndexDefinition> };
+
+const DUPLICATE_KEY = 11000;
+const CHECKPOINTS = 'checkpoints';
+
+/**
+ * Documents strictly before (or after) `key` in the lexicographic order `orderBy`:
+ * `f1 < k1  OR  (f1 = k1 AND f2 < k2)  OR ...`, with `<` turned into `>` on descending fields.
+ * Inside a group's equality filter this is a range of the compound index `groupBy..., orderBy...`.
+ */
+const beyond = (orderBy: OrderBy, key: Record<string, unknown>, side: 'before' | 'after'): Filter => {
+  const branches = orderBy.map(([field, direction], i) => {
+    const below = (side === 'before') === (direction === 1);
+    const equalPrefix = Object.fromEntries(orderBy.slice(0, i).map(([f]) => [f, key[f]]));
+    return { ...equalPrefix, [field]: { [below ? '$lt' : '$gt']: key[field] } };
+  });
+  return branches.length === 1 ? branches[0] : { $or: branches };
+};
+
+const isDuplicateKey = (error: { code?: unknown }) => error.code === DUPLICATE_KEY;
+
+/**
+ * The read store on MongoDB through mongoose. It also runs on FerretDB v1, so it uses nothing FerretDB
+ * lacks: no transactions, change streams, TTL or partial indexes, `$lookup`, `arrayFilters`.
+ *
+ * Writes: one ordered `bulkWrite` per collection a commit touches, then the checkpoint with `$max`.
+ * Every write is guarded by the document's `revision`, so replaying a batch changes nothing; the
+ * checkpoint is written last, so a crash leaves it behind the documents, never ahead.
+ *
+ * Reads: each IndexDefinition is one compound index (groupBy fields, then orderBy fields). A page is a
+ * range scan of it, a slice a sort with skip, and a rank a count of the index range before the document.
+ * On MongoDB those counts are COUNT_SCANs over index keys (no document is fetched), but they still cost
+ * O(rank) keys: a rank near the millionth entry reads a million keys. FerretDB's SQLite backend pushes
+ * little of such filters down and may scan the collection; see mongoReadStore.int.spec.ts.
+ */
+export class MongoReadStore implements ReadStore {
+  private readonly collections = new Map<string, Collection>();
+  private readonly checkpointModel: Model<Checkpoint>;
+
+  private constructor(
+    /** The mongoose connection (for health checks and tests). */
+    readonly connection: Connection,
+    definitions: readonly CollectionDefinition[],
+    namespace: string,
+  ) {
+    const named = (name: string) => (namespace ? `${namespace}_${name}` : name);
+    for (const { name, indexes = {} } of definitions) {
+      const schema = new Schema<StoredDoc>(
+        { _id: { type: String, required: true }, revision: { type: Number, required: true } },
+        // Read models are shaped by their projections, not by a schema here: keep every field as given.
+        { strict: false, minimize: false, versionKey: false, id: false, autoIndex: false, autoCreate: false },
+      );
+      const compiled = new Map<string, AnyIndexDefinition>();
+      for (const [indexName, definition] of Object.entries(indexes as Record<string, AnyIndexDefinition>)) {
+        schema.index(
+          Object.fromEntries([...definition.groupBy.map((field) => [field, 1]), ...definition.orderBy]),
+          { name: indexName },
+        );
+        compiled.set(indexName, definition);
+      }
+      const collectionName = named(name);
+      this.collections.set(name, {
+        model: connection.model<StoredDoc>(collectionName, schema, collectionName),
+        indexes: compiled,
+      });
+    }
+    const checkpoints = named(CHECKPOINTS);
+    this.checkpointModel = connection.model<Checkpoint>(
+      checkpoints,
+      new Schema<Checkpoint>(
+        { _id: { type: String, required: true }, position: { type: Number, required: true } },
+        { versionKey: false, id: false, autoIndex: false, autoCreate: false },
+      ),
+      checkpoints,
+    );
+  }
+
+  /** Connects and makes the declared indexes exist (dropping ones no longer declared). */
+  static async open({
+    url,
+    collections,
+    dbName,
+    namespace = 'rm_v1',
+    connectOptions,
+  }: MongoReadStoreOptions): Promise<MongoReadStore> {
+    const definitions = collections as readonly CollectionDefinition[];
+    for (const { name, indexes = {} } of definitions) {
+      if (name === CHECKPOINTS) throw new Error(`a read model cannot be named ${CHECKPOINTS}`);
+      for (const [indexName, index] of Object.entries(indexes)) {
+        assertIndexDefinition(name, indexName, index as AnyIndexDefinition);
+      }
+    }
+    const connection = await mongoose
+      .createConnection(url, {
+        ...(dbName ? { dbName } : {}),
+        // Fail fast instead of queueing operations while disconnected.
+        bufferCommands: false,
+        autoIndex: false,
+        autoCreate: false,
+        // An optional field left undefined is absent, as in the memory store, not null.
+        ignoreUndefined: true,
+        ...connectOptions,
+      })
+      .asPromise();
+    const store = new MongoReadStore(connection, definitions, namespace);
+    try {
+      await Promise.all([...store.collections.values()].map(({ model }) => model.syncIndexes()));
+      await store.checkpointModel.createCollection().catch((error: { codeName?: string }) => {
+        if (error.codeName !== 'NamespaceExists') throw error;
+      });
+    } catch (error) {
+      await connection.close();
+      throw error;
+    }
+    return store;
+  }
+
+  async find<D extends ReadModelDocument>(collection: string, id: string): Promise<D | undefined> {
+    const doc = await this.collection(collection).model.findById(id).lean<D>();
+    return doc ?? undefined;
+  }
+
+  async findMany<D extends ReadModelDocument>(
+    collection: string,
+    ids: readonly string[],
+  ): Promise<Map<string, D>> {
+    if (ids.length === 0) return new Map();
+    const docs = await this.collection(collection)
+      .model.find({ _id: { $in: [...ids] } })
+      .lean<D[]>();
+    return new Map(docs.map((doc) => [doc._id, doc]));
+  }
+
+  async scan<D extends ReadModelDocument>(
+    collection: string,
+    after: string | undefined,
+    limit: number,
+  ): Promise<D[]> {
+    return this.collection(collection)
+      .model.find(after === undefined ? {} : { _id: { $gt: after } })
+      .sort({ _id: 1 })
+      .limit(limit)
+      .lean<D[]>();
+  }
+
+  async commit(
+    writes: readonly DocumentWrite[],
+    position: number,
+    checkpoint = EMBEDDED_CHECKPOINT,
+  ): Promise<void> {
+    // 1. One list of guarded operations per collection.
+    const batches = new Map<string, AnyBulkWriteOperation<StoredDoc>[]>();
+    for (const write of writes) {
+      const batch = batches.get(write.collection) ?? [];
+      batches.set(write.collection, batch);
+      if (write.doc) {
+        // Replaces an older document or inserts a new one. When the stored one is as new or newer, the
+        // filter misses and the upsert's insert fails on the _id: that duplicate key means "stale, skip".
+        batch.push({
+          replaceOne: {
+            filter: { _id: write.id, revision: { $lt: write.doc.revision } },
+            replacement: write.doc as StoredDoc,
+            upsert: true,
+          },
+        });
+      } else {
+        batch.push({ deleteOne: { filter: { _id: write.id, revision: { $lt: write.revision } } } });
+      }
+    }
+    // 2. The documents: one round trip per collection.
+    await Promise.all(
+      [...batches].map(([name, batch]) => this.bulkWrite(this.collection(name).model, batch)),
+    );
+    // 3. Then the checkpoint, only ever forward.
+    await this.withDuplicateKeyRetry(() =>
+      this.checkpointModel.updateOne({ _id: checkpoint }, { $max: { position } }, { upsert: true }),
+    );
+  }
+
+  async checkpoint(name = EMBEDDED_CHECKPOINT): Promise<number> {
+    const doc = await this.checkpointModel.findById(name).lean();
+    return doc?.position ?? 0;
+  }
+
+  async checkpoints(prefix = ''): Promise<Map<string, number>> {
+    // A handful of documents (one per partition): filtered here rather than with a $regex.
+    const docs = await this.checkpointModel.find().lean();
+    return new Map(docs.filter((doc) => doc._id.startsWith(prefix)).map((doc) => [doc._id, doc.position]));
+  }
+
+  async page<D extends ReadModelDocument>(
+    query: IndexQuery,
+    after: Partial<D> | undefined,
+    limit: number,
+  ): Promise<D[]> {
+    if (limit <= 0) return []; // limit(0) would mean "no limit"
+    const { model, index, group } = this.index(query);
+    const filter =
+      after === undefined
+        ? group
+        : {
+            ...group,
+            ...beyond(index.orderBy.slice(0, cursorLength(query, index.orderBy, after)), after, 'after'),
+          };
+    return model.find(filter).sort(Object.fromEntries(index.orderBy)).limit(limit).lean<D[]>();
+  }
+
+  async rankOf(query: IndexQuery, id: string): Promise<number | undefined> {
+    const { model, index, group } = this.index(query);
+    const doc = await model
+      .findOne({ ...group, _id: id })
+      .select(Object.fromEntries(index.orderBy.map(([field]) => [field, 1])))
+      .lean<Record<string, unknown>>();
+    if (!doc) return undefined;
+    return model.countDocuments({ ...group, ...beyond(index.orderBy, doc, 'before') });
+  }
+
+  async slice<D extends ReadModelDocument>(query: IndexQuery, from: number, count: number): Promise<D[]> {
+    if (count <= 0) return [];
+    const { model, index, group } = this.index(query);
+    return model
+      .find(group)
+      .sort(Object.fromEntries(index.orderBy))
+      .skip(Math.max(0, from))
+      .limit(count)
+      .lean<D[]>();
+  }
+
+  async count(query: IndexQuery): Promise<number> {
+    const { model, group } = this.index(query);
+    return model.countDocuments(group);
+  }
+
+  async close(): Promise<void> {
+    await this.connection.close();
+  }
+
+  private collection(name: string): Collection {
+    const collection = this.collections.get(name);
+    if (!collection) throw new Error(`unknown read model collection ${name}`);
+    return collection;
+  }
+
+  private index(query: IndexQuery): { model: Model<StoredDoc>; index: AnyIndexDefinition; group: Filter } {
+    const { model, indexes } = this.collection(query.collection);
+    const index = indexes.get(query.index);
+    if (!index) throw new Error(`unknown index ${query.index} on ${query.collection}`);
+    const values: IndexValue[] = groupValues(query, index.groupBy);
+    return { model, index, group: Object.fromEntries(index.groupBy.map((field, i) => [field, values[i]])) };
+  }
+
+  /**
+   * An ordered bulk write in which a duplicate key is a stale upsert, not a failure: the write resumes
+   * after it. (Ordered, because FerretDB stops at the first error even when told `ordered: false`;
+   * the projector already drops stale events, so a resume is rare.) A duplicate key can also mean two
+   * writers raced to insert the same new document, so that one operation is tried once more, now
+   * against the existing document, where the revision filter decides.
+   */
+  private async bulkWrite(model: Model<StoredDoc>, batch: AnyBulkWriteOperation<StoredDoc>[]): Promise<void> {
+    let rest = batch;
+    while (rest.length > 0) {
+      const stale = await this.writeUntilDuplicateKey(model, rest);
+      if (stale === undefined) return;
+      await this.writeUntilDuplicateKey(model, [rest[stale]]);
+      rest = rest.slice(stale + 1);
+    }
+  }
+
+  /** Runs the batch in order; returns the index of the operation that hit a duplicate key, if one did. */
+  private async writeUntilDuplicateKey(
+    model: Model<StoredDoc>,
+    batch: AnyBulkWriteOperation<StoredDoc>[],
+  ): Promise<number | undefined> {
+    try {
+      await model.bulkWrite(batch, { ordered: true });
+      return undefined;
+    } catch (error) {
+      const writeErrors = (error as mongo.MongoBulkWriteError).writeErrors;
+      const [first] = writeErrors === undefined ? [] : ([] as mongo.WriteError[]).concat(writeErrors);
+      if (!first || !isDuplicateKey(first)) throw error;
+      return first.index;
+    }
+  }
+
+  private async withDuplicateKeyRetry<T>(write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (error) {
+      // Two upserts of a new checkpoint raced; the second one now finds the document.
+      if (!isDuplicateKey(error as { code?: unknown })) throw error;
+      return write();
+    }
+  }
+}
