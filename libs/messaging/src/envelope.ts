@@ -26,6 +26,20 @@ export const toEventMessage = (event: RecordedEvent): EventMessage => {
 
 /** The topics of the analytics contract (see contract/asyncapi.json). */
 export const TOPICS = { events: 'game.events', deadLetters: 'game.events.dlq' } as const;
+export type Topics = { events: string; deadLetters: string };
+
+/** The contract's topics under an environment prefix (`staging.` gives `staging.game.events`). */
+export const topicsFor = (prefix: string): Topics => ({
+  events: prefix + TOPICS.events,
+  deadLetters: prefix + TOPICS.deadLetters,
+});
+
+/** The topics as the relay or a projector creates them when missing (whichever starts first). */
+export const contractTopics = (topics: Topics, partitions: number) => [
+  // Kafka keeps events a week for consumers that fall behind; the event store keeps them forever.
+  { topic: topics.events, partitions, config: { 'retention.ms': '604800000' } },
+  { topic: topics.deadLetters, partitions: 1, config: { 'retention.ms': '2592000000' } },
+];
 
 /** Event type of the relay's control message: "every event up to `position` is published". */
 export const WATERMARK_TYPE = '$watermark';
@@ -40,3 +54,6 @@ export const toWatermarkMessage = (position: number, partition: number) => ({
   value: JSON.stringify({ position }),
   headers: { [HEADERS.eventType]: WATERMARK_TYPE, [HEADERS.contentType]: 'application/json' },
 });
+
+/** The read-store checkpoint of one partition: how far the events routed to it have been applied. */
+export const partitionCheckpoint = (topic: string, partition: number): string => `${topic}#${partition}`;

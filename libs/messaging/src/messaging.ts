@@ -5,7 +5,7 @@
 export type OutgoingMessage = {
   /** Messages with the same key land in the same partition, in order. Null spreads them. */
   key: string | null;
-  value: string;
+  value: string | Buffer;
   headers: Record<string, string>;
   /** Explicit partition (control messages addressed to every partition). */
   partition?: number;

@@ -1,12 +1,4 @@
-import {
-  type Admin,
-  type Consumer as KafkaConsumer,
-  Kafka,
-  type LogEntry,
-  Partitioners,
-  type Producer,
-  logLevel,
-} from 'kafkajs';
+import { type Admin, Kafka, type LogEntry, Partitioners, type Producer, logLevel } from 'kafkajs';
 import type {
   Consumer,
   ConsumerOptions,
@@ -78,6 +70,8 @@ export class KafkaMessaging implements Messaging {
       // Idempotent: a retried send after a lost ack is written once, and order per partition holds.
       idempotent: true,
       maxInFlightRequests: 1,
+      // An idempotent producer retries until the broker is back; giving up would break its sequence.
+      retry: { initialRetryTime: 100, maxRetryTime: 5000, retries: Number.MAX_SAFE_INTEGER },
       allowAutoTopicCreation: false,
       // The Java client's murmur2 partitioner: other clients route the same key to the same partition.
       createPartitioner: Partitioners.DefaultPartitioner,
@@ -108,10 +102,16 @@ export class KafkaMessaging implements Messaging {
     this.open.add(consumer);
     await consumer.subscribe({ topics: [...topics], fromBeginning });
     await consumer.run({
-      autoCommit: false,
+      // kafkajs resolves a batch's last offset only when eachBatch returns, and commits resolved offsets
+      // after every batch: offsets follow the handler's writes, and a commit that races a rebalance is
+      // handled by the client (rejoin) rather than crashing the consumer.
+      autoCommit: true,
+      autoCommitThreshold: 1,
       partitionsConsumedConcurrently: concurrency,
-      eachBatch: async ({ batch, isStale, isRunning }) => {
-        if (batch.isEmpty() || isStale() || !isRunning()) return;
+      eachBatch: async ({ batch }) => {
+        // Never return early on a stale or stopping batch: returning resolves and commits its offsets,
+        // which would skip messages nobody applied. Applying them is harmless (idempotent handlers).
+        if (batch.isEmpty()) return;
         const messages: ReceivedMessage[] = batch.messages.map((message) => ({
           topic: batch.topic,
           partition: batch.partition,
@@ -121,14 +121,6 @@ export class KafkaMessaging implements Messaging {
           headers: decodeHeaders(message.headers),
         }));
         await handleBatch({ topic: batch.topic, partition: batch.partition, messages });
-        // Commit only after the handler's writes: a crash before this line means redelivery, never loss.
-        await consumer.commitOffsets([
-          {
-            topic: batch.topic,
-            partition: batch.partition,
-            offset: (BigInt(batch.lastOffset()) + 1n).toString(),
-          },
-        ]);
       },
     });
     return {

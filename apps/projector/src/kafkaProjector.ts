@@ -1,0 +1,120 @@
+import {
+  type Consumer,
+  type DecodedMessage,
+  HEADERS,
+  type Messaging,
+  type OutgoingMessage,
+  type PartitionBatch,
+  type Publisher,
+  type ReceivedMessage,
+  decodeEventMessage,
+  partitionCheckpoint,
+} from '@app/messaging';
+import { type AnyProjection, project } from '@app/projections';
+import type { RecordedEvent } from '@app/event-store';
+import type { ReadStore } from '@app/read-store';
+import type { LoggerService } from '@nestjs/common';
+import type { Counter } from 'prom-client';
+
+export type ProjectorMetrics = {
+  applied: Counter;
+  /** Labelled by `reason`. */
+  deadLetters: Counter<'reason'>;
+};
+
+export type KafkaProjectorOptions = {
+  messaging: Messaging;
+  readStore: ReadStore;
+  projections: readonly AnyProjection[];
+  topic: string;
+  deadLetterTopic: string;
+  groupId: string;
+  logger: LoggerService;
+  metrics?: ProjectorMetrics;
+  /** Partitions this member applies in parallel. */
+  concurrency?: number;
+};
+
+/**
+ * The projection worker: a consumer group member that applies its partitions' events to the read models
+ * with the same `project` the embedded mode uses, then lets the adapter commit the offsets.
+ *
+ * Redelivery is harmless (documents skip revisions they have seen). Messages it cannot apply go to the
+ * dead-letter topic with the reason, and the partition moves on instead of stalling.
+ */
+export class KafkaProjector {
+  private consumer?: Consumer;
+  private deadLetters?: Publisher;
+
+  constructor(private readonly options: KafkaProjectorOptions) {}
+
+  async start(): Promise<void> {
+    const { messaging, topic, groupId, concurrency } = this.options;
+    this.deadLetters = await messaging.publisher();
+    this.consumer = await messaging.consume({
+      groupId,
+      topics: [topic],
+      fromBeginning: true,
+      concurrency: concurrency ?? 2,
+      handleBatch: (batch) => this.apply(batch),
+    });
+  }
+
+  assignment(): number[] {
+    return this.consumer?.assignment()[this.options.topic] ?? [];
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.close();
+    await this.deadLetters?.close();
+  }
+
+  private async apply({ topic, partition, messages }: PartitionBatch): Promise<void> {
+    const { readStore, projections, deadLetterTopic, logger, metrics } = this.options;
+    const events: RecordedEvent[] = [];
+    const poison: OutgoingMessage[] = [];
+    let position = 0;
+    for (const message of messages) {
+      const decoded = decodeEventMessage(message.value, message.headers);
+      if (decoded.kind === 'event') {
+        events.push(decoded.event);
+        position = Math.max(position, decoded.event.position);
+      } else if (decoded.kind === 'watermark') {
+        position = Math.max(position, decoded.position);
+      } else {
+        poison.push(toDeadLetter(message, decoded));
+        metrics?.deadLetters.inc({ reason: decoded.reason });
+        logger.warn(
+          { topic, partition, offset: message.offset, reason: decoded.reason, detail: decoded.detail },
+          'dead-lettered a message the projector cannot apply',
+        );
+      }
+    }
+    // Dead letters first: once the offsets commit, the original message is gone from this group's view.
+    if (poison.length > 0) await this.deadLetters!.publish(deadLetterTopic, poison);
+    await project(readStore, projections, events, {
+      checkpoint: partitionCheckpoint(topic, partition),
+      position,
+    });
+    metrics?.applied.inc(events.length);
+  }
+}
+
+const toDeadLetter = (
+  message: ReceivedMessage,
+  { reason, detail }: Extract<DecodedMessage, { kind: 'poison' }>,
+): OutgoingMessage => ({
+  key: message.key,
+  value: message.value ?? '',
+  headers: {
+    ...Object.fromEntries(
+      Object.entries(message.headers).filter((entry): entry is [string, string] => entry[1] !== undefined),
+    ),
+    'dead-letter-reason': reason,
+    'dead-letter-detail': detail.slice(0, 1000),
+    'original-topic': message.topic,
+    'original-partition': String(message.partition),
+    'original-offset': message.offset,
+    [HEADERS.contentType]: message.headers[HEADERS.contentType] ?? 'application/octet-stream',
+  },
+});

@@ -1,0 +1,52 @@
+import { APP_CONFIG, type AppConfig, workerImports } from '@app/runtime';
+import { Controller, type DynamicModule, Get, Module } from '@nestjs/common';
+import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import { makeCounterProvider } from '@willsoto/nestjs-prometheus';
+import { PROJECTOR_METRICS, ProjectorService } from './projector.service';
+
+@Controller('health')
+class ProjectorHealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly indicators: HealthIndicatorService,
+    private readonly projector: ProjectorService,
+  ) {}
+
+  /** Up when the read store answers; lists the partitions this instance owns and their checkpoints. */
+  @Get()
+  @HealthCheck()
+  check() {
+    return this.health.check([
+      async () => {
+        const indicator = this.indicators.check('readStore');
+        try {
+          const checkpoints = Object.fromEntries((await this.projector.readStore!.checkpoints()).entries());
+          return indicator.up({ partitions: this.projector.assignment(), checkpoints });
+        } catch (error) {
+          return indicator.down({ message: (error as Error).message });
+        }
+      },
+    ]);
+  }
+}
+
+@Module({})
+export class ProjectorModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: ProjectorModule,
+      imports: workerImports(config),
+      controllers: [ProjectorHealthController],
+      providers: [
+        { provide: APP_CONFIG, useValue: config },
+        makeCounterProvider({ name: PROJECTOR_METRICS.applied, help: 'Events applied to the read models' }),
+        makeCounterProvider({
+          name: PROJECTOR_METRICS.deadLetters,
+          help: 'Messages sent to the dead-letter topic, by reason',
+          labelNames: ['reason'],
+        }),
+        ProjectorService,
+      ],
+    };
+  }
+}
