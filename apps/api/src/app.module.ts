@@ -43,7 +43,7 @@ export class AppModule {
         }),
         CqrsModule.forRoot(),
         TerminusModule.forRoot({ logger: false }),
-        PersistenceModule,
+        PersistenceModule.forRoot(config),
         EconomyModule,
         CatalogModule,
         LeaderboardsModule,

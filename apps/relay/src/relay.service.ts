@@ -1,5 +1,5 @@
 import type { EventStore } from '@app/event-store';
-import { KafkaMessaging, TOPICS, type Publisher } from '@app/messaging';
+import { KafkaMessaging, type Publisher, contractTopics, topicsFor } from '@app/messaging';
 import { APP_CONFIG, type AppConfig, instanceId, messagingLog, openEventStore } from '@app/runtime';
 import {
   Inject,
@@ -45,21 +45,14 @@ export class RelayService implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.messaging.ensureTopics([
-      // Kafka keeps events a week for consumers that fall behind; the event store keeps them forever.
-      {
-        topic: TOPICS.events,
-        partitions: this.config.KAFKA_PARTITIONS,
-        config: { 'retention.ms': '604800000' },
-      },
-      { topic: TOPICS.deadLetters, partitions: 1, config: { 'retention.ms': '2592000000' } },
-    ]);
-    const partitions = await this.messaging.partitionCount(TOPICS.events);
+    const topics = topicsFor(this.config.KAFKA_TOPIC_PREFIX);
+    await this.messaging.ensureTopics(contractTopics(topics, this.config.KAFKA_PARTITIONS));
+    const partitions = await this.messaging.partitionCount(topics.events);
     this.publisher = await this.messaging.publisher();
     this.relay = new EventRelay({
       events: this.events,
       publisher: this.publisher,
-      topic: TOPICS.events,
+      topic: topics.events,
       partitions,
       instanceId: instanceId('relay'),
       logger: this.logger,

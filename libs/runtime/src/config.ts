@@ -43,6 +43,12 @@ export class AppConfig {
   @Matches(/^mongodb(\+srv)?:\/\//, { message: 'MONGO_URL must start with mongodb://' })
   MONGO_URL?: string;
 
+  /** Prepended to topic and consumer group names, to share a broker between environments (`staging.`). */
+  @Matches(/^[A-Za-z0-9._-]{0,100}$/, {
+    message: 'KAFKA_TOPIC_PREFIX may hold only letters, digits, ".", "_" and "-"',
+  })
+  KAFKA_TOPIC_PREFIX = '';
+
   /** Partitions of the events topic when the relay creates it; the unit of projector scale-out. */
   @Transform(toInt)
   @IsInt()
@@ -87,6 +93,7 @@ const CONFIG_KEYS = [
   'EVENTSTORE_URL',
   'KAFKA_BROKERS',
   'MONGO_URL',
+  'KAFKA_TOPIC_PREFIX',
   'KAFKA_PARTITIONS',
   'RELAY_LEASE_TTL_MS',
   'LOG_LEVEL',

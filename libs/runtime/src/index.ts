@@ -1,3 +1,4 @@
 export * from './config';
 export * from './eventStore';
+export * from './readStore';
 export * from './worker';

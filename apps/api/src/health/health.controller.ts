@@ -3,7 +3,7 @@ import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { Public } from '../http/auth/scopes';
-import { ProjectionService } from '../infrastructure/projection.service';
+import { ReadModelProgress } from '../infrastructure/readModelProgress';
 import { EVENT_STORE } from '../infrastructure/tokens';
 
 @ApiTags('health')
@@ -12,7 +12,7 @@ export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
-    private readonly projections: ProjectionService,
+    private readonly projections: ReadModelProgress,
     @Inject(EVENT_STORE) private readonly events: EventStore,
   ) {}
 

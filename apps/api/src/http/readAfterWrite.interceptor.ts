@@ -8,7 +8,7 @@ import {
 import type { FastifyRequest } from 'fastify';
 import { from, switchMap, type Observable } from 'rxjs';
 import { APP_CONFIG, type AppConfig } from '@app/runtime';
-import { ProjectionService } from '../infrastructure/projection.service';
+import { ReadModelProgress } from '../infrastructure/readModelProgress';
 import { Problem } from './problem';
 
 /**
@@ -18,7 +18,7 @@ import { Problem } from './problem';
 @Injectable()
 export class ReadAfterWriteInterceptor implements NestInterceptor {
   constructor(
-    private readonly projections: ProjectionService,
+    private readonly projections: ReadModelProgress,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 

@@ -8,6 +8,7 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
+import { ReadModelProgress } from './readModelProgress';
 import { EVENT_STORE, READ_STORE } from './tokens';
 
 const RESUBSCRIBE_DELAY_MS = 1000;
@@ -18,22 +19,26 @@ const RESUBSCRIBE_DELAY_MS = 1000;
  * store and the API only starts listening once that rebuild has caught up.
  */
 @Injectable()
-export class ProjectionService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class ProjectionService
+  extends ReadModelProgress
+  implements OnApplicationBootstrap, OnApplicationShutdown
+{
   private readonly logger = new Logger(ProjectionService.name);
   private subscription?: Subscription;
-  private applied = 0;
-  private readonly waiters = new Set<{ position: number; resolve: () => void }>();
   private stopping = false;
 
   constructor(
     @Inject(EVENT_STORE) private readonly events: EventStore,
     @Inject(READ_STORE) private readonly readStore: ReadStore,
-  ) {}
+  ) {
+    super();
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     const started = Date.now();
     const head = await this.events.headPosition();
-    this.applied = await this.readStore.checkpoint();
+    // MongoDB keeps its read models across restarts: resume there. The memory store starts at 0.
+    this.advanceTo(await this.readStore.checkpoint());
     this.subscribe();
     await this.waitFor(head, Number.POSITIVE_INFINITY);
     this.logger.log({ position: head, ms: Date.now() - started }, 'read models caught up with the event log');
@@ -44,45 +49,17 @@ export class ProjectionService implements OnApplicationBootstrap, OnApplicationS
     await this.subscription?.close();
   }
 
-  /** Global position of the last event applied to the read models. */
-  get position(): number {
-    return this.applied;
-  }
-
-  /** Resolves true once the read models reached `position`, false after `timeoutMs`. */
-  waitFor(position: number, timeoutMs: number): Promise<boolean> {
-    if (this.applied >= position) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const waiter = {
-        position,
-        resolve: () => {
-          clearTimeout(timer);
-          this.waiters.delete(waiter);
-          resolve(true);
-        },
-      };
-      const timer = Number.isFinite(timeoutMs)
-        ? setTimeout(() => {
-            this.waiters.delete(waiter);
-            resolve(false);
-          }, timeoutMs)
-        : undefined;
-      this.waiters.add(waiter);
-    });
-  }
-
   private subscribe(): void {
     this.subscription = this.events.subscribeToAll({
-      after: this.applied,
+      after: this.position,
       onEvents: async (events) => {
         await project(this.readStore, readModels, events);
-        this.applied = events[events.length - 1].position;
-        for (const waiter of this.waiters) if (waiter.position <= this.applied) waiter.resolve();
+        this.advanceTo(events[events.length - 1].position);
       },
       onError: (error) => {
         if (this.stopping) return;
         // A failing batch is retried from the checkpoint; the read models never skip an event.
-        this.logger.error({ err: error, position: this.applied }, 'projection failed; resubscribing');
+        this.logger.error({ err: error, position: this.position }, 'projection failed; resubscribing');
         setTimeout(() => this.stopping || this.subscribe(), RESUBSCRIBE_DELAY_MS).unref();
       },
     });

@@ -90,7 +90,7 @@ export class SqliteEventStore implements EventStore {
   private closed = false;
   private readonly statements;
   private readonly appendInSavepoint: (append: PendingAppend) => AppendResult;
-  private readonly commitBatch: (batch: PendingAppend[]) => (AppendResult | Error)[];
+  private readonly commitBatch: Database.Transaction<(batch: PendingAppend[]) => (AppendResult | Error)[]>;
   private readonly pollIntervalMs: number;
 
   constructor(
@@ -178,7 +178,9 @@ export class SqliteEventStore implements EventStore {
     if (batch.length === 0) return;
     let results: (AppendResult | Error)[];
     try {
-      results = this.commitBatch(batch);
+      // IMMEDIATE takes the write lock up front (waiting up to busy_timeout): a deferred transaction that
+      // read first would fail at once with SQLITE_BUSY when another process (a relay) wrote meanwhile.
+      results = this.commitBatch.immediate(batch);
     } catch (error) {
       // The commit itself failed (disk full, I/O error): nothing in the batch was written.
       for (const append of batch) append.reject(error);

@@ -1,0 +1,46 @@
+/**
+ * How far the read models this API serves have applied the global log. Embedded, the API applies the
+ * log itself (ProjectionService); in cluster mode projectors do, and the API watches their checkpoints
+ * (ProjectorCheckpoints). Read-after-write and /health depend only on this.
+ */
+export abstract class ReadModelProgress {
+  private applied = 0;
+  private readonly waiters = new Set<{ position: number; resolve: () => void }>();
+
+  /** Global position up to which every event has been applied to the read models. */
+  get position(): number {
+    return this.applied;
+  }
+
+  /** Resolves true once the read models reached `position`, false after `timeoutMs`. */
+  waitFor(position: number, timeoutMs: number): Promise<boolean> {
+    if (this.applied >= position) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const waiter = {
+        position,
+        resolve: () => {
+          clearTimeout(timer);
+          this.waiters.delete(waiter);
+          resolve(true);
+        },
+      };
+      const timer = Number.isFinite(timeoutMs)
+        ? setTimeout(() => {
+            this.waiters.delete(waiter);
+            resolve(false);
+          }, timeoutMs)
+        : undefined;
+      this.waiters.add(waiter);
+    });
+  }
+
+  protected get waiting(): boolean {
+    return this.waiters.size > 0;
+  }
+
+  protected advanceTo(position: number): void {
+    if (position <= this.applied) return;
+    this.applied = position;
+    for (const waiter of this.waiters) if (waiter.position <= position) waiter.resolve();
+  }
+}

@@ -1,0 +1,47 @@
+import { createHash } from 'node:crypto';
+import type { EventStore } from '@app/event-store';
+import { project, readModelCollections, readModels } from '@app/projections';
+import { MemoryReadStore, type ReadStore } from '@app/read-store';
+
+/** JSON with sorted keys: equal documents hash equal whatever order their fields were written in. */
+const canonical = (value: unknown): string =>
+  Array.isArray(value)
+    ? `[${value.map(canonical).join(',')}]`
+    : value !== null && typeof value === 'object'
+      ? `{${Object.keys(value)
+          .sort()
+          .map((key) => `${JSON.stringify(key)}:${canonical((value as Record<string, unknown>)[key])}`)
+          .join(',')}}`
+      : JSON.stringify(value);
+
+/** One sha256 per read model collection over every document in id order, and the document counts. */
+export async function readModelDigest(
+  store: ReadStore,
+): Promise<Record<string, { count: number; sha256: string }>> {
+  const digest: Record<string, { count: number; sha256: string }> = {};
+  for (const { name } of readModelCollections) {
+    const hash = createHash('sha256');
+    let count = 0;
+    let after: string | undefined;
+    for (;;) {
+      const docs = await store.scan(name, after, 500);
+      if (docs.length === 0) break;
+      for (const doc of docs) hash.update(canonical(doc)).update('\n');
+      count += docs.length;
+      after = docs[docs.length - 1]._id;
+    }
+    digest[name] = { count, sha256: hash.digest('hex') };
+  }
+  return digest;
+}
+
+/** The read models a clean rebuild from the event store produces, in memory. */
+export async function rebuiltReadModels(events: EventStore): Promise<MemoryReadStore> {
+  const store = new MemoryReadStore(readModelCollections);
+  for (let after = 0; ;) {
+    const batch = await events.readAll(after, 1000);
+    if (batch.length === 0) return store;
+    await project(store, readModels, batch);
+    after = batch[batch.length - 1].position;
+  }
+}
