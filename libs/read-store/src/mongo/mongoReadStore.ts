@@ -44,6 +44,14 @@ type OrderBy = AnyIndexDefinition['orderBy'];
 type Collection = { model: Model<StoredDoc>; indexes: Map<string, AnyIndexDefinition> };
 
 const DUPLICATE_KEY = 11000;
+
+/**
+ * FerretDB v1 (SQLite) holds a pooled SQLite connection for every statement of an `update` command
+ * that matched a document until the whole command ends (a `defer` in a loop in its msg_update.go), and
+ * its pool has 100 connections per database: an update command with 100 matching statements waits
+ * forever. So on FerretDB a bulk write goes out in calls of at most this many operations.
+ */
+const FERRETDB_WRITES_PER_CALL = 50;
 const CHECKPOINTS = 'checkpoints';
 
 /**
@@ -85,6 +93,7 @@ export class MongoReadStore implements ReadStore {
     readonly connection: Connection,
     definitions: readonly CollectionDefinition[],
     namespace: string,
+    private readonly writesPerCall: number,
   ) {
     const named = (name: string) => (namespace ? `${namespace}_${name}` : name);
     for (const { name, indexes = {} } of definitions) {
@@ -145,8 +154,11 @@ export class MongoReadStore implements ReadStore {
         ...connectOptions,
       })
       .asPromise();
-    const store = new MongoReadStore(connection, definitions, namespace);
+    let store: MongoReadStore;
     try {
+      const server = await connection.db!.admin().command({ buildInfo: 1 });
+      const writesPerCall = 'ferretdbVersion' in server ? FERRETDB_WRITES_PER_CALL : Number.POSITIVE_INFINITY;
+      store = new MongoReadStore(connection, definitions, namespace, writesPerCall);
       await Promise.all([...store.collections.values()].map(({ model }) => model.syncIndexes()));
       await store.checkpointModel.createCollection().catch((error: { codeName?: string }) => {
         if (error.codeName !== 'NamespaceExists') throw error;
@@ -210,10 +222,8 @@ export class MongoReadStore implements ReadStore {
         batch.push({ deleteOne: { filter: { _id: write.id, revision: { $lt: write.revision } } } });
       }
     }
-    // 2. The documents: one round trip per collection.
-    await Promise.all(
-      [...batches].map(([name, batch]) => this.bulkWrite(this.collection(name).model, batch)),
-    );
+    // 2. The documents: one round trip per collection (see FERRETDB_WRITES_PER_CALL for FerretDB).
+    for (const [name, batch] of batches) await this.bulkWrite(this.collection(name).model, batch);
     // 3. Then the checkpoint, only ever forward.
     await this.withDuplicateKeyRetry(() =>
       this.checkpointModel.updateOne({ _id: checkpoint }, { $max: { position } }, { upsert: true }),
@@ -302,8 +312,12 @@ export class MongoReadStore implements ReadStore {
   private async bulkWrite(model: Model<StoredDoc>, batch: AnyBulkWriteOperation<StoredDoc>[]): Promise<void> {
     let rest = batch;
     while (rest.length > 0) {
-      const stale = await this.writeUntilDuplicateKey(model, rest);
-      if (stale === undefined) return;
+      const call = rest.slice(0, this.writesPerCall);
+      const stale = await this.writeUntilDuplicateKey(model, call);
+      if (stale === undefined) {
+        rest = rest.slice(call.length);
+        continue;
+      }
       await this.writeUntilDuplicateKey(model, [rest[stale]]);
       rest = rest.slice(stale + 1);
     }
