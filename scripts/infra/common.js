@@ -110,12 +110,14 @@ const stopProcess = async (pid, { graceMs = 10_000 } = {}) => {
   if (isAlive(pid)) signal('SIGKILL');
 };
 
-/** `node script.js start|stop [--state FILE]` for the CLI side of each server script. */
-const cli = async ({ name, start }) => {
+/** `node script.js provision|start|stop [--state FILE]` for the CLI side of each server script. */
+const cli = async ({ name, start, provision }) => {
   const [command = 'start', ...rest] = process.argv.slice(2);
   const stateIndex = rest.indexOf('--state');
   const stateFile = stateIndex >= 0 ? rest[stateIndex + 1] : path.join(cacheDir, `${name}.json`);
-  if (command === 'start') {
+  if (command === 'provision') {
+    process.stdout.write(`${name}: ${provision()}\n`);
+  } else if (command === 'start') {
     const server = await start({});
     const state = { name, ...server.describe() };
     fs.mkdirSync(path.dirname(stateFile), { recursive: true });
@@ -128,7 +130,7 @@ const cli = async ({ name, start }) => {
     fs.rmSync(stateFile, { force: true });
     process.stdout.write(`${name}: stopped pid ${state.pid}\n`);
   } else {
-    throw new Error(`usage: node ${path.relative(repoRoot, process.argv[1])} start|stop [--state FILE]`);
+    throw new Error(`usage: node ${path.relative(repoRoot, process.argv[1])} provision|start|stop [--state FILE]`);
   }
 };
 

@@ -146,7 +146,7 @@ const startFerretDb = async ({ dataDir, port } = {}) => {
 module.exports = { FERRETDB_VERSION, ferretDbUnavailable, provisionFerretDb, startFerretDb };
 
 if (require.main === module) {
-  cli({ name: 'ferretdb', start: startFerretDb }).catch((error) => {
+  cli({ name: 'ferretdb', start: startFerretDb, provision: provisionFerretDb }).catch((error) => {
     process.stderr.write(`${error.stack ?? error}\n`);
     process.exit(1);
   });

@@ -99,37 +99,43 @@ const startKafka = async ({ dataDir, port } = {}) => {
   const libs = provisionKafka();
   const dir = dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'kafka-'));
   fs.mkdirSync(dir, { recursive: true });
-  const clientPort = port ?? (await freePort());
-  const controllerPort = await freePort();
   const properties = path.join(dir, 'server.properties');
   const log4jFile = path.join(dir, 'log4j.properties');
-  fs.writeFileSync(log4jFile, log4j);
-  fs.writeFileSync(
-    properties,
-    [
-      'process.roles=broker,controller',
-      'node.id=1',
-      `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
-      `listeners=PLAINTEXT://127.0.0.1:${clientPort},CONTROLLER://127.0.0.1:${controllerPort}`,
-      `advertised.listeners=PLAINTEXT://127.0.0.1:${clientPort}`,
-      'controller.listener.names=CONTROLLER',
-      'inter.broker.listener.name=PLAINTEXT',
-      'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
-      `log.dirs=${path.join(dir, 'logs')}`,
-      'num.partitions=1',
-      'offsets.topic.replication.factor=1',
-      // One offsets partition makes the first consumer-group join much faster on a single node.
-      'offsets.topic.num.partitions=1',
-      'transaction.state.log.replication.factor=1',
-      'transaction.state.log.min.isr=1',
-      'group.initial.rebalance.delay.ms=0',
-      'auto.create.topics.enable=false',
-      '',
-    ].join('\n'),
-  );
-  const clusterId = randomBytes(16).toString('base64url').slice(0, 22);
   const classpath = `${libs}/*`;
-  run('java', ['-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', properties, '--ignore-formatted']);
+  let clientPort;
+  if (fs.existsSync(properties)) {
+    // A restart on the same data dir: same ports, same cluster id, no format.
+    clientPort = Number(/^listeners=PLAINTEXT:\/\/127\.0\.0\.1:(\d+)/m.exec(fs.readFileSync(properties, 'utf8'))[1]);
+  } else {
+    clientPort = port ?? (await freePort());
+    const controllerPort = await freePort();
+    fs.writeFileSync(log4jFile, log4j);
+    fs.writeFileSync(
+      properties,
+      [
+        'process.roles=broker,controller',
+        'node.id=1',
+        `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
+        `listeners=PLAINTEXT://127.0.0.1:${clientPort},CONTROLLER://127.0.0.1:${controllerPort}`,
+        `advertised.listeners=PLAINTEXT://127.0.0.1:${clientPort}`,
+        'controller.listener.names=CONTROLLER',
+        'inter.broker.listener.name=PLAINTEXT',
+        'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+        `log.dirs=${path.join(dir, 'logs')}`,
+        'num.partitions=1',
+        'offsets.topic.replication.factor=1',
+        // One offsets partition makes the first consumer-group join much faster on a single node.
+        'offsets.topic.num.partitions=1',
+        'transaction.state.log.replication.factor=1',
+        'transaction.state.log.min.isr=1',
+        'group.initial.rebalance.delay.ms=0',
+        'auto.create.topics.enable=false',
+        '',
+      ].join('\n'),
+    );
+    const clusterId = randomBytes(16).toString('base64url').slice(0, 22);
+    run('java', ['-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', properties]);
+  }
 
   const logFile = path.join(dir, 'kafka.log');
   const { pid, alive } = startDetached(
@@ -173,7 +179,7 @@ const startKafka = async ({ dataDir, port } = {}) => {
 module.exports = { KAFKA_VERSION, provisionKafka, startKafka };
 
 if (require.main === module) {
-  cli({ name: 'kafka', start: startKafka }).catch((error) => {
+  cli({ name: 'kafka', start: startKafka, provision: provisionKafka }).catch((error) => {
     process.stderr.write(`${error.stack ?? error}\n`);
     process.exit(1);
   });
