@@ -36,7 +36,7 @@ describeWith([KAFKA], 'EventRelay on a real Kafka broker', () => {
   const startRelay = async (instanceId: string) => {
     const relay = new EventRelay({
       events,
-      publisher: await messaging.publisher(),
+      connect: () => messaging.publisher(),
       topic,
       partitions: PARTITIONS,
       instanceId,

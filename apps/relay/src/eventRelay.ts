@@ -11,7 +11,8 @@ export type RelayMetrics = {
 
 export type EventRelayOptions = {
   events: EventStore;
-  publisher: Publisher;
+  /** A fresh producer per active period: one that failed (say, across a broker restart) is dropped. */
+  connect: () => Promise<Publisher>;
   topic: string;
   /** Partitions of `topic`: each gets a watermark after every batch. */
   partitions: number;
@@ -90,6 +91,7 @@ export class EventRelay {
   /** Publishes from the checkpoint until the lease is lost, the relay stops, or a publish fails. */
   private async relayWhileLeased(): Promise<void> {
     const { events, instanceId, logger, metrics } = this.options;
+    const publisher = await this.options.connect();
     const from = await events.loadCheckpoint(this.leaseName);
     metrics?.checkpoint.set(from);
     logger.log({ from, instanceId }, 'relay active: publishing from the checkpoint');
@@ -111,7 +113,7 @@ export class EventRelay {
     const subscription: Subscription = events.subscribeToAll({
       after: from,
       batchSize: this.batchSize,
-      onEvents: (batch) => this.publish(batch),
+      onEvents: (batch) => this.publish(publisher, batch),
       onError: (error) => fail(error instanceof Error ? error : new Error(String(error))),
     });
     try {
@@ -120,11 +122,12 @@ export class EventRelay {
       clearInterval(renewal);
       this.interrupt = undefined;
       await subscription.close().catch(() => undefined);
+      await publisher.close().catch(() => undefined);
     }
   }
 
-  private async publish(batch: RecordedEvent[]): Promise<void> {
-    const { events, publisher, topic, partitions, instanceId, metrics } = this.options;
+  private async publish(publisher: Publisher, batch: RecordedEvent[]): Promise<void> {
+    const { events, topic, partitions, instanceId, metrics } = this.options;
     const position = batch[batch.length - 1].position;
     const messages: OutgoingMessage[] = batch.map(toEventMessage);
     for (let partition = 0; partition < partitions; partition++) {

@@ -1,5 +1,5 @@
 import type { EventStore } from '@app/event-store';
-import { KafkaMessaging, type Publisher, contractTopics, topicsFor } from '@app/messaging';
+import { KafkaMessaging, contractTopics, topicsFor } from '@app/messaging';
 import { APP_CONFIG, type AppConfig, instanceId, messagingLog, openEventStore } from '@app/runtime';
 import {
   Inject,
@@ -27,7 +27,6 @@ export class RelayService implements OnApplicationBootstrap, OnApplicationShutdo
   private readonly logger = new Logger(RelayService.name);
   readonly events: EventStore;
   private readonly messaging: KafkaMessaging;
-  private publisher?: Publisher;
   private relay?: EventRelay;
 
   constructor(
@@ -48,10 +47,9 @@ export class RelayService implements OnApplicationBootstrap, OnApplicationShutdo
     const topics = topicsFor(this.config.KAFKA_TOPIC_PREFIX);
     await this.messaging.ensureTopics(contractTopics(topics, this.config.KAFKA_PARTITIONS));
     const partitions = await this.messaging.partitionCount(topics.events);
-    this.publisher = await this.messaging.publisher();
     this.relay = new EventRelay({
       events: this.events,
-      publisher: this.publisher,
+      connect: () => this.messaging.publisher(),
       topic: topics.events,
       partitions,
       instanceId: instanceId('relay'),

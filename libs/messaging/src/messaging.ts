@@ -42,6 +42,8 @@ export type ConsumerOptions = {
   handleBatch: (batch: PartitionBatch) => Promise<void>;
   /** Partitions of one member processed in parallel. */
   concurrency?: number;
+  /** Most messages handed to `handleBatch` at once (default 250). */
+  maxBatchSize?: number;
 };
 
 export interface Consumer {

@@ -70,8 +70,6 @@ export class KafkaMessaging implements Messaging {
       // Idempotent: a retried send after a lost ack is written once, and order per partition holds.
       idempotent: true,
       maxInFlightRequests: 1,
-      // An idempotent producer retries until the broker is back; giving up would break its sequence.
-      retry: { initialRetryTime: 100, maxRetryTime: 5000, retries: Number.MAX_SAFE_INTEGER },
       allowAutoTopicCreation: false,
       // The Java client's murmur2 partitioner: other clients route the same key to the same partition.
       createPartitioner: Partitioners.DefaultPartitioner,
@@ -87,6 +85,7 @@ export class KafkaMessaging implements Messaging {
     fromBeginning,
     handleBatch,
     concurrency = 1,
+    maxBatchSize = 250,
   }: ConsumerOptions): Promise<Consumer> {
     const consumer = this.kafka.consumer({
       groupId,
@@ -102,25 +101,32 @@ export class KafkaMessaging implements Messaging {
     this.open.add(consumer);
     await consumer.subscribe({ topics: [...topics], fromBeginning });
     await consumer.run({
-      // kafkajs resolves a batch's last offset only when eachBatch returns, and commits resolved offsets
-      // after every batch: offsets follow the handler's writes, and a commit that races a rebalance is
-      // handled by the client (rejoin) rather than crashing the consumer.
+      // Offsets are resolved only after the handler's writes and committed by kafkajs, which also
+      // handles a commit that races a rebalance (it rejoins) instead of crashing the consumer.
       autoCommit: true,
       autoCommitThreshold: 1,
       partitionsConsumedConcurrently: concurrency,
-      eachBatch: async ({ batch }) => {
-        // Never return early on a stale or stopping batch: returning resolves and commits its offsets,
-        // which would skip messages nobody applied. Applying them is harmless (idempotent handlers).
-        if (batch.isEmpty()) return;
-        const messages: ReceivedMessage[] = batch.messages.map((message) => ({
-          topic: batch.topic,
-          partition: batch.partition,
-          offset: message.offset,
-          key: message.key ? message.key.toString('utf8') : null,
-          value: message.value,
-          headers: decodeHeaders(message.headers),
-        }));
-        await handleBatch({ topic: batch.topic, partition: batch.partition, messages });
+      eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary }) => {
+        // A fetch can hold thousands of messages (after an outage). Handled in slices with a heartbeat
+        // between them, no slice outlives the session timeout: otherwise the member is evicted, its
+        // successor fetches the same batch and is evicted too, and the partition never moves.
+        // Never skip a stale or stopping batch: committing what nobody applied would lose it; applying
+        // it twice is harmless (idempotent handlers).
+        for (let from = 0; from < batch.messages.length; from += maxBatchSize) {
+          const slice = batch.messages.slice(from, from + maxBatchSize);
+          const messages: ReceivedMessage[] = slice.map((message) => ({
+            topic: batch.topic,
+            partition: batch.partition,
+            offset: message.offset,
+            key: message.key ? message.key.toString('utf8') : null,
+            value: message.value,
+            headers: decodeHeaders(message.headers),
+          }));
+          await handleBatch({ topic: batch.topic, partition: batch.partition, messages });
+          resolveOffset(slice[slice.length - 1].offset);
+          await commitOffsetsIfNecessary();
+          await heartbeat();
+        }
       },
     });
     return {
