@@ -45,9 +45,13 @@ export class WorkerProcess {
     await this.signal('SIGKILL');
   }
 
-  /** SIGTERM: a clean shutdown. */
-  async stop(): Promise<void> {
+  /** SIGTERM: a clean shutdown; SIGKILL if it has not exited within `graceMs`. */
+  async stop(graceMs = 10_000): Promise<void> {
+    const child = this.child;
+    if (!child) return;
+    const escalate = setTimeout(() => child.kill('SIGKILL'), graceMs);
     await this.signal('SIGTERM');
+    clearTimeout(escalate);
   }
 
   private async signal(signal: NodeJS.Signals): Promise<void> {
