@@ -25,17 +25,22 @@ export class Cleanup {
 
 export type BenchServers = {
   brokers: string;
-  /** `mongodb://host:port/`; the bench picks its own database. */
-  mongoUrl: string;
+  /** `mongodb://host:port/`; the bench picks its own database. Absent when not asked for. */
+  mongoUrl?: string;
   /** Which servers this run started itself (and stops again). */
   started: ('kafka' | 'ferretdb')[];
 };
 
 /**
- * Kafka and MongoDB for a benchmark: `KAFKA_BROKERS` / `MONGO_URL` when given, otherwise a Kafka broker
- * and a FerretDB of its own on loopback (scripts/infra), registered with `cleanup` as soon as they run.
+ * Kafka, and MongoDB when `mongo` is asked for, for a benchmark: `KAFKA_BROKERS` / `MONGO_URL` when
+ * given, otherwise a Kafka broker and a FerretDB of its own on loopback (scripts/infra), registered
+ * with `cleanup` as soon as they run.
  */
-export async function benchServers(cleanup: Cleanup, log: (line: string) => void): Promise<BenchServers> {
+export async function benchServers(
+  cleanup: Cleanup,
+  log: (line: string) => void,
+  { mongo: withMongo }: { mongo: boolean },
+): Promise<BenchServers> {
   const started: BenchServers['started'] = [];
   const kafka = process.env.KAFKA_BROKERS
     ? Promise.resolve(process.env.KAFKA_BROKERS)
@@ -45,14 +50,16 @@ export async function benchServers(cleanup: Cleanup, log: (line: string) => void
         log(`started Kafka on ${server.brokers}`);
         return server.brokers;
       });
-  const mongo = process.env.MONGO_URL
-    ? Promise.resolve(process.env.MONGO_URL)
-    : startFerretDb().then((server) => {
-        cleanup.add('FerretDB', () => server.destroy());
-        started.push('ferretdb');
-        log(`started FerretDB on ${server.url}`);
-        return server.url;
-      });
+  const mongo = !withMongo
+    ? Promise.resolve(undefined)
+    : process.env.MONGO_URL
+      ? Promise.resolve(process.env.MONGO_URL)
+      : startFerretDb().then((server) => {
+          cleanup.add('FerretDB', () => server.destroy());
+          started.push('ferretdb');
+          log(`started FerretDB on ${server.url}`);
+          return server.url;
+        });
   // Both settle before a failure is thrown, so the one that did start is already in `cleanup`.
   const [brokers, mongoUrl] = await Promise.allSettled([kafka, mongo]);
   if (brokers.status === 'rejected') throw brokers.reason;
