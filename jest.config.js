@@ -13,7 +13,14 @@ const swc = [
 
 module.exports = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/libs', '<rootDir>/apps', '<rootDir>/projections', '<rootDir>/test', '<rootDir>/examples'],
+  roots: [
+    '<rootDir>/libs',
+    '<rootDir>/apps',
+    '<rootDir>/projections',
+    '<rootDir>/test',
+    '<rootDir>/examples',
+    '<rootDir>/bench',
+  ],
   testRegex: '\\.(unit|int|e2e)\\.spec\\.ts$',
   transform: { '^.+\\.(ts|js)$': swc },
   // content-disposition (pulled in by @fastify/static for the OpenAPI UI) ships ES modules only.
