@@ -67,10 +67,7 @@ const run = (command, args, options = {}) => {
   return result.stdout;
 };
 
-/**
- * Starts a long-running server detached into its own process group, output to `logFile`.
- * Returns its pid and a `stop` that kills the whole group (the JVM and anything it forked).
- */
+/** Starts a long-running process detached into its own process group, output to `logFile`. */
 const startDetached = (command, args, { logFile, cwd, env }) => {
   const log = fs.openSync(logFile, 'a');
   const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, detached: true, stdio: ['ignore', log, log] });
@@ -88,6 +85,35 @@ const isAlive = (pid) => {
   } catch {
     return false;
   }
+};
+
+/**
+ * Starts a server detached (output to `<dir>/<name>.log`) and resolves once `ready()` holds, with a handle
+ * carrying `address` (how to reach it), its pid and data dir, `stop` (keeps the data dir, so a start on
+ * the same dir resumes it) and `destroy` (also removes the data). A server that never gets ready is
+ * stopped and the error carries the tail of its log.
+ */
+const startServer = async ({ name, command, args, dir, address, ready, timeoutMs }) => {
+  const logFile = path.join(dir, `${name}.log`);
+  const { pid, alive } = startDetached(command, args, { logFile, cwd: dir });
+  try {
+    await waitFor(`${name} at ${Object.values(address).join(' ')}`, ready, { timeoutMs, alive });
+  } catch (error) {
+    await stopProcess(pid);
+    const tail = fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8').slice(-2000) : '';
+    throw new Error(`${error.message}\n--- ${logFile} ---\n${tail}`);
+  }
+  return {
+    ...address,
+    pid,
+    dataDir: dir,
+    describe: () => ({ ...address, pid, dataDir: dir, logFile }),
+    stop: () => stopProcess(pid),
+    destroy: async () => {
+      await stopProcess(pid);
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
 };
 
 /** SIGTERM the process group, then SIGKILL it if it is still there after `graceMs`. */
@@ -144,7 +170,7 @@ module.exports = {
   requireCommands,
   run,
   sleep,
-  startDetached,
+  startServer,
   stopProcess,
   waitFor,
 };

@@ -18,9 +18,7 @@ const {
   freePort,
   requireCommands,
   run,
-  startDetached,
-  stopProcess,
-  waitFor,
+  startServer,
 } = require('./common');
 
 const FERRETDB_MODULE = 'github.com/FerretDB/FerretDB';
@@ -105,10 +103,11 @@ const startFerretDb = async ({ dataDir, port } = {}) => {
   fs.mkdirSync(sqliteDir, { recursive: true });
   fs.mkdirSync(stateDir, { recursive: true });
   const listenPort = port ?? (await freePort());
-  const logFile = path.join(dir, 'ferretdb.log');
-  const { pid, alive } = startDetached(
-    ferretdb,
-    [
+  const url = `mongodb://127.0.0.1:${listenPort}/`;
+  return startServer({
+    name: 'ferretdb',
+    command: ferretdb,
+    args: [
       '--handler=sqlite',
       `--sqlite-url=file:${sqliteDir}/`,
       `--listen-addr=127.0.0.1:${listenPort}`,
@@ -117,30 +116,11 @@ const startFerretDb = async ({ dataDir, port } = {}) => {
       '--debug-addr=-',
       '--log-level=warn',
     ],
-    { logFile, cwd: dir },
-  );
-  const url = `mongodb://127.0.0.1:${listenPort}/`;
-  const describe = () => ({ url, pid, dataDir: dir, logFile });
-  try {
-    await waitFor(`FerretDB on ${url}`, () => answersPing(url), { timeoutMs: 30_000, alive });
-  } catch (error) {
-    await stopProcess(pid);
-    const tail = fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8').slice(-2000) : '';
-    throw new Error(`${error.message}\n--- ${logFile} ---\n${tail}`);
-  }
-  return {
-    url,
-    pid,
-    dataDir: dir,
-    describe,
-    /** Stops the server; keeps its data dir so a restart on the same dir resumes it. */
-    stop: () => stopProcess(pid),
-    /** Stops the server and removes its data. */
-    destroy: async () => {
-      await stopProcess(pid);
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
-  };
+    dir,
+    address: { url },
+    ready: () => answersPing(url),
+    timeoutMs: 30_000,
+  });
 };
 
 module.exports = { FERRETDB_VERSION, ferretDbUnavailable, provisionFerretDb, startFerretDb };

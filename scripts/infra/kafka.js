@@ -18,9 +18,7 @@ const {
   freePort,
   requireCommands,
   run,
-  startDetached,
-  stopProcess,
-  waitFor,
+  startServer,
 } = require('./common');
 
 const KAFKA_VERSION = '3.9.1';
@@ -137,10 +135,10 @@ const startKafka = async ({ dataDir, port } = {}) => {
     run('java', ['-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', properties]);
   }
 
-  const logFile = path.join(dir, 'kafka.log');
-  const { pid, alive } = startDetached(
-    'java',
-    [
+  return startServer({
+    name: 'kafka',
+    command: 'java',
+    args: [
       '-Xms256m',
       '-Xmx1g',
       '-XX:+UseG1GC',
@@ -150,30 +148,11 @@ const startKafka = async ({ dataDir, port } = {}) => {
       'kafka.Kafka',
       properties,
     ],
-    { logFile, cwd: dir },
-  );
-  const brokers = `127.0.0.1:${clientPort}`;
-  const describe = () => ({ brokers, pid, dataDir: dir, logFile });
-  try {
-    await waitFor(`Kafka on ${brokers}`, () => answersApiVersions(clientPort), { timeoutMs: 90_000, alive });
-  } catch (error) {
-    await stopProcess(pid);
-    const tail = fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8').slice(-2000) : '';
-    throw new Error(`${error.message}\n--- ${logFile} ---\n${tail}`);
-  }
-  return {
-    brokers,
-    pid,
-    dataDir: dir,
-    describe,
-    /** Stops the broker; keeps its data dir so a restart on the same dir and port resumes it. */
-    stop: () => stopProcess(pid),
-    /** Stops the broker and removes its data. */
-    destroy: async () => {
-      await stopProcess(pid);
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
-  };
+    dir,
+    address: { brokers: `127.0.0.1:${clientPort}` },
+    ready: () => answersApiVersions(clientPort),
+    timeoutMs: 90_000,
+  });
 };
 
 module.exports = { KAFKA_VERSION, provisionKafka, startKafka };
