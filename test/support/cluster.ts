@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readTopic } from './kafka';
 import { keys, startApp, type Response, type TestApp } from './testApp';
 import { WorkerProcess } from './workers';
 
@@ -82,22 +83,11 @@ export async function startCluster(options: {
     },
     readTopic: async (until) => {
       const messaging = new KafkaMessaging({ brokers: [options.brokers], clientId: 'e2e-reader' });
-      const received: ReceivedMessage[] = [];
-      let done!: () => void;
-      const complete = new Promise<void>((resolve) => (done = resolve));
-      await messaging.consume({
-        groupId: `reader-${randomUUID()}`,
-        topics: [topics.events],
-        fromBeginning: true,
-        concurrency: partitions,
-        handleBatch: async ({ messages }) => {
-          received.push(...messages);
-          if (until(received)) done();
-        },
-      });
-      await complete;
-      await messaging.close();
-      return received;
+      try {
+        return await readTopic(messaging, topics.events, until);
+      } finally {
+        await messaging.close();
+      }
     },
     close: async () => {
       await Promise.all(workers.map((worker) => worker.stop()));

@@ -3,7 +3,6 @@ import type { RecordedEvent } from '@app/event-store';
 import {
   HEADERS,
   KafkaMessaging,
-  type ReceivedMessage,
   contractTopics,
   toEventMessage,
   toWatermarkMessage,
@@ -14,6 +13,7 @@ import { MongoReadStore } from '@app/read-store';
 import type { LoggerService } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Counter, Registry } from 'prom-client';
+import { readTopic, waitUntil } from '../../../test/support/kafka';
 import { readModelDigest } from '../../../test/support/readModels';
 import { KAFKA, MONGO, describeWith, serverAddress } from '../../../test/support/servers';
 import { KafkaProjector } from './kafkaProjector';
@@ -125,7 +125,7 @@ describeWith([KAFKA, MONGO], 'KafkaProjector on a real broker and FerretDB', () 
     await waitUntil(() => walletsAt(store, 1, 1));
     expect(await store.find('wallets', 'player-0')).toMatchObject({ balances: { GOLD: 10 } });
 
-    const dead = await readAll(messaging, topics.deadLetters, 3);
+    const dead = await readTopic(messaging, topics.deadLetters, (all) => all.length >= 3);
     expect(dead.map((m) => m.headers['dead-letter-reason'])).toEqual([
       'unparseable',
       'unknown-type',
@@ -178,34 +178,3 @@ describeWith([KAFKA, MONGO], 'KafkaProjector on a real broker and FerretDB', () 
     expect((await readModelDigest(solo)).ledger.count).toBe(400);
   });
 });
-
-/** The first `count` messages of a topic, read by a throwaway consumer group. */
-const readAll = async (
-  messaging: KafkaMessaging,
-  topic: string,
-  count: number,
-): Promise<ReceivedMessage[]> => {
-  const received: ReceivedMessage[] = [];
-  let done!: () => void;
-  const complete = new Promise<void>((resolve) => (done = resolve));
-  const consumer = await messaging.consume({
-    groupId: `reader-${randomUUID()}`,
-    topics: [topic],
-    fromBeginning: true,
-    handleBatch: async ({ messages }) => {
-      received.push(...messages);
-      if (received.length >= count) done();
-    },
-  });
-  await complete;
-  await consumer.close();
-  return received;
-};
-
-const waitUntil = async (condition: () => Promise<boolean>, timeoutMs = 30_000) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-};

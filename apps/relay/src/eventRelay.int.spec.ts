@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readTopic, waitUntil } from '../../../test/support/kafka';
 import { KAFKA, describeWith, serverAddress } from '../../../test/support/servers';
 import { EventRelay } from './eventRelay';
 
@@ -61,25 +62,6 @@ describeWith([KAFKA], 'EventRelay on a real Kafka broker', () => {
     await events.appendToStream(streamId, batch, stored.length === 0 ? 'no_stream' : stored.length - 1);
   };
 
-  /** Everything on the topic once `until` holds, read by a fresh consumer group. */
-  const readTopic = async (until: (messages: ReceivedMessage[]) => boolean) => {
-    const received: ReceivedMessage[] = [];
-    let done!: () => void;
-    const complete = new Promise<void>((resolve) => (done = resolve));
-    const consumer = await messaging.consume({
-      groupId: `reader-${randomUUID()}`,
-      topics: [topic],
-      fromBeginning: true,
-      concurrency: PARTITIONS,
-      handleBatch: async ({ messages }) => {
-        received.push(...messages);
-        if (until(received)) done();
-      },
-    });
-    await complete;
-    await consumer.close();
-    return received;
-  };
   const eventsIn = (messages: ReceivedMessage[]) =>
     messages.filter((m) => m.headers[HEADERS.eventType] !== WATERMARK_TYPE);
 
@@ -89,7 +71,7 @@ describeWith([KAFKA], 'EventRelay on a real Kafka broker', () => {
       for (const stream of streams) await appendTo(stream, 10);
     }
     await startRelay('relay-1');
-    const messages = await readTopic((all) => eventsIn(all).length >= 200);
+    const messages = await readTopic(messaging, topic, (all) => eventsIn(all).length >= 200);
     const published = eventsIn(messages);
     expect(published).toHaveLength(200);
 
@@ -113,29 +95,24 @@ describeWith([KAFKA], 'EventRelay on a real Kafka broker', () => {
       const last = watermarks.filter((m) => m.partition === partition).at(-1);
       expect(JSON.parse(last!.value!.toString())).toEqual({ position: head });
     }
-    await waitUntil(async () => (await events.loadCheckpoint('relay')) === head);
+    await waitUntil(async () => (await events.loadCheckpoint('relay')) === head, 20_000);
   });
 
   it('lets one relay publish at a time; a standby resumes from the checkpoint without repeating', async () => {
     const first = await startRelay('relay-a');
     await startRelay('relay-b');
     for (let i = 0; i < 10; i++) await appendTo(`stream-${i % 3}`, 10);
-    await waitUntil(async () => (await events.loadCheckpoint('relay')) === (await events.headPosition()));
+    await waitUntil(
+      async () => (await events.loadCheckpoint('relay')) === (await events.headPosition()),
+      20_000,
+    );
 
     await first.stop(); // releases the lease: the standby takes over without waiting for it to expire
     for (let i = 0; i < 10; i++) await appendTo(`stream-${i % 3}`, 10);
 
-    const messages = await readTopic((all) => eventsIn(all).length >= 200);
+    const messages = await readTopic(messaging, topic, (all) => eventsIn(all).length >= 200);
     const ids = eventsIn(messages).map((m) => JSON.parse(m.value!.toString()).id);
     expect(ids).toHaveLength(200);
     expect(new Set(ids).size).toBe(200);
   });
 });
-
-const waitUntil = async (condition: () => Promise<boolean>, timeoutMs = 20_000) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-};
