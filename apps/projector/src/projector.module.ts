@@ -1,4 +1,4 @@
-import { APP_CONFIG, type AppConfig, workerImports } from '@app/runtime';
+import { APP_CONFIG, type AppConfig, healthIndicator, workerImports } from '@app/runtime';
 import { Controller, type DynamicModule, Get, Module } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { makeCounterProvider } from '@willsoto/nestjs-prometheus';
@@ -17,15 +17,10 @@ class ProjectorHealthController {
   @HealthCheck()
   check() {
     return this.health.check([
-      async () => {
-        const indicator = this.indicators.check('readStore');
-        try {
-          const checkpoints = Object.fromEntries((await this.projector.readStore!.checkpoints()).entries());
-          return indicator.up({ partitions: this.projector.assignment(), checkpoints });
-        } catch (error) {
-          return indicator.down({ message: (error as Error).message });
-        }
-      },
+      healthIndicator(this.indicators, 'readStore', async () => ({
+        partitions: this.projector.assignment(),
+        checkpoints: Object.fromEntries(await this.projector.readStore!.checkpoints()),
+      })),
     ]);
   }
 }

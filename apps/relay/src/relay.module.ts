@@ -1,4 +1,4 @@
-import { APP_CONFIG, type AppConfig, workerImports } from '@app/runtime';
+import { APP_CONFIG, type AppConfig, healthIndicator, workerImports } from '@app/runtime';
 import { Controller, type DynamicModule, Get, Module } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { makeCounterProvider, makeGaugeProvider } from '@willsoto/nestjs-prometheus';
@@ -17,14 +17,9 @@ class RelayHealthController {
   @HealthCheck()
   check() {
     return this.health.check([
-      async () => {
-        const indicator = this.indicators.check('eventStore');
-        try {
-          return indicator.up({ head: await this.relay.events.headPosition() });
-        } catch (error) {
-          return indicator.down({ message: (error as Error).message });
-        }
-      },
+      healthIndicator(this.indicators, 'eventStore', async () => ({
+        head: await this.relay.events.headPosition(),
+      })),
     ]);
   }
 }

@@ -1,7 +1,7 @@
 import type { DynamicModule, LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { TerminusModule } from '@nestjs/terminus';
+import { type HealthIndicatorService, TerminusModule } from '@nestjs/terminus';
 import { PrometheusModule } from '@willsoto/nestjs-prometheus';
 import { Logger, LoggerModule } from 'nestjs-pino';
 import { hostname } from 'node:os';
@@ -41,4 +41,19 @@ export const messagingLog =
     else if (level === 'warn') logger.warn(extra ?? {}, message);
     else if (level === 'info') logger.log(extra ?? {}, message);
     else logger.debug?.(extra ?? {}, message);
+  };
+
+/**
+ * A Terminus health indicator named `key`: up with the details `probe` returns, down with its error's
+ * message when it throws.
+ */
+export const healthIndicator =
+  (indicators: HealthIndicatorService, key: string, probe: () => Promise<Record<string, unknown>>) =>
+  async () => {
+    const indicator = indicators.check(key);
+    try {
+      return indicator.up(await probe());
+    } catch (error) {
+      return indicator.down({ message: (error as Error).message });
+    }
   };

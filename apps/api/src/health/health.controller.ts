@@ -2,6 +2,7 @@ import type { EventStore } from '@app/event-store';
 import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import { healthIndicator } from '@app/runtime';
 import { Public } from '../http/auth/scopes';
 import { ReadModelProgress } from '../infrastructure/readModelProgress';
 import { EVENT_STORE } from '../infrastructure/tokens';
@@ -22,19 +23,11 @@ export class HealthController {
   @HealthCheck()
   check() {
     return this.health.check([
-      async () => {
-        const indicator = this.indicators.check('eventStore');
-        try {
-          const head = await this.events.headPosition();
-          return indicator.up({
-            head,
-            readModelPosition: this.projections.position,
-            lag: head - this.projections.position,
-          });
-        } catch (error) {
-          return indicator.down({ message: (error as Error).message });
-        }
-      },
+      healthIndicator(this.indicators, 'eventStore', async () => {
+        const head = await this.events.headPosition();
+        const readModelPosition = this.projections.position;
+        return { head, readModelPosition, lag: head - readModelPosition };
+      }),
     ]);
   }
 }
