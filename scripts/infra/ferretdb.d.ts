@@ -1,15 +1,9 @@
+import type { ServerHandle } from './common';
+
 /** Types of ferretdb.js for the TypeScript suites that start their own FerretDB. */
-export type FerretDbServer = {
-  /** `mongodb://127.0.0.1:PORT/` */
-  url: string;
-  pid: number;
-  dataDir: string;
-  describe(): { url: string; pid: number; dataDir: string; logFile: string };
-  /** Stops the server, keeping its data dir. */
-  stop(): Promise<void>;
-  /** Stops the server and removes its data dir. */
-  destroy(): Promise<void>;
-};
+
+/** `url` is `mongodb://127.0.0.1:PORT/`. */
+export type FerretDbServer = ServerHandle<{ url: string }>;
 
 export const FERRETDB_VERSION: string;
 /** Why FerretDB cannot be provisioned here (no binary and no Go), or undefined when it can. */

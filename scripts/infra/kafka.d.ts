@@ -1,15 +1,9 @@
+import type { ServerHandle } from './common';
+
 /** Types of kafka.js for the TypeScript suites and benchmarks that start their own broker. */
-export type KafkaServer = {
-  /** `127.0.0.1:PORT` */
-  brokers: string;
-  pid: number;
-  dataDir: string;
-  describe(): { brokers: string; pid: number; dataDir: string; logFile: string };
-  /** Stops the broker, keeping its data dir: start again with the same dataDir to resume it on the same ports. */
-  stop(): Promise<void>;
-  /** Stops the broker and removes its data dir. */
-  destroy(): Promise<void>;
-};
+
+/** `brokers` is `127.0.0.1:PORT`. */
+export type KafkaServer = ServerHandle<{ brokers: string }>;
 
 export const KAFKA_VERSION: string;
 export function provisionKafka(): string;
