@@ -1,6 +1,13 @@
 import type { EventStore } from '@app/event-store';
 import { KafkaMessaging, contractTopics, topicsFor } from '@app/messaging';
-import { APP_CONFIG, type AppConfig, instanceId, messagingLog, openEventStore } from '@app/runtime';
+import {
+  APP_CONFIG,
+  type AppConfig,
+  TAIL_POLL_MS,
+  instanceId,
+  messagingLog,
+  openEventStore,
+} from '@app/runtime';
 import {
   Inject,
   Injectable,
@@ -11,9 +18,6 @@ import {
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter, Gauge } from 'prom-client';
 import { EventRelay } from './eventRelay';
-
-/** The relay tails the API's SQLite file from another process: poll it often, the query is one index probe. */
-const SQLITE_POLL_MS = 5;
 
 export const RELAY_METRICS = {
   published: 'relay_events_published_total',
@@ -35,7 +39,7 @@ export class RelayService implements OnApplicationBootstrap, OnApplicationShutdo
     @InjectMetric(RELAY_METRICS.checkpoint) private readonly checkpoint: Gauge,
     @InjectMetric(RELAY_METRICS.active) private readonly active: Gauge,
   ) {
-    this.events = openEventStore(config, this.logger, { pollIntervalMs: SQLITE_POLL_MS });
+    this.events = openEventStore(config, this.logger, { pollIntervalMs: TAIL_POLL_MS });
     this.messaging = new KafkaMessaging({
       brokers: config.KAFKA_BROKERS!.split(','),
       clientId: 'relay',

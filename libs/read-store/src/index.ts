@@ -1,3 +1,4 @@
 export * from './readStore';
 export * from './memory/memoryReadStore';
 export * from './mongo/mongoReadStore';
+export * from './cachedReadStore';

@@ -3,6 +3,12 @@ import type { LoggerService } from '@nestjs/common';
 import { join } from 'node:path';
 import type { AppConfig } from './config';
 
+/**
+ * How often a process that tails the SQLite file polls for other processes' appends (its own wake it at
+ * once). One index probe per poll: cheap enough for the relay and for an API beside other APIs.
+ */
+export const TAIL_POLL_MS = 5;
+
 /** The event store the configuration selects: EventStoreDB when its URL is set, the SQLite file otherwise. */
 export const openEventStore = (
   config: AppConfig,

@@ -11,6 +11,18 @@ import {
 import { ReadModelProgress } from './readModelProgress';
 import { READ_STORE } from './tokens';
 
+/** The projectors' checkpoints: one per partition of the events topic. */
+export const partitionCheckpoints = (config: AppConfig): string[] => {
+  const topic = topicsFor(config.KAFKA_TOPIC_PREFIX).events;
+  return Array.from({ length: config.KAFKA_PARTITIONS }, (_, p) => partitionCheckpoint(topic, p));
+};
+
+/** Where the stored read models are complete: the lowest of the named checkpoints. */
+export const storedPosition = async (readStore: ReadStore, names: readonly string[]): Promise<number> => {
+  const stored = await readStore.checkpoints();
+  return Math.min(...names.map((name) => stored.get(name) ?? 0));
+};
+
 /** Polls fast while a request waits for its write, slowly otherwise (for /health). */
 const WAITING_POLL_MS = 5;
 const IDLE_POLL_MS = 1000;
@@ -26,7 +38,6 @@ export class ProjectorCheckpoints
   implements OnApplicationBootstrap, OnApplicationShutdown
 {
   private readonly logger = new Logger(ProjectorCheckpoints.name);
-  private readonly topic: string;
   private readonly names: string[];
   private timer?: NodeJS.Timeout;
   private stopped = false;
@@ -36,10 +47,7 @@ export class ProjectorCheckpoints
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     super();
-    this.topic = topicsFor(config.KAFKA_TOPIC_PREFIX).events;
-    this.names = Array.from({ length: config.KAFKA_PARTITIONS }, (_, p) =>
-      partitionCheckpoint(this.topic, p),
-    );
+    this.names = partitionCheckpoints(config);
   }
 
   private polling = false;
@@ -63,8 +71,7 @@ export class ProjectorCheckpoints
   private async poll(): Promise<void> {
     this.polling = true;
     try {
-      const stored = await this.readStore.checkpoints(`${this.topic}#`);
-      this.advanceTo(Math.min(...this.names.map((name) => stored.get(name) ?? 0)));
+      this.advanceTo(await storedPosition(this.readStore, this.names));
     } catch (error) {
       this.logger.warn({ err: error }, 'could not read the projector checkpoints');
     } finally {

@@ -44,3 +44,19 @@ export abstract class ReadModelProgress {
     for (const waiter of this.waiters) if (waiter.position <= position) waiter.resolve();
   }
 }
+
+/** Progress of read models served from several places (MongoDB and the rank cache): the slowest one's. */
+export class SlowestReadModels extends ReadModelProgress {
+  constructor(private readonly parts: readonly ReadModelProgress[]) {
+    super();
+  }
+
+  override get position(): number {
+    return Math.min(...this.parts.map((part) => part.position));
+  }
+
+  override async waitFor(position: number, timeoutMs: number): Promise<boolean> {
+    const reached = await Promise.all(this.parts.map((part) => part.waitFor(position, timeoutMs)));
+    return reached.every(Boolean);
+  }
+}

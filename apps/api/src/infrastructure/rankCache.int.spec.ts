@@ -1,0 +1,136 @@
+import { type EventStore, SqliteEventStore } from '@app/event-store';
+import {
+  type LeaderboardEntryView,
+  project,
+  rankingGroup,
+  readModelCollections,
+  readModels,
+} from '@app/projections';
+import { EMBEDDED_CHECKPOINT, MemoryReadStore, MongoReadStore, type ReadStore } from '@app/read-store';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MONGO, describeWith, serverAddress } from '../../../../test/support/servers';
+import { RankCache } from './rankCache';
+
+const board = 'season-1';
+const ranking = { collection: 'leaderboardEntries', index: 'ranking', group: rankingGroup(board, 'all') };
+
+/** A player's scores stream: each submission's entry is the better of it and the previous best. */
+async function submitScores(events: EventStore, submissions: number, players: number, seed: number) {
+  let random = seed;
+  const next = () => (random = (random * 48271) % 2147483647);
+  for (let i = 0; i < submissions; i += 1) {
+    const playerId = `p${next() % players}`;
+    const streamId = `leaderboardScores-${board}.${playerId}`;
+    const previous = (await events.readStream(streamId)).at(-1);
+    const best = previous?.data as
+      { entry: { score: number; subscore: number; achievedAt: string } } | undefined;
+    const score = next() % 1000;
+    const submittedAt = new Date(Date.UTC(2026, 10, 21, 10, 0, 0, seed * 100_000 + i)).toISOString();
+    const entry =
+      best && best.entry.score >= score ? best.entry : { score, subscore: 0, achievedAt: submittedAt };
+    await events.appendToStream(
+      streamId,
+      [
+        {
+          id: randomUUID(),
+          type: 'ScoreSubmitted',
+          data: {
+            leaderboardId: board,
+            playerId,
+            period: 'all',
+            score,
+            subscore: 0,
+            submittedAt,
+            sortOrder: 'desc',
+            entry,
+          },
+          metadata: { schemaVersion: 1 },
+          occurredAt: new Date(submittedAt),
+        },
+      ],
+      previous ? previous.revision : 'no_stream',
+    );
+  }
+}
+
+async function projectLog(
+  store: ReadStore,
+  events: EventStore,
+  after: number,
+  until: number,
+  checkpoint?: string,
+) {
+  const batch = (await events.readAll(after, 100_000)).filter((event) => event.position <= until);
+  await project(store, readModels, batch, { checkpoint });
+}
+
+/** The whole board as ranked by a store: [rank, id, score] for every entry. */
+async function standings(store: ReadStore): Promise<[number | undefined, string, number][]> {
+  const entries = await store.slice<LeaderboardEntryView>(ranking, 0, 100_000);
+  return Promise.all(
+    entries.map(
+      async (entry) =>
+        [await store.rankOf(ranking, entry._id), entry._id, entry.score] as [
+          number | undefined,
+          string,
+          number,
+        ],
+    ),
+  );
+}
+
+describeWith([MONGO], 'rank cache (FerretDB + SQLite event store)', () => {
+  let dataDir: string;
+  let events: SqliteEventStore;
+  let mongo: MongoReadStore;
+  let cache: RankCache;
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'rank-cache-'));
+    events = new SqliteEventStore(join(dataDir, 'events.db'));
+    mongo = await MongoReadStore.open({
+      url: serverAddress(MONGO)!,
+      dbName: `rank_cache_${randomUUID().slice(0, 8)}`,
+      collections: readModelCollections,
+    });
+  });
+
+  afterAll(async () => {
+    await cache?.onApplicationShutdown();
+    await mongo.connection.dropDatabase();
+    await mongo.close();
+    await events.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('loads the stored entries, replays the log past their checkpoint, then follows new events', async () => {
+    await submitScores(events, 300, 60, 1);
+    const checkpoint = Math.floor((await events.headPosition()) / 2);
+    // MongoDB holds every event up to the checkpoint, and - as a projector mid-commit leaves it - some
+    // documents newer than the checkpoint says.
+    await projectLog(mongo, events, 0, checkpoint);
+    await projectLog(mongo, events, checkpoint, checkpoint + 40, 'elsewhere');
+    expect(await mongo.checkpoint(EMBEDDED_CHECKPOINT)).toBe(checkpoint);
+
+    cache = new RankCache(events, mongo, () => mongo.checkpoint(EMBEDDED_CHECKPOINT));
+    await cache.onApplicationBootstrap();
+    const rebuilt = new MemoryReadStore(readModelCollections);
+    await projectLog(rebuilt, events, 0, Number.MAX_SAFE_INTEGER);
+    expect(cache.position).toBe(await events.headPosition());
+    const expected = await standings(rebuilt);
+    expect(expected.length).toBeGreaterThan(40);
+    expect(await standings(cache.store)).toEqual(expected);
+
+    // Then it follows appends, as another API instance or this one makes them.
+    await submitScores(events, 100, 80, 2);
+    const head = await events.headPosition();
+    expect(await cache.waitFor(head, 10_000)).toBe(true);
+    await projectLog(rebuilt, events, 0, Number.MAX_SAFE_INTEGER);
+    expect(await standings(cache.store)).toEqual(await standings(rebuilt));
+    // The cache holds leaderboard entries only.
+    await expect(cache.store.find('wallets', 'p1')).rejects.toThrow(/unknown read model/);
+  });
+});

@@ -1,0 +1,82 @@
+import type { EventStore, Subscription } from '@app/event-store';
+import { type AnyProjection, leaderboardEntryView, project } from '@app/projections';
+import { MemoryReadStore, type ReadModelDocument, type ReadStore } from '@app/read-store';
+import { Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { ReadModelProgress } from './readModelProgress';
+
+/** The read models whose queries the cache answers: ranks, top N and around-me. */
+const CACHED: readonly AnyProjection[] = [leaderboardEntryView as unknown as AnyProjection];
+export const RANK_CACHED_COLLECTIONS = CACHED.map((projection) => projection.collection.name);
+
+/** Documents per read while loading the cache from the stored read models. */
+const LOAD_PAGE = 2000;
+const RESUBSCRIBE_DELAY_MS = 1000;
+
+/**
+ * The rank cache (after Nakama's): leaderboard entries held in an in-memory order-statistic index, so a
+ * rank, a top-N page or an around-me window costs O(log n) whatever the board's size, where MongoDB
+ * counts O(rank) index keys and FerretDB reads the whole board.
+ *
+ * At start it loads the entries from the stored read models (MongoDB), then follows the event log from
+ * the stored read models' position with the same leaderboard projection the projectors run. Documents
+ * read while loading may be newer than that position; the revision guard skips what they already hold.
+ */
+export class RankCache extends ReadModelProgress implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(RankCache.name);
+  readonly store = new MemoryReadStore(CACHED.map((projection) => projection.collection));
+  private subscription?: Subscription;
+  private stopping = false;
+
+  constructor(
+    private readonly events: EventStore,
+    private readonly stored: ReadStore,
+    /** Position up to which the stored read models hold every event (read before loading). */
+    private readonly storedPosition: () => Promise<number>,
+  ) {
+    super();
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    const started = Date.now();
+    const from = await this.storedPosition();
+    let entries = 0;
+    for (const { name } of CACHED.map((projection) => projection.collection)) {
+      for (let after: string | undefined; ;) {
+        const docs = await this.stored.scan<ReadModelDocument>(name, after, LOAD_PAGE);
+        if (docs.length === 0) break;
+        await this.store.commit(
+          docs.map((doc) => ({ collection: name, id: doc._id, doc })),
+          from,
+        );
+        entries += docs.length;
+        after = docs[docs.length - 1]._id;
+      }
+    }
+    this.advanceTo(from);
+    const head = await this.events.headPosition();
+    this.subscribe();
+    await this.waitFor(head, Number.POSITIVE_INFINITY);
+    this.logger.log({ entries, from, head, ms: Date.now() - started }, 'rank cache loaded');
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    await this.subscription?.close();
+    await this.store.close();
+  }
+
+  private subscribe(): void {
+    this.subscription = this.events.subscribeToAll({
+      after: this.position,
+      onEvents: async (events) => {
+        await project(this.store, CACHED, events);
+        this.advanceTo(events[events.length - 1].position);
+      },
+      onError: (error) => {
+        if (this.stopping) return;
+        this.logger.error({ err: error, position: this.position }, 'rank cache update failed; resubscribing');
+        setTimeout(() => this.stopping || this.subscribe(), RESUBSCRIBE_DELAY_MS).unref();
+      },
+    });
+  }
+}
