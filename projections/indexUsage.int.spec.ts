@@ -1,4 +1,5 @@
 import { type AnyIndexDefinition, MongoReadStore } from '@app/read-store';
+import type { mongo } from 'mongoose';
 import { randomUUID } from 'node:crypto';
 import { MONGO, describeWith, serverAddress } from '../test/support/servers';
 import {
@@ -53,7 +54,7 @@ const serves = (keys: IndexKeys, filter: Filter, sort: Sort): boolean => {
   if (next !== equal.length) return false;
   const sorted = Object.entries(sort).filter(([f]) => !equal.includes(f));
   const continues = sorted.every(([f], i) => keys[next + i]?.[0] === f);
-  const directions = new Set(sorted.map(([f, d], i) => d * keys[next + i][1]));
+  const directions = new Set(sorted.map(([, d], i) => d * keys[next + i][1]));
   if (!continues || directions.size > 1) return false;
   return range.every((f) => keys.slice(next, next + Math.max(1, sorted.length)).some(([k]) => k === f));
 };
@@ -61,7 +62,7 @@ const serves = (keys: IndexKeys, filter: Filter, sort: Sort): boolean => {
 type Query = { command: string; collection: string; filter: Filter; sort: Sort };
 
 /** The queries inside a command as MongoDB receives it. */
-const queriesOf = (name: string, command: Record<string, any>): Query[] => {
+const queriesOf = (name: string, command: mongo.Document): Query[] => {
   const of = (collection: string, filter: Filter = {}, sort: Sort = {}) => ({
     command: name,
     collection,
