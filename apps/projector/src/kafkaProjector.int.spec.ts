@@ -176,5 +176,14 @@ describeWith([KAFKA, MONGO], 'KafkaProjector on a real broker and FerretDB', () 
 
     expect(await readModelDigest(shared)).toEqual(await readModelDigest(solo));
     expect((await readModelDigest(solo)).ledger.count).toBe(400);
+
+    // Offsets lost (a new group): the worker reads the topic again but resumes from its checkpoints,
+    // loading and writing no document.
+    const loads = jest.spyOn(solo, 'findMany');
+    const commits = jest.spyOn(solo, 'commit');
+    await startProjector(topics, solo, `projector-${randomUUID()}`);
+    await waitUntil(async () => new Set(commits.mock.calls.map(([, , name]) => name)).size === PARTITIONS);
+    expect(loads).not.toHaveBeenCalled();
+    expect(commits.mock.calls.every(([writes]) => writes.length === 0)).toBe(true);
   });
 });

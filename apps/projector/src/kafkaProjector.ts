@@ -71,13 +71,17 @@ export class KafkaProjector {
 
   private async apply({ topic, partition, messages }: PartitionBatch): Promise<void> {
     const { readStore, projections, deadLetterTopic, logger, metrics } = this.options;
+    const checkpoint = partitionCheckpoint(topic, partition);
+    // What the partition's checkpoint covers is applied already: after lost offsets or a redelivery the
+    // worker resumes from its checkpoint instead of loading and comparing every document again.
+    const applied = await readStore.checkpoint(checkpoint);
     const events: RecordedEvent[] = [];
     const poison: OutgoingMessage[] = [];
     let position = 0;
     for (const message of messages) {
       const decoded = decodeEventMessage(message.value, message.headers);
       if (decoded.kind === 'event') {
-        events.push(decoded.event);
+        if (decoded.event.position > applied) events.push(decoded.event);
         position = Math.max(position, decoded.event.position);
       } else if (decoded.kind === 'watermark') {
         position = Math.max(position, decoded.position);
@@ -92,10 +96,7 @@ export class KafkaProjector {
     }
     // Dead letters first: once the offsets commit, the original message is gone from this group's view.
     if (poison.length > 0) await this.deadLetters!.publish(deadLetterTopic, poison);
-    await project(readStore, projections, events, {
-      checkpoint: partitionCheckpoint(topic, partition),
-      position,
-    });
+    await project(readStore, projections, events, { checkpoint, position });
     metrics?.applied.inc(events.length);
   }
 }
