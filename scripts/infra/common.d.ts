@@ -10,3 +10,13 @@ export type ServerHandle<Address extends Record<string, string>> = Address & {
   /** Stops the server and removes its data dir. */
   destroy(): Promise<void>;
 };
+
+/** A port the OS says is free right now on 127.0.0.1. */
+export function freePort(): Promise<number>;
+
+/** Polls `probe` until it resolves truthy; rejects with the last failure after `timeoutMs` (60 s). */
+export function waitFor(
+  what: string,
+  probe: () => unknown,
+  options?: { timeoutMs?: number; intervalMs?: number; alive?: () => boolean },
+): Promise<void>;
