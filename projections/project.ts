@@ -17,6 +17,9 @@ export type ProjectOptions = {
  *
  * Idempotent: a document remembers the stream revision it last applied, and an event at or below it is
  * skipped, so a redelivered or replayed batch changes nothing.
+ *
+ * While a blue/green rebuild runs, the store names two sets (`writeTargets`): the batch is applied to
+ * each from that set's own documents, so the new set never inherits a document of the old one.
  */
 export async function project(
   store: ReadStore,
@@ -26,6 +29,17 @@ export async function project(
 ): Promise<void> {
   const reached = position ?? events[events.length - 1]?.position;
   if (reached === undefined) return;
+  const targets = (await store.writeTargets?.()) ?? [store];
+  for (const target of targets) await projectInto(target, projections, events, reached, checkpoint);
+}
+
+async function projectInto(
+  store: ReadStore,
+  projections: readonly AnyProjection[],
+  events: readonly RecordedEvent[],
+  reached: number,
+  checkpoint: string | undefined,
+): Promise<void> {
   const routes = routing(projections);
 
   // 1. Which documents does the batch touch? Load them all at once.

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { EventStore } from '@app/event-store';
-import { project, readModelCollections, readModels } from '@app/projections';
+import { readModelCollections, readModels, replay } from '@app/projections';
 import { MemoryReadStore, type ReadStore } from '@app/read-store';
 
 /** JSON with sorted keys: equal documents hash equal whatever order their fields were written in. */
@@ -38,10 +38,6 @@ export async function readModelDigest(
 /** The read models a clean rebuild from the event store produces, in memory. */
 export async function rebuiltReadModels(events: EventStore): Promise<MemoryReadStore> {
   const store = new MemoryReadStore(readModelCollections);
-  for (let after = 0; ;) {
-    const batch = await events.readAll(after, 1000);
-    if (batch.length === 0) return store;
-    await project(store, readModels, batch);
-    after = batch[batch.length - 1].position;
-  }
+  await replay(events, store, readModels);
+  return store;
 }

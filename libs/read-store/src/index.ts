@@ -1,4 +1,5 @@
 export * from './readStore';
 export * from './memory/memoryReadStore';
 export * from './mongo/mongoReadStore';
+export * from './mongo/aliasedReadStore';
 export * from './cachedReadStore';

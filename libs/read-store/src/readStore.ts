@@ -71,6 +71,12 @@ export interface ReadStore {
   checkpoint(name?: string): Promise<number>;
   /** Every stored checkpoint whose name starts with `prefix` (the Kafka projector keeps one per partition). */
   checkpoints(prefix?: string): Promise<Map<string, number>>;
+  /**
+   * The stores a projection batch goes to, in order, each evolved from its own documents by `project()`.
+   * Only a store that writes more than one set of read models has it (the alias store while a
+   * blue/green rebuild runs); absent, the batch goes to this store alone. A wrapper forwards it.
+   */
+  writeTargets?(): Promise<readonly ReadStore[]>;
 
   /**
    * Up to `limit` documents of a group in index order, strictly after `after` when given. `after` holds

@@ -1,5 +1,5 @@
 import type { EventStore, Subscription } from '@app/event-store';
-import { project, readModels } from '@app/projections';
+import { project, readModels, replay } from '@app/projections';
 import type { ReadStore } from '@app/read-store';
 import {
   Inject,
@@ -16,7 +16,7 @@ const RESUBSCRIBE_DELAY_MS = 1000;
 /**
  * The embedded projector: tails the event store's global log and applies it to the read models with the
  * same `project` the Kafka projector uses. At start it replays the log into the (empty, in-memory) read
- * store and the API only starts listening once that rebuild has caught up.
+ * store with `replay` and the API only starts listening once that rebuild has caught up.
  */
 @Injectable()
 export class ProjectionService
@@ -36,12 +36,17 @@ export class ProjectionService
 
   async onApplicationBootstrap(): Promise<void> {
     const started = Date.now();
-    const head = await this.events.headPosition();
-    // MongoDB keeps its read models across restarts: resume there. The memory store starts at 0.
-    this.advanceTo(await this.readStore.checkpoint());
+    // 1. Catch up with the log as it is now, in large batches: the same replay a blue/green rebuild
+    //    runs. MongoDB keeps its read models across restarts: resume there. The memory store starts at 0.
+    const from = await this.readStore.checkpoint();
+    const head = await replay(this.events, this.readStore, readModels, { after: from });
+    this.advanceTo(head);
+    // 2. Then follow it live from there.
     this.subscribe();
-    await this.waitFor(head, Number.POSITIVE_INFINITY);
-    this.logger.log({ position: head, ms: Date.now() - started }, 'read models caught up with the event log');
+    this.logger.log(
+      { from, position: head, ms: Date.now() - started },
+      'read models caught up with the event log',
+    );
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -70,6 +70,24 @@ const beyond = (orderBy: OrderBy, key: Record<string, unknown>, side: 'before' |
 
 const isDuplicateKey = (error: { code?: unknown }) => error.code === DUPLICATE_KEY;
 
+/** A mongoose connection set up the way the read stores expect (several stores may share one). */
+export const connectReadModels = (
+  url: string,
+  { dbName, connectOptions }: Pick<MongoReadStoreOptions, 'dbName' | 'connectOptions'> = {},
+): Promise<Connection> =>
+  mongoose
+    .createConnection(url, {
+      ...(dbName ? { dbName } : {}),
+      // Fail fast instead of queueing operations while disconnected.
+      bufferCommands: false,
+      autoIndex: false,
+      autoCreate: false,
+      // An optional field left undefined is absent, as in the memory store, not null.
+      ignoreUndefined: true,
+      ...connectOptions,
+    })
+    .asPromise();
+
 /**
  * The read store on MongoDB through mongoose. It also runs on FerretDB v1, so it uses nothing FerretDB
  * lacks: no transactions, change streams, TTL or partial indexes, `$lookup`, `arrayFilters`.
@@ -97,6 +115,7 @@ export class MongoReadStore implements ReadStore {
     definitions: readonly CollectionDefinition[],
     namespace: string,
     private readonly writesPerCall: number,
+    private readonly ownsConnection: boolean,
   ) {
     const named = (name: string) => (namespace ? `${namespace}_${name}` : name);
     for (const { name, indexes = {} } of definitions) {
@@ -133,11 +152,35 @@ export class MongoReadStore implements ReadStore {
   /** Connects and makes the declared indexes exist (dropping ones no longer declared). */
   static async open({
     url,
-    collections,
     dbName,
-    namespace = 'rm_v1',
     connectOptions,
+    ...store
   }: MongoReadStoreOptions): Promise<MongoReadStore> {
+    const connection = await connectReadModels(url, { dbName, connectOptions });
+    try {
+      return await MongoReadStore.create(connection, store, true);
+    } catch (error) {
+      await connection.close();
+      throw error;
+    }
+  }
+
+  /**
+   * A store on a connection the caller owns and closes (several namespaces share one during a
+   * blue/green rebuild); `close()` leaves the connection open.
+   */
+  static onConnection(
+    connection: Connection,
+    store: Pick<MongoReadStoreOptions, 'collections' | 'namespace'>,
+  ): Promise<MongoReadStore> {
+    return MongoReadStore.create(connection, store, false);
+  }
+
+  private static async create(
+    connection: Connection,
+    { collections, namespace = 'rm_v1' }: Pick<MongoReadStoreOptions, 'collections' | 'namespace'>,
+    ownsConnection: boolean,
+  ): Promise<MongoReadStore> {
     const definitions = collections as readonly CollectionDefinition[];
     for (const { name, indexes = {} } of definitions) {
       if (name === CHECKPOINTS) throw new Error(`a read model cannot be named ${CHECKPOINTS}`);
@@ -145,31 +188,13 @@ export class MongoReadStore implements ReadStore {
         assertIndexDefinition(name, indexName, index as AnyIndexDefinition);
       }
     }
-    const connection = await mongoose
-      .createConnection(url, {
-        ...(dbName ? { dbName } : {}),
-        // Fail fast instead of queueing operations while disconnected.
-        bufferCommands: false,
-        autoIndex: false,
-        autoCreate: false,
-        // An optional field left undefined is absent, as in the memory store, not null.
-        ignoreUndefined: true,
-        ...connectOptions,
-      })
-      .asPromise();
-    let store: MongoReadStore;
-    try {
-      const server = await connection.db!.admin().command({ buildInfo: 1 });
-      const writesPerCall = 'ferretdbVersion' in server ? FERRETDB_WRITES_PER_CALL : Number.POSITIVE_INFINITY;
-      store = new MongoReadStore(connection, definitions, namespace, writesPerCall);
-      await Promise.all([...store.collections.values()].map(({ model }) => model.syncIndexes()));
-      await store.checkpointModel.createCollection().catch((error: { codeName?: string }) => {
-        if (error.codeName !== 'NamespaceExists') throw error;
-      });
-    } catch (error) {
-      await connection.close();
-      throw error;
-    }
+    const server = await connection.db!.admin().command({ buildInfo: 1 });
+    const writesPerCall = 'ferretdbVersion' in server ? FERRETDB_WRITES_PER_CALL : Number.POSITIVE_INFINITY;
+    const store = new MongoReadStore(connection, definitions, namespace, writesPerCall, ownsConnection);
+    await Promise.all([...store.collections.values()].map(({ model }) => model.syncIndexes()));
+    await store.checkpointModel.createCollection().catch((error: { codeName?: string }) => {
+      if (error.codeName !== 'NamespaceExists') throw error;
+    });
     return store;
   }
 
@@ -289,7 +314,7 @@ export class MongoReadStore implements ReadStore {
   }
 
   async close(): Promise<void> {
-    await this.connection.close();
+    if (this.ownsConnection) await this.connection.close();
   }
 
   private collection(name: string): Collection {
