@@ -185,8 +185,8 @@ describeWith([MONGO], 'index usage: every read-store query is served by an index
     expect(await store.count(ranking)).toBe(3);
     // The projectors' document loads, the rank cache's load and the checkpoint polls.
     await store.findMany('ledger', ['e0', 'e1']);
-    await store.scan('leaderboardEntries', undefined, 2);
-    await store.scan('leaderboardEntries', 'b|all|a', 2);
+    for await (const batch of store.documents('leaderboardEntries', 2))
+      expect(batch.length).toBeGreaterThan(0);
     await store.checkpoints();
 
     const unserved: string[] = [];

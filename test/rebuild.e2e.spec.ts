@@ -143,7 +143,11 @@ describeWith([KAFKA, MONGO], 'Rebuild read models (blue/green) while commands ke
     expect(collections).toContain('rm_v2_wallets');
 
     // 5. The api (which opened rm_v1 at start) now answers from the new set, read-after-write included.
-    const wallets = await clean.scan<WalletView>('wallets', undefined, 5);
+    const wallets: WalletView[] = [];
+    for await (const batch of clean.documents<WalletView>('wallets', 5)) {
+      wallets.push(...batch);
+      break;
+    }
     expect(wallets.length).toBeGreaterThan(0);
     for (const wallet of wallets) {
       const response = await cluster.api.query(`/v1/players/${wallet._id}/wallet?minPosition=${head}`);

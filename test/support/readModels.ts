@@ -22,13 +22,9 @@ export async function readModelDigest(
   for (const { name } of readModelCollections) {
     const hash = createHash('sha256');
     let count = 0;
-    let after: string | undefined;
-    for (;;) {
-      const docs = await store.scan(name, after, 500);
-      if (docs.length === 0) break;
+    for await (const docs of store.documents(name, 1000)) {
       for (const doc of docs) hash.update(canonical(doc)).update('\n');
       count += docs.length;
-      after = docs[docs.length - 1]._id;
     }
     digest[name] = { count, sha256: hash.digest('hex') };
   }

@@ -16,10 +16,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Every document of the toy read model, in id order. */
 const everything = async (store: ReadStore): Promise<Tally[]> => {
   const docs: Tally[] = [];
-  for (let batch = await store.scan<Tally>('tallies', undefined, 500); batch.length > 0;) {
-    docs.push(...batch);
-    batch = await store.scan<Tally>('tallies', batch[batch.length - 1]._id, 500);
-  }
+  for await (const batch of store.documents<Tally>('tallies', 500)) docs.push(...batch);
   return docs;
 };
 

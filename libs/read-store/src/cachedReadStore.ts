@@ -27,16 +27,17 @@ export class CachedReadStore implements ReadStore {
     return this.reader(collection).findMany<D>(collection, ids);
   }
 
-  scan<D extends ReadModelDocument>(
-    collection: string,
-    after: string | undefined,
-    limit: number,
-  ): Promise<D[]> {
-    return this.reader(collection).scan<D>(collection, after, limit);
+  documents<D extends ReadModelDocument>(collection: string, batchSize: number): AsyncIterable<D[]> {
+    return this.reader(collection).documents<D>(collection, batchSize);
   }
 
   commit(writes: readonly DocumentWrite[], position: number, checkpoint?: string): Promise<void> {
     return this.stored.commit(writes, position, checkpoint);
+  }
+
+  /** Projection batches go where the stored read models say (both sets during a blue/green rebuild). */
+  async writeTargets(): Promise<readonly ReadStore[]> {
+    return (await this.stored.writeTargets?.()) ?? [this.stored];
   }
 
   checkpoint(name?: string): Promise<number> {

@@ -53,14 +53,10 @@ export interface ReadStore {
     ids: readonly string[],
   ): Promise<Map<string, Doc>>;
   /**
-   * Up to `limit` documents of a collection in `_id` order, strictly after `after`: walks a whole read
-   * model in constant memory (checksums, replay checks, rebuild comparisons).
+   * Every document of a collection in `_id` order, `batchSize` at a time: walks a whole read model in
+   * constant memory with one query (loading the rank cache, checksums, replay checks).
    */
-  scan<Doc extends ReadModelDocument>(
-    collection: string,
-    after: string | undefined,
-    limit: number,
-  ): Promise<Doc[]>;
+  documents<Doc extends ReadModelDocument>(collection: string, batchSize: number): AsyncIterable<Doc[]>;
   /**
    * Applies the writes, then moves the named checkpoint to `position`. A crash in between leaves the
    * checkpoint behind the documents, never ahead: the batch is replayed and the revision guard makes

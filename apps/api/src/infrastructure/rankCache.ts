@@ -8,8 +8,8 @@ import { ReadModelProgress } from './readModelProgress';
 const CACHED: readonly AnyProjection[] = [leaderboardEntryView as unknown as AnyProjection];
 export const RANK_CACHED_COLLECTIONS = CACHED.map((projection) => projection.collection.name);
 
-/** Documents per read while loading the cache from the stored read models. */
-const LOAD_PAGE = 2000;
+/** Documents per batch while loading the cache from the stored read models. */
+const LOAD_BATCH = 2000;
 const RESUBSCRIBE_DELAY_MS = 1000;
 
 /**
@@ -41,15 +41,12 @@ export class RankCache extends ReadModelProgress implements OnApplicationBootstr
     const from = await this.storedPosition();
     let entries = 0;
     for (const { name } of CACHED.map((projection) => projection.collection)) {
-      for (let after: string | undefined; ;) {
-        const docs = await this.stored.scan<ReadModelDocument>(name, after, LOAD_PAGE);
-        if (docs.length === 0) break;
+      for await (const docs of this.stored.documents<ReadModelDocument>(name, LOAD_BATCH)) {
         await this.store.commit(
           docs.map((doc) => ({ collection: name, id: doc._id, doc })),
           from,
         );
         entries += docs.length;
-        after = docs[docs.length - 1]._id;
       }
     }
     this.advanceTo(from);

@@ -57,7 +57,6 @@ const groupKey = (values: readonly unknown[]): string => JSON.stringify(values);
  */
 export class MemoryReadStore implements ReadStore {
   private readonly collections = new Map<string, Collection>();
-  private readonly sortedIds = new Map<string, string[]>();
   private readonly positions = new Map<string, number>();
 
   constructor(definitions: readonly CollectionDefinition<never>[]) {
@@ -93,25 +92,14 @@ export class MemoryReadStore implements ReadStore {
     return found;
   }
 
-  async scan<D extends ReadModelDocument>(
-    collection: string,
-    after: string | undefined,
-    limit: number,
-  ): Promise<D[]> {
+  async *documents<D extends ReadModelDocument>(collection: string, batchSize: number): AsyncIterable<D[]> {
     const { docs } = this.collection(collection);
-    // Ids sorted once per scan of an unchanged collection, not once per page.
-    let sorted = this.sortedIds.get(collection);
-    if (!sorted) this.sortedIds.set(collection, (sorted = [...docs.keys()].sort()));
-    let from = 0;
-    if (after !== undefined) {
-      let high = sorted.length;
-      while (from < high) {
-        const middle = (from + high) >>> 1;
-        if (sorted[middle] <= after) from = middle + 1;
-        else high = middle;
-      }
+    // A snapshot of the ids: commits during the walk neither skip nor repeat a document.
+    const ids = [...docs.keys()].sort();
+    for (let from = 0; from < ids.length; from += batchSize) {
+      const batch = ids.slice(from, from + batchSize).flatMap((id) => docs.get(id) ?? []);
+      if (batch.length > 0) yield batch as unknown as D[];
     }
-    return sorted.slice(from, from + limit).map((id) => docs.get(id) as unknown as D);
   }
 
   async commit(
@@ -119,7 +107,6 @@ export class MemoryReadStore implements ReadStore {
     position: number,
     checkpoint = EMBEDDED_CHECKPOINT,
   ): Promise<void> {
-    this.sortedIds.clear();
     for (const write of writes) {
       const collection = this.collection(write.collection);
       const previous = collection.docs.get(write.id);

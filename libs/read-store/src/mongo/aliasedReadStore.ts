@@ -264,12 +264,8 @@ export class AliasedReadStore implements ReadStore {
     return (await this.live()).findMany<D>(collection, ids);
   }
 
-  async scan<D extends ReadModelDocument>(
-    collection: string,
-    after: string | undefined,
-    limit: number,
-  ): Promise<D[]> {
-    return (await this.live()).scan<D>(collection, after, limit);
+  async *documents<D extends ReadModelDocument>(collection: string, batchSize: number): AsyncIterable<D[]> {
+    yield* (await this.live()).documents<D>(collection, batchSize);
   }
 
   async checkpoint(name?: string): Promise<number> {

@@ -214,17 +214,23 @@ export class MongoReadStore implements ReadStore {
     return new Map(docs.map((doc) => [doc._id, doc]));
   }
 
-  async scan<D extends ReadModelDocument>(
-    collection: string,
-    after: string | undefined,
-    limit: number,
-  ): Promise<D[]> {
-    if (limit <= 0) return []; // limit(0) would mean "no limit"
-    return this.collection(collection)
-      .model.find(after === undefined ? {} : { _id: { $gt: after } })
+  async *documents<D extends ReadModelDocument>(collection: string, batchSize: number): AsyncIterable<D[]> {
+    // One cursor, not pages by `_id`: FerretDB answers each page with a full scan.
+    const cursor = this.collection(collection)
+      .model.find()
       .sort({ _id: 1 })
-      .limit(limit)
-      .lean<D[]>();
+      .batchSize(batchSize)
+      .lean<D[]>()
+      .cursor();
+    let batch: D[] = [];
+    for await (const doc of cursor) {
+      batch.push(doc as D);
+      if (batch.length === batchSize) {
+        yield batch;
+        batch = [];
+      }
+    }
+    if (batch.length > 0) yield batch;
   }
 
   async commit(
