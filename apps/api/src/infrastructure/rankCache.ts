@@ -1,8 +1,8 @@
-import type { EventStore, Subscription } from '@app/event-store';
-import { type AnyProjection, leaderboardEntryView, project } from '@app/projections';
+import type { EventStore } from '@app/event-store';
+import { type AnyProjection, leaderboardEntryView } from '@app/projections';
 import { MemoryReadStore, type ReadModelDocument, type ReadStore } from '@app/read-store';
-import { Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { ReadModelProgress } from './readModelProgress';
+import { Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { LogFollower } from './logFollower';
 
 /** The read models whose queries the cache answers: ranks, top N and around-me. */
 const CACHED: readonly AnyProjection[] = [leaderboardEntryView as unknown as AnyProjection];
@@ -10,7 +10,6 @@ export const RANK_CACHED_COLLECTIONS = CACHED.map((projection) => projection.col
 
 /** Documents per batch while loading the cache from the stored read models. */
 const LOAD_BATCH = 2000;
-const RESUBSCRIBE_DELAY_MS = 1000;
 
 /**
  * The rank cache (after Nakama's): leaderboard entries held in an in-memory order-statistic index, so a
@@ -21,19 +20,17 @@ const RESUBSCRIBE_DELAY_MS = 1000;
  * the stored read models' position with the same leaderboard projection the projectors run. Documents
  * read while loading may be newer than that position; the revision guard skips what they already hold.
  */
-export class RankCache extends ReadModelProgress implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger(RankCache.name);
+export class RankCache extends LogFollower implements OnApplicationBootstrap {
+  protected readonly logger = new Logger(RankCache.name);
   readonly store = new MemoryReadStore(CACHED.map((projection) => projection.collection));
-  private subscription?: Subscription;
-  private stopping = false;
 
   constructor(
-    private readonly events: EventStore,
+    events: EventStore,
     private readonly stored: ReadStore,
     /** Position up to which the stored read models hold every event (read before loading). */
     private readonly storedPosition: () => Promise<number>,
   ) {
-    super();
+    super(events);
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -49,31 +46,12 @@ export class RankCache extends ReadModelProgress implements OnApplicationBootstr
         entries += docs.length;
       }
     }
-    this.advanceTo(from);
-    const head = await this.events.headPosition();
-    this.subscribe();
-    await this.waitFor(head, Number.POSITIVE_INFINITY);
+    const head = await this.follow(this.store, CACHED, from);
     this.logger.log({ entries, from, head, ms: Date.now() - started }, 'rank cache loaded');
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    this.stopping = true;
-    await this.subscription?.close();
+  override async onApplicationShutdown(): Promise<void> {
+    await super.onApplicationShutdown();
     await this.store.close();
-  }
-
-  private subscribe(): void {
-    this.subscription = this.events.subscribeToAll({
-      after: this.position,
-      onEvents: async (events) => {
-        await project(this.store, CACHED, events);
-        this.advanceTo(events[events.length - 1].position);
-      },
-      onError: (error) => {
-        if (this.stopping) return;
-        this.logger.error({ err: error, position: this.position }, 'rank cache update failed; resubscribing');
-        setTimeout(() => this.stopping || this.subscribe(), RESUBSCRIBE_DELAY_MS).unref();
-      },
-    });
   }
 }

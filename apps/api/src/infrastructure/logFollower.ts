@@ -1,0 +1,55 @@
+import type { EventStore, GlobalPosition, Subscription } from '@app/event-store';
+import { type AnyProjection, project, replay } from '@app/projections';
+import type { ReadStore } from '@app/read-store';
+import type { Logger, OnApplicationShutdown } from '@nestjs/common';
+import { ReadModelProgress } from './readModelProgress';
+
+const RESUBSCRIBE_DELAY_MS = 1000;
+
+/**
+ * Read models the API applies from the event log itself (the embedded projector, the rank cache): a
+ * catch-up in large batches with `replay` - the one a blue/green rebuild runs - then a live subscription.
+ * A failing batch is retried from the last applied position, so the read models never skip an event.
+ */
+export abstract class LogFollower extends ReadModelProgress implements OnApplicationShutdown {
+  protected abstract readonly logger: Logger;
+  private subscription?: Subscription;
+  private stopping = false;
+
+  protected constructor(protected readonly events: EventStore) {
+    super();
+  }
+
+  /** Applies the log after `from` to `store` up to the head, then keeps following; resolves with that head. */
+  protected async follow(
+    store: ReadStore,
+    projections: readonly AnyProjection[],
+    from: GlobalPosition,
+  ): Promise<GlobalPosition> {
+    this.advanceTo(from);
+    const head = await replay(this.events, store, projections, { after: from });
+    this.advanceTo(head);
+    this.subscribe(store, projections);
+    return head;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    await this.subscription?.close();
+  }
+
+  private subscribe(store: ReadStore, projections: readonly AnyProjection[]): void {
+    this.subscription = this.events.subscribeToAll({
+      after: this.position,
+      onEvents: async (events) => {
+        await project(store, projections, events);
+        this.advanceTo(events[events.length - 1].position);
+      },
+      onError: (error) => {
+        if (this.stopping) return;
+        this.logger.error({ err: error, position: this.position }, 'applying the log failed; resubscribing');
+        setTimeout(() => this.stopping || this.subscribe(store, projections), RESUBSCRIBE_DELAY_MS).unref();
+      },
+    });
+  }
+}
