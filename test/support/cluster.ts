@@ -1,13 +1,16 @@
-import { KafkaMessaging, type ReceivedMessage, partitionCheckpoint, topicsFor } from '@app/messaging';
+import { KafkaMessaging, type ReceivedMessage } from '@app/messaging';
 import { readModelCollections } from '@app/projections';
 import { MongoReadStore } from '@app/read-store';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ClusterWorkers, checkpointsReached, clusterDeployment } from './clusterWorkers';
 import { readTopic } from './kafka';
-import { keys, startApp, type Response, type TestApp } from './testApp';
-import { WorkerProcess } from './workers';
+import { keys, startApi, type Response, type TestApp } from './testApp';
+import type { WorkerProcess } from './workers';
+
+export { sleep } from './clusterWorkers';
 
 export type Cluster = {
   api: TestApp;
@@ -35,62 +38,41 @@ export async function startCluster(options: {
   projectors?: number;
   partitions?: number;
 }): Promise<Cluster> {
-  const partitions = options.partitions ?? 4;
-  const suffix = randomUUID().replace(/-/g, '').slice(0, 10);
-  const prefix = `e2e-${suffix}.`;
-  const topics = topicsFor(prefix);
   const dataDir = mkdtempSync(join(tmpdir(), 'cluster-'));
-  const env = {
-    DATA_DIR: dataDir,
-    KAFKA_BROKERS: options.brokers,
-    KAFKA_TOPIC_PREFIX: prefix,
-    KAFKA_PARTITIONS: String(partitions),
-    MONGO_URL: `${options.mongoUrl}cluster_${suffix}`,
-    RELAY_LEASE_TTL_MS: '1500',
+  const deployment = clusterDeployment(options, { dataDir, partitions: options.partitions ?? 4 });
+  const workers = await ClusterWorkers.start(deployment, options.projectors ?? 2);
+  const api = await startApi({
+    dataDir,
     // The workers start cold (compiled from source, joining the consumer group) while the first test runs.
-    READ_AFTER_WRITE_TIMEOUT_MS: '20000',
-  };
-  const relay = new WorkerProcess('relay', env);
-  const projectors = Array.from(
-    { length: options.projectors ?? 2 },
-    () => new WorkerProcess('projector', env),
-  );
-  const workers = [relay, ...projectors];
-  workers.forEach((worker) => worker.start());
-  const api = await startApp({ dataDir, env });
-  const readStore = await MongoReadStore.open({ url: env.MONGO_URL, collections: readModelCollections });
-  const checkpointNames = Array.from({ length: partitions }, (_, p) => partitionCheckpoint(topics.events, p));
+    env: { ...deployment.env, READ_AFTER_WRITE_TIMEOUT_MS: '20000' },
+  });
+  const readStore = await MongoReadStore.open({
+    url: deployment.env.MONGO_URL,
+    collections: readModelCollections,
+  });
 
   return {
     api,
-    relay,
-    projectors,
-    workers,
+    relay: workers.relay,
+    projectors: workers.projectors,
+    workers: workers.workers,
     readStore,
-    topics,
-    caughtUp: async (timeoutMs = 90_000) => {
-      const head = await api.events.headPosition();
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const stored = await readStore.checkpoints(prefix);
-        if (checkpointNames.every((name) => (stored.get(name) ?? 0) >= head)) return head;
-        if (Date.now() > deadline) {
-          const output = workers.map((w) => `[${w.app}] ${w.output.slice(-3000)}`).join('\n');
-          throw new Error(`read models behind head ${head}: ${JSON.stringify([...stored])}\n${output}`);
-        }
-        await sleep(100);
-      }
-    },
+    topics: deployment.topics,
+    caughtUp: async (timeoutMs = 90_000) =>
+      checkpointsReached(readStore, deployment, await api.events.headPosition(), {
+        timeoutMs,
+        explain: () => workers.output(),
+      }),
     readTopic: async (until) => {
       const messaging = new KafkaMessaging({ brokers: [options.brokers], clientId: 'e2e-reader' });
       try {
-        return await readTopic(messaging, topics.events, until);
+        return await readTopic(messaging, deployment.topics.events, until);
       } finally {
         await messaging.close();
       }
     },
     close: async () => {
-      await Promise.all(workers.map((worker) => worker.stop()));
+      await workers.stop();
       await api.close();
       await readStore.close();
       rmSync(dataDir, { recursive: true, force: true });
@@ -149,5 +131,3 @@ export async function playTraffic(
   );
   return failures;
 }
-
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { EventStore, RecordedEvent } from '@app/event-store';
 import { createApp } from '../../apps/api/src/bootstrap';
 import { EVENT_STORE } from '../../apps/api/src/infrastructure/tokens';
+import { ClusterWorkers, type ClusterServers, clusterDeployment, sharedServers } from './clusterWorkers';
 
 /** One key per role, as a game studio would configure them; the reader's is given in hashed form. */
 export const keys = {
@@ -49,9 +50,65 @@ export type TestApp = {
   close(): Promise<void>;
 };
 
-export async function startApp(
-  options: { dataDir?: string; env?: Record<string, string> } = {},
-): Promise<TestApp> {
+export type StartOptions = {
+  /** Reopen this data dir (kept on close); a fresh temporary one otherwise (removed on close). */
+  dataDir?: string;
+  env?: Record<string, string>;
+};
+
+/**
+ * The API as the end-to-end specs start it, in the mode the jest project selects: embedded by default
+ * (SQLite event store, in-memory read models fed in-process); cluster mode when `E2E_MODE=cluster`
+ * (the `cluster` project, test/setup/clusterMode.ts), where the same specs run unchanged.
+ */
+export function startApp(options: StartOptions = {}): Promise<TestApp> {
+  return process.env.E2E_MODE === 'cluster' ? startInClusterMode(options) : startApi(options);
+}
+
+/**
+ * Cluster mode for one API: a relay and a projector as OS processes on the shared Kafka and FerretDB,
+ * the API appending to SQLite and reading MongoDB. The topic prefix and database derive from the data
+ * dir, so reopening it (the restart spec) finds the same topics, offsets and read models. Like the
+ * embedded API, which answers only once its read models have caught up, this returns only once the
+ * workers are ready.
+ */
+async function startInClusterMode(options: StartOptions): Promise<TestApp> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'api-e2e-cluster-'));
+  const deployment = clusterDeployment(clusterServers(), { dataDir, partitions: 2 });
+  const workers = await ClusterWorkers.start(deployment, 1);
+  let api: TestApp | undefined;
+  try {
+    api = await startApi({
+      dataDir,
+      // Generous for FerretDB's slow writes, and still short of the 10 s the 503 spec allows.
+      env: { ...deployment.env, READ_AFTER_WRITE_TIMEOUT_MS: '5000', ...options.env },
+    });
+    await workers.ready();
+  } catch (error) {
+    await api?.close();
+    await workers.stop();
+    throw error;
+  }
+  const started = api;
+  return {
+    ...started,
+    close: async () => {
+      await started.close();
+      await workers.stop();
+      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Cluster mode needs the servers global setup started: never fall back to embedded without them. */
+function clusterServers(): ClusterServers {
+  const shared = sharedServers();
+  if ('missing' in shared) throw new Error(`E2E_MODE=cluster needs Kafka and FerretDB: ${shared.missing}`);
+  return shared.servers;
+}
+
+/** The API in this process with exactly the given environment, whatever mode that selects. */
+export async function startApi(options: StartOptions = {}): Promise<TestApp> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'api-e2e-'));
   const { app } = await createApp({
     DATA_DIR: dataDir,
