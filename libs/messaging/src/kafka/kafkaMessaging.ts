@@ -25,6 +25,8 @@ const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.DEBUG]: 'debug',
 };
 
+const HEARTBEAT_MS = 1000;
+
 /** The Kafka adapter of the messaging port (kafkajs). */
 export class KafkaMessaging implements Messaging {
   private readonly kafka: Kafka;
@@ -91,7 +93,7 @@ export class KafkaMessaging implements Messaging {
       groupId,
       allowAutoTopicCreation: false,
       sessionTimeout: this.options.sessionTimeoutMs ?? 10_000,
-      heartbeatInterval: 1000,
+      heartbeatInterval: HEARTBEAT_MS,
     });
     let assignment: Record<string, number[]> = {};
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
@@ -122,7 +124,14 @@ export class KafkaMessaging implements Messaging {
             value: message.value,
             headers: decodeHeaders(message.headers),
           }));
-          await handleBatch({ topic: batch.topic, partition: batch.partition, messages });
+          // A slow read store can outlast the session even within one slice: keep the membership alive
+          // while the handler writes. A failed beat (a rebalance) surfaces at the awaited one below.
+          const beating = setInterval(() => heartbeat().catch(() => undefined), HEARTBEAT_MS);
+          try {
+            await handleBatch({ topic: batch.topic, partition: batch.partition, messages });
+          } finally {
+            clearInterval(beating);
+          }
           resolveOffset(slice[slice.length - 1].offset);
           await commitOffsetsIfNecessary();
           await heartbeat();
