@@ -1,6 +1,6 @@
 import { SqliteEventStore } from '@app/event-store';
 import { readModelCollections } from '@app/projections';
-import { MongoReadStore } from '@app/read-store';
+import { AliasedReadStore } from '@app/read-store';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { type Topology, startTopology } from '../scripts/topology';
@@ -340,7 +340,7 @@ describeWith([KAFKA, MONGO], 'Process topology: two apis, a relay and two projec
       }
 
       // 6. The MongoDB read models equal a clean rebuild from the event store.
-      const readStore = await MongoReadStore.open({
+      const readStore = await AliasedReadStore.open({
         url: topology.mongoUrl,
         collections: readModelCollections,
       });

@@ -1,6 +1,6 @@
 import { KafkaMessaging, type ReceivedMessage } from '@app/messaging';
 import { readModelCollections } from '@app/projections';
-import { MongoReadStore } from '@app/read-store';
+import { AliasedReadStore } from '@app/read-store';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,7 +18,7 @@ export type Cluster = {
   projectors: WorkerProcess[];
   workers: WorkerProcess[];
   /** The projectors' MongoDB read models, read directly. */
-  readStore: MongoReadStore;
+  readStore: AliasedReadStore;
   topics: { events: string; deadLetters: string };
   /** Resolves with the head position once every partition's checkpoint has reached it. */
   caughtUp(timeoutMs?: number): Promise<number>;
@@ -46,7 +46,7 @@ export async function startCluster(options: {
     // The workers start cold (compiled from source, joining the consumer group) while the first test runs.
     env: { ...deployment.env, READ_AFTER_WRITE_TIMEOUT_MS: '20000' },
   });
-  const readStore = await MongoReadStore.open({
+  const readStore = await AliasedReadStore.open({
     url: deployment.env.MONGO_URL,
     collections: readModelCollections,
   });

@@ -18,6 +18,7 @@ export const describeWith = (servers: Server[], name: string, body: () => void):
     return;
   }
   const reasons = missing.map((server) => process.env[`${server.env}_SKIP`] ?? `${server.env} is not set`);
-  console.warn(`SKIPPED ${name}: ${reasons.join('; ')}`);
+  // stderr, not console: jest drops a file's console output when every test in it is skipped.
+  process.stderr.write(`SKIPPED ${name}: ${reasons.join('; ')}\n`);
   describe.skip(name, body);
 };
