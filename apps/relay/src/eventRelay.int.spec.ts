@@ -70,8 +70,20 @@ describeWith([KAFKA], 'EventRelay on a real Kafka broker', () => {
     for (let round = 0; round < 4; round++) {
       for (const stream of streams) await appendTo(stream, 10);
     }
+    const head = await events.headPosition();
+    const lastWatermark = (all: ReceivedMessage[], partition: number) =>
+      all.filter((m) => m.partition === partition && m.headers[HEADERS.eventType] === WATERMARK_TYPE).at(-1);
     await startRelay('relay-1');
-    const messages = await readTopic(messaging, topic, (all) => eventsIn(all).length >= 200);
+    // Partitions are read independently: wait for the closing watermark of every one, not only the events.
+    const messages = await readTopic(
+      messaging,
+      topic,
+      (all) =>
+        eventsIn(all).length >= 200 &&
+        Array.from({ length: PARTITIONS }, (_, p) => lastWatermark(all, p)).every(
+          (watermark) => watermark && JSON.parse(watermark.value!.toString()).position === head,
+        ),
+    );
     const published = eventsIn(messages);
     expect(published).toHaveLength(200);
 
@@ -89,11 +101,8 @@ describeWith([KAFKA], 'EventRelay on a real Kafka broker', () => {
       expect(envelopes[0]).toMatchObject({ streamId: stream, type: 'Counted', data: { n: 0 } });
     }
     // Every partition learns how far the log is published, including any that got no event.
-    const head = await events.headPosition();
-    const watermarks = messages.filter((m) => m.headers[HEADERS.eventType] === WATERMARK_TYPE);
     for (let partition = 0; partition < PARTITIONS; partition++) {
-      const last = watermarks.filter((m) => m.partition === partition).at(-1);
-      expect(JSON.parse(last!.value!.toString())).toEqual({ position: head });
+      expect(JSON.parse(lastWatermark(messages, partition)!.value!.toString())).toEqual({ position: head });
     }
     await waitUntil(async () => (await events.loadCheckpoint('relay')) === head, 20_000);
   });
