@@ -7,6 +7,7 @@ import {
   readModels,
 } from '@app/projections';
 import { EMBEDDED_CHECKPOINT, MemoryReadStore, MongoReadStore, type ReadStore } from '@app/read-store';
+import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -89,6 +90,7 @@ describeWith([MONGO], 'rank cache (FerretDB + SQLite event store)', () => {
   let cache: RankCache;
 
   beforeAll(async () => {
+    Logger.overrideLogger(false); // the cache logs its load through Nest's logger
     dataDir = mkdtempSync(join(tmpdir(), 'rank-cache-'));
     events = new SqliteEventStore(join(dataDir, 'events.db'));
     mongo = await MongoReadStore.open({
