@@ -94,6 +94,9 @@ export class KafkaMessaging implements Messaging {
       allowAutoTopicCreation: false,
       sessionTimeout: this.options.sessionTimeoutMs ?? 10_000,
       heartbeatInterval: HEARTBEAT_MS,
+      // The broker answers a fetch as soon as data arrives; this only bounds an idle fetch, which a
+      // disconnect waits out (5 s by default, per stopping worker).
+      maxWaitTimeInMs: 1000,
     });
     let assignment: Record<string, number[]> = {};
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
