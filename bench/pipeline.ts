@@ -28,11 +28,10 @@
 import { SqliteEventStore } from '@app/event-store';
 import { type EventMessage, KafkaMessaging, contractTopics, toEventMessage, topicsFor } from '@app/messaging';
 import type { LoggerService } from '@nestjs/common';
-import { type ChildProcess, fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Message } from 'kafkajs';
 import { EventRelay } from '../apps/relay/src/eventRelay';
@@ -49,6 +48,8 @@ import {
   partitionOf,
   rawKafka,
 } from './support/kafka';
+import { type Machine, integer, machine, ms, ratio, runAndReport, runMain } from './support/report';
+import { forkWorker } from './support/fork';
 import { type BenchServers, Cleanup, benchServers } from './support/servers';
 import { type Distribution, distribution, now, sleep, steadily, waitUntil } from './support/stats';
 
@@ -135,7 +136,7 @@ export type LagLevel = {
 
 export type PipelineResults = {
   date: string;
-  machine: { cpus: number; cpuModel: string; memoryGb: number; node: string; platform: string };
+  machine: Machine;
   servers: { kafka: string; mongo: string; startedByBench: string[] };
   settings: {
     events: number;
@@ -388,27 +389,12 @@ type Reports = {
 
 /** Forks bench/pipelineWorker.ts from source (as test/support/workers.ts runs the apps); resolves once ready. */
 function startWorker(config: WorkerConfig, reports: Reports, cleanup: Cleanup): Promise<Worker> {
-  const child: ChildProcess = fork(WORKER, [JSON.stringify(config)], {
-    cwd: REPO_ROOT,
-    execArgv: ['-r', '@swc-node/register'],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
+  const { child, exited, stop: stopWorker } = forkWorker(WORKER, config, cleanup);
   let stopping = false;
-  const exited = new Promise<void>((done) => child.once('exit', () => done()));
-  const running = () => child.exitCode === null && child.signalCode === null;
-  cleanup.add(`the ${config.role} worker`, async () => {
-    if (!running()) return;
-    child.kill('SIGKILL');
-    await exited;
-  });
   const stop = async () => {
     stopping = true;
-    if (!running()) return;
-    child.send({ type: 'stop' });
     // A projector in the middle of a slow read-store commit gets 30 s to finish it.
-    const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    await exited;
-    clearTimeout(killer);
+    await stopWorker(30_000);
   };
   return new Promise<Worker>((ready, fail) => {
     child.on('message', (message: WorkerMessage) => {
@@ -701,13 +687,7 @@ export async function runPipelineBench(options: {
 
   return {
     date: new Date().toISOString(),
-    machine: {
-      cpus: cpus().length,
-      cpuModel: cpus()[0]?.model ?? 'unknown',
-      memoryGb: Math.round(totalmem() / 2 ** 30),
-      node: process.version,
-      platform: `${process.platform} ${process.arch}`,
-    },
+    machine: machine(),
     servers: {
       kafka: servers.started.includes('kafka')
         ? `Apache Kafka ${KAFKA_VERSION} (KRaft, 1 node, loopback)`
@@ -744,9 +724,6 @@ export async function runPipelineBench(options: {
   };
 }
 
-const integer = (value: number) => Math.round(value).toLocaleString('en-US');
-const ms = (value: number) => value.toFixed(1);
-const ratio = (value: number, baseline: number) => `${(value / baseline).toFixed(2)}×`;
 const STORE_NAMES: Record<ReadStoreKind, string> = { mongo: 'MongoDB', memory: 'in-memory read store' };
 
 /** The README's table: every figure beside its baseline from the same run. */
@@ -833,37 +810,19 @@ async function main(): Promise<void> {
         '[--read-stores mongo,memory] [--json FILE]',
     );
   }
-  const log = (line: string) =>
-    process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
-  const cleanup = new Cleanup();
-  const interrupted = (signal: NodeJS.Signals) => {
-    log(`${signal}: stopping what the benchmark started`);
-    void cleanup.runAll().finally(() => process.exit(130));
-  };
-  process.once('SIGINT', interrupted);
-  process.once('SIGTERM', interrupted);
-  try {
-    const results = await runPipelineBench({
-      events,
-      levels: rates.map((rate) => ({ rate, seconds })),
-      warmupSeconds,
-      readStores,
-      cleanup,
-      log,
-    });
-    const out = resolve(values.json);
-    mkdirSync(dirname(out), { recursive: true });
-    writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
-    process.stdout.write(`${toMarkdown(results)}\n`);
-    log(`results written to ${out}`);
-  } finally {
-    await cleanup.runAll();
-  }
+  await runAndReport(
+    resolve(values.json),
+    (cleanup, log) =>
+      runPipelineBench({
+        events,
+        levels: rates.map((rate) => ({ rate, seconds })),
+        warmupSeconds,
+        readStores,
+        cleanup,
+        log,
+      }),
+    toMarkdown,
+  );
 }
 
-if (require.main === module) {
-  main().catch((error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  });
-}
+if (require.main === module) runMain(main);

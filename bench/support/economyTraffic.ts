@@ -42,6 +42,19 @@ const REASONS = [
   'season pass tier 12',
 ];
 
+/** The metadata the API writes on every event of a command (a fresh command each call). */
+export const commandMetadata = (): NewEvent['metadata'] => {
+  const commandId = randomUUID();
+  return {
+    schemaVersion: 1,
+    commandId,
+    requestHash: randomBytes(32).toString('base64url'),
+    correlationId: randomUUID(),
+    causationId: commandId,
+    actor: 'game-server-eu-1',
+  };
+};
+
 /**
  * The economy traffic of a game server: mostly currency grants, every fourth command a purchase, spread
  * round-robin over `players` streams. Events are decided by the domain's deciders on each player's folded
@@ -87,7 +100,6 @@ export class EconomyTraffic {
     const [decided] = this.decide(playerId, state, revision + 1);
     this.states[player] = economy.evolve(state, decided);
     this.revisions[player] = revision + 1;
-    const commandId = randomUUID();
     return {
       streamId: economy.playerEconomyStreamId(playerId),
       expected: revision < 0 ? 'no_stream' : revision,
@@ -95,14 +107,7 @@ export class EconomyTraffic {
         id: randomUUID(),
         type: decided.type,
         data: decided.data,
-        metadata: {
-          schemaVersion: 1,
-          commandId,
-          requestHash: randomBytes(32).toString('base64url'),
-          correlationId: randomUUID(),
-          causationId: commandId,
-          actor: 'game-server-eu-1',
-        },
+        metadata: commandMetadata(),
         occurredAt: new Date(),
       },
     };

@@ -1,0 +1,99 @@
+import { type Load, type SuiteResults, runSuite, toMarkdown } from './suite';
+import { Cleanup } from './support/servers';
+import type { Distribution } from './support/stats';
+
+/**
+ * Every benchmark of the suite at a tiny size, so none can rot: each runs end to end (its own server
+ * processes, autocannon, the log generator, the replay and rank workers) and produces sane figures
+ * beside their baselines. What the figures are is never asserted: these machines are too noisy.
+ */
+describe('bench/suite.ts at a tiny size', () => {
+  const cleanup = new Cleanup();
+  let results: SuiteResults;
+
+  beforeAll(async () => {
+    results = await runSuite({
+      seconds: 1,
+      connections: 4,
+      players: 10,
+      hotPurchases: 40,
+      replayEvents: 2000,
+      rankPlayers: 500,
+      rankQueries: 200,
+      cleanup,
+      log: () => undefined,
+    });
+  }, 180_000);
+  afterAll(() => cleanup.runAll());
+
+  const sane = (figure: number) => Number.isFinite(figure) && figure >= 0;
+  const saneLoad = (load: Load) => {
+    expect(load.requests).toBeGreaterThan(0);
+    expect(load.requestsPerSecond).toBeGreaterThan(0);
+    expect(load.non2xx + load.errors + load.timeouts).toBe(0);
+    const { p50, p99, max } = load.latency;
+    expect([p50, p99, max].every(sane) && p50 <= p99 && p99 <= max).toBe(true);
+  };
+  const saneDistribution = (d: Distribution) => {
+    expect(d.count).toBeGreaterThan(0);
+    expect([d.p50, d.p99, d.max].every(sane) && d.p50 <= d.p99 && d.p99 <= d.max).toBe(true);
+  };
+
+  it('1-2: loads both command kinds and the bare baseline without a failed request, at 50% rate too', () => {
+    const { throughput, latency } = results;
+    [...throughput.baseline, throughput.scores, throughput.purchases].forEach(saneLoad);
+    [latency.scores, latency.purchases, latency.baseline].forEach(saneLoad);
+    expect(latency.scores.targetRate).toBe(Math.max(1, Math.round(throughput.scores.requestsPerSecond / 2)));
+  });
+
+  it('3: the hot wallet loses and doubles no purchase', () => {
+    const hot = results.hotWallet;
+    saneLoad(hot.load);
+    expect(hot).toMatchObject({
+      succeeded: 40,
+      balanceAfter: 0,
+      inventoryAfter: 40,
+      purchasesInStream: 40,
+      ok: true,
+    });
+    expect(sane(hot.retriesPerCommand)).toBe(true);
+  });
+
+  it('4: measures the lag of the appends made at the steady load', () => {
+    saneDistribution(results.lag.lag);
+    saneDistribution(results.lag.append);
+    expect(results.lag.lag.count).toBeGreaterThan(0);
+    expect(results.lag.lag.count).toBeLessThanOrEqual(results.lag.appends);
+  });
+
+  it('5: replays and parses every event of the generated log', () => {
+    const { log, apply, parse } = results.replay;
+    expect(log.events).toBe(2000);
+    expect(Object.keys(log.byType).sort()).toEqual([
+      'CurrencyGranted',
+      'ItemPurchased',
+      'LeaderboardDefined',
+      'ScoreSubmitted',
+    ]);
+    for (const run of [apply, ...parse]) {
+      expect(run.events).toBe(2000);
+      expect(run.eventsPerSecond > 0 && run.peakRssMb > 0).toBe(true);
+    }
+  });
+
+  it('6: ranks every player of the board in-process and over HTTP', () => {
+    const { inProcess, http } = results.rank;
+    expect(inProcess.entries).toBe(500);
+    [inProcess.top10, inProcess.rank, inProcess.aroundMe, inProcess.baseline].forEach(saneDistribution);
+    expect(Number.isFinite(inProcess.mbPerMillion)).toBe(true);
+    [http.top10, http.rank, http.aroundMe, http.baseline].forEach(saneLoad);
+  });
+
+  it('renders the table with a baseline and a target beside every figure', () => {
+    const table = toMarkdown(results);
+    expect(table).toContain('| benchmark | value | same-run baseline | ratio | target |');
+    expect(table).toMatch(/2 cores|\d+ cores/);
+    expect(table).not.toContain('NaN');
+    expect(table.split('\n').filter((line) => line.startsWith('| ')).length).toBeGreaterThan(15);
+  });
+});

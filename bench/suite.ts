@@ -1,0 +1,606 @@
+/**
+ * The benchmark suite of issue 6: every figure beside a baseline measured in the same run, because these
+ * 2-core machines are noisy and only the same-run ratios mean something.
+ *
+ *   npm run bench [-- --seconds 10 --connections 32 --replay-events 1000000 --rank-players 1000000]
+ *   npm run bench:pipeline            (the Kafka pipeline benchmark, bench/pipeline.ts)
+ *
+ * Servers run as their own processes (bench/suiteWorker.ts): the embedded API (SQLite, synchronous=FULL:
+ * every write is durable when it returns; in-memory read models) and the baseline, a bare Fastify server
+ * answering a fixed small JSON. autocannon generates the load from this process.
+ *
+ * 1. Command throughput: score submissions, then purchases, spread over many players, `connections`
+ *    concurrent connections for `seconds`; baseline: bare Fastify, same settings, measured before and after.
+ * 2. Latency at a fixed rate of 50% of each kind's measured maximum (autocannon's overallRate), same
+ *    connections. Coordinated omission is NOT corrected: autocannon is closed-loop (a connection sends its
+ *    next request only once the previous answered; latency runs from the actual send), so a stall delays
+ *    the requests behind it without counting their wait. It is bounded instead: at half the saturating
+ *    rate each connection is idle about half the time, and the run reports the achieved rate beside the
+ *    target; a stall that delayed requests shows as an achieved rate below it. Baseline: bare Fastify
+ *    at the same rate.
+ * 3. Hot wallet: `hotPurchases` purchases on ONE player, funded for exactly that many, `connections` at a
+ *    time; then checks no 5xx, every purchase 201, balance 0, inventory and stream hold each exactly once.
+ *    Retries per command: appends the store rejected for a wrong expected revision, per command.
+ *    Baseline: the same purchases spread over many players (benchmark 1).
+ * 4. Projection lag: while 2 runs (steady 50% load), the API process timestamps when each append returned
+ *    and when the read-model commit covering it returned. Baseline: the append itself (fsync included).
+ * 5. Replay: bench/support/logGenerator.ts writes a log of `replayEvents` events (grants, purchases,
+ *    scores); a fresh process rebuilds every read model (projections' replay() into a MemoryReadStore);
+ *    events/s and peak RSS. Baseline: a fresh process reading and JSON-parsing the same log, before and after.
+ * 6. Rank: a log of `rankPlayers` score submissions on one board; in a fresh process (replayed into a
+ *    MemoryReadStore, heap measured around it) the API's query handlers answer top 10, a player's rank and
+ *    around-me (5 either side); baseline: one document by id. Over HTTP: the embedded API booted on that
+ *    log, autocannon on each query; baseline: bare Fastify with the same settings.
+ */
+import autocannon from 'autocannon';
+import type { ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { SqliteEventStore } from '@app/event-store';
+import { forkWorker } from './support/fork';
+import { boardId, generateLog } from './support/logGenerator';
+import { type Machine, integer, machine, ms, ratio, runAndReport, runMain } from './support/report';
+import type { Cleanup } from './support/servers';
+import { type Distribution, distribution, now } from './support/stats';
+import {
+  type ApiReport,
+  type RankReport,
+  type ReplayReport,
+  SUITE_WORKER,
+  type SuiteWorkerConfig,
+  type SuiteWorkerMessage,
+} from './suiteWorker';
+
+const REPO_ROOT = resolve(__dirname, '..');
+export const RESULTS_DIR = join(REPO_ROOT, 'bench', 'results');
+
+const GAME_KEY = 'bench-game-server-0123456789';
+const ADMIN_KEY = 'bench-live-ops-0123456789';
+const API_KEYS = `live-ops:${ADMIN_KEY}:admin,read;game-server:${GAME_KEY}:economy,scores,read`;
+
+export type SuiteOptions = {
+  seconds: number;
+  connections: number;
+  players: number;
+  hotPurchases: number;
+  replayEvents: number;
+  rankPlayers: number;
+  rankQueries: number;
+  cleanup: Cleanup;
+  log: (line: string) => void;
+};
+
+export const FULL: Omit<SuiteOptions, 'cleanup' | 'log'> = {
+  seconds: 10,
+  connections: 32,
+  players: 1000,
+  hotPurchases: 5000,
+  replayEvents: 1_000_000,
+  rankPlayers: 1_000_000,
+  rankQueries: 20_000,
+};
+
+/** What autocannon measured: req/s over the run, latency in ms, and every kind of failure. */
+export type Load = {
+  requests: number;
+  seconds: number;
+  requestsPerSecond: number;
+  latency: { mean: number; p50: number; p97_5: number; p99: number; max: number };
+  non2xx: number;
+  status5xx: number;
+  errors: number;
+  timeouts: number;
+  targetRate?: number;
+};
+
+export type SuiteResults = {
+  date: string;
+  machine: Machine;
+  settings: Omit<SuiteOptions, 'cleanup' | 'log'>;
+  throughput: { baseline: Load[]; baselineRequestsPerSecond: number; scores: Load; purchases: Load };
+  latency: { scores: Load; purchases: Load; baseline: Load };
+  hotWallet: {
+    load: Load;
+    purchases: number;
+    succeeded: number;
+    balanceAfter: number;
+    inventoryAfter: number;
+    purchasesInStream: number;
+    retriesPerCommand: number;
+    baseline: Load;
+    ok: boolean;
+  };
+  lag: { lag: Distribution; append: Distribution; appends: number };
+  replay: {
+    log: { events: number; byType: Record<string, number>; seconds: number };
+    apply: ReplayReport;
+    parse: ReplayReport[];
+  };
+  rank: {
+    inProcess: RankReport;
+    http: { top10: Load; rank: Load; aroundMe: Load; baseline: Load; apiRssMb?: number };
+  };
+};
+
+// ---------------------------------------------------------------------------------------------------
+// processes and load
+
+type Worker = {
+  url: string;
+  child: ChildProcess;
+  next(type: SuiteWorkerMessage['type']): Promise<SuiteWorkerMessage>;
+  stop(): Promise<void>;
+};
+
+/** Forks bench/suiteWorker.ts from source; resolves once it is ready (servers) or has reported (jobs). */
+function startWorker(
+  config: SuiteWorkerConfig,
+  cleanup: Cleanup,
+  exposeGc = false,
+): Worker & { ready: Promise<void> } {
+  const { child, stop } = forkWorker(SUITE_WORKER, config, cleanup, exposeGc ? ['--expose-gc'] : []);
+  const waiting = new Map<string, (message: SuiteWorkerMessage) => void>();
+  const failed = new Promise<never>((_, fail) =>
+    child.once('exit', (code) => fail(new Error(`the ${config.role} worker exited (${code})`))),
+  );
+  failed.catch(() => undefined);
+  child.on('message', (message: SuiteWorkerMessage) => waiting.get(message.type)?.(message));
+  const next = (type: SuiteWorkerMessage['type']) =>
+    Promise.race([new Promise<SuiteWorkerMessage>((done) => waiting.set(type, done)), failed]);
+  const worker = {
+    url: '',
+    child,
+    next,
+    ready: Promise.resolve(),
+    stop: () => stop(10_000),
+  };
+  if (config.role === 'api' || config.role === 'bare') {
+    worker.ready = next('ready').then((message) => {
+      if (message.type === 'ready') worker.url = message.url;
+    });
+  }
+  return worker;
+}
+
+async function job<R>(config: SuiteWorkerConfig, cleanup: Cleanup, exposeGc = false): Promise<R> {
+  const worker = startWorker(config, cleanup, exposeGc);
+  const message = await worker.next(config.role as SuiteWorkerMessage['type']);
+  await worker.stop();
+  return (message as unknown as { report: R }).report;
+}
+
+type Request = { method: 'GET' | 'POST'; path: () => string; body?: () => object };
+
+/** autocannon against `url`: `amount` requests, or `seconds` of them; at `rate` req/s overall if given. */
+async function load(
+  url: string,
+  request: Request,
+  options: { connections: number; seconds?: number; amount?: number; rate?: number; key?: string },
+): Promise<Load> {
+  const start = now();
+  const result = await autocannon({
+    url,
+    connections: options.connections,
+    ...(options.amount ? { amount: options.amount } : { duration: options.seconds }),
+    ...(options.rate ? { overallRate: options.rate } : {}),
+    requests: [
+      {
+        method: request.method,
+        setupRequest: (req) => ({
+          ...req,
+          path: request.path(),
+          headers: {
+            authorization: `Bearer ${options.key ?? GAME_KEY}`,
+            ...(request.body ? { 'content-type': 'application/json', 'idempotency-key': randomUUID() } : {}),
+          },
+          ...(request.body ? { body: JSON.stringify(request.body()) } : {}),
+        }),
+      },
+    ],
+  });
+  // autocannon's own duration is in whole seconds; the wall time of the run is what req/s divides by.
+  const seconds = (now() - start) / 1000;
+  const status5xx = result['5xx'];
+  return {
+    requests: result.requests.total,
+    seconds,
+    requestsPerSecond: result.requests.total / seconds,
+    latency: {
+      mean: result.latency.mean,
+      p50: result.latency.p50,
+      p97_5: result.latency.p97_5,
+      p99: result.latency.p99,
+      max: result.latency.max,
+    },
+    non2xx: result.non2xx,
+    status5xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    ...(options.rate ? { targetRate: options.rate } : {}),
+  };
+}
+
+let seed = 5;
+const random = (bound: number) => {
+  seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0;
+  return seed % bound;
+};
+const playerId = (players: number) => `bench-player-${random(players)}`;
+
+async function call(url: string, method: string, path: string, body?: object, key = ADMIN_KEY) {
+  const response = await fetch(url + path, {
+    method,
+    headers: {
+      authorization: `Bearer ${key}`,
+      ...(body ? { 'content-type': 'application/json', 'idempotency-key': randomUUID() } : {}),
+    },
+    body: body && JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (response.status >= 300) throw new Error(`${method} ${path}: ${response.status} ${text}`);
+  return JSON.parse(text) as Record<string, unknown>;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// the suite
+
+export async function runSuite(options: SuiteOptions): Promise<SuiteResults> {
+  const { cleanup, log, connections, seconds, players } = options;
+  const work = mkdtempSync(join(tmpdir(), 'bench-suite-'));
+  cleanup.add('the work directory', async () => rmSync(work, { recursive: true, force: true }));
+  const settings = { ...options } as Partial<SuiteOptions>;
+  delete settings.cleanup;
+  delete settings.log;
+
+  const bare = startWorker({ role: 'bare' }, cleanup);
+  const api = startWorker({ role: 'api', dataDir: join(work, 'api'), apiKeys: API_KEYS }, cleanup);
+  await Promise.all([bare.ready, api.ready]);
+
+  // Setup: one board, one cheap stackable item, every player funded for far more than the run buys.
+  await call(api.url, 'PUT', '/v1/leaderboards/bench', {
+    sortOrder: 'desc',
+    operator: 'best',
+    resetSchedule: 'never',
+  });
+  await call(api.url, 'PUT', '/v1/catalog/items/potion', {
+    name: 'Potion',
+    prices: { GOLD: 1 },
+    stackable: true,
+  });
+  for (let from = 0; from < players; from += 50) {
+    await Promise.all(
+      Array.from({ length: Math.min(50, players - from) }, (_, i) =>
+        call(
+          api.url,
+          'POST',
+          `/v1/players/bench-player-${from + i}/grants`,
+          { currency: 'GOLD', amount: 1_000_000_000, reason: 'bench' },
+          GAME_KEY,
+        ),
+      ),
+    );
+  }
+  const score: Request = {
+    method: 'POST',
+    path: () => '/v1/leaderboards/bench/scores',
+    body: () => ({ playerId: playerId(players), score: random(1_000_000) }),
+  };
+  let purchaser = '';
+  const purchase: Request = {
+    method: 'POST',
+    path: () => `/v1/players/${purchaser || playerId(players)}/purchases`,
+    body: () => ({ sku: 'potion', quantity: 1, currency: 'GOLD' }),
+  };
+  const bareRequest: Request = {
+    method: 'POST',
+    path: () => '/v1/anything',
+    body: () => ({ playerId: 'p', score: 1 }),
+  };
+
+  // 1. Throughput.
+  log('1. command throughput');
+  const baseline1 = await load(bare.url, bareRequest, { connections, seconds });
+  const scores = await load(api.url, score, { connections, seconds });
+  const purchases = await load(api.url, purchase, { connections, seconds });
+  const baseline2 = await load(bare.url, bareRequest, { connections, seconds });
+  const baselineRequestsPerSecond = (baseline1.requestsPerSecond + baseline2.requestsPerSecond) / 2;
+
+  // 2 + 4. Latency at 50% of each kind's maximum, with the projection lag measured meanwhile.
+  log('2. latency at 50% of max, 4. projection lag');
+  await api.child.send({ type: 'report' });
+  await api.next('api');
+  const latencyScores = await load(api.url, score, {
+    connections,
+    seconds,
+    rate: Math.max(1, Math.round(scores.requestsPerSecond / 2)),
+  });
+  const latencyPurchases = await load(api.url, purchase, {
+    connections,
+    seconds,
+    rate: Math.max(1, Math.round(purchases.requestsPerSecond / 2)),
+  });
+  api.child.send({ type: 'report' });
+  const lagReport = (await api.next('api')) as { report: ApiReport };
+  const latencyBaseline = await load(bare.url, bareRequest, {
+    connections,
+    seconds,
+    rate: Math.max(1, Math.round(scores.requestsPerSecond / 2)),
+  });
+
+  // 3. Hot wallet.
+  log('3. hot wallet');
+  const hot = 'bench-hot-wallet';
+  await call(
+    api.url,
+    'POST',
+    `/v1/players/${hot}/grants`,
+    { currency: 'GOLD', amount: options.hotPurchases, reason: 'bench' },
+    GAME_KEY,
+  );
+  purchaser = hot;
+  api.child.send({ type: 'report' });
+  await api.next('api');
+  const hotLoad = await load(api.url, purchase, { connections, amount: options.hotPurchases });
+  api.child.send({ type: 'report' });
+  const hotReport = ((await api.next('api')) as { report: ApiReport }).report;
+  purchaser = '';
+  const wallet = await call(api.url, 'GET', `/v1/players/${hot}/wallet`, undefined, GAME_KEY);
+  const inventory = await call(api.url, 'GET', `/v1/players/${hot}/inventory`, undefined, GAME_KEY);
+  const stream = new SqliteEventStore(join(work, 'api', 'events.db'));
+  const hotEvents = await stream.readStream(`playerEconomy-${hot}`);
+  await stream.close();
+  const purchasesInStream = hotEvents.filter((event) => event.type === 'ItemPurchased').length;
+  const balanceAfter = Number((wallet.balances as Record<string, number>)?.GOLD ?? 0);
+  const inventoryAfter = Number(
+    ((inventory.items as { sku: string; quantity: number }[]) ?? []).find((item) => item.sku === 'potion')
+      ?.quantity ?? 0,
+  );
+  const succeeded = hotLoad.requests - hotLoad.non2xx;
+  await Promise.all([api.stop(), bare.stop()]);
+
+  // 5. Replay.
+  log(`5. replay: generating ${integer(options.replayEvents)} events`);
+  const replayFile = join(work, 'replay', 'events.db');
+  const generated = await generateLog({ file: replayFile, events: options.replayEvents });
+  const batchSize = 1000;
+  const parseBefore = await job<ReplayReport>(
+    { role: 'replay', file: replayFile, mode: 'parse', batchSize },
+    cleanup,
+  );
+  const apply = await job<ReplayReport>(
+    { role: 'replay', file: replayFile, mode: 'apply', batchSize },
+    cleanup,
+  );
+  const parseAfter = await job<ReplayReport>(
+    { role: 'replay', file: replayFile, mode: 'parse', batchSize },
+    cleanup,
+  );
+  rmSync(join(work, 'replay'), { recursive: true, force: true });
+
+  // 6. Rank.
+  log(`6. rank: generating a board of ${integer(options.rankPlayers)} players`);
+  const rankDir = join(work, 'rank');
+  await generateLog({
+    file: join(rankDir, 'events.db'),
+    events: options.rankPlayers + 1,
+    players: options.rankPlayers,
+    boards: 1,
+    scoreShare: 1,
+  });
+  const leaderboardId = boardId(0);
+  const inProcess = await job<RankReport>(
+    {
+      role: 'rank',
+      file: join(rankDir, 'events.db'),
+      leaderboardId,
+      players: options.rankPlayers,
+      queries: options.rankQueries,
+    },
+    cleanup,
+    true,
+  );
+  const rankBare = startWorker({ role: 'bare' }, cleanup);
+  const rankApi = startWorker({ role: 'api', dataDir: rankDir, apiKeys: API_KEYS }, cleanup);
+  await Promise.all([rankBare.ready, rankApi.ready]);
+  const rankPlayer = () => `player-${String(random(options.rankPlayers)).padStart(6, '0')}`;
+  const get = (path: () => string): Request => ({ method: 'GET', path });
+  const httpSettings = { connections: Math.min(connections, 8), seconds };
+  const http = {
+    baseline: await load(
+      rankBare.url,
+      get(() => `/v1/leaderboards/${leaderboardId}/players/x`),
+      httpSettings,
+    ),
+    top10: await load(
+      rankApi.url,
+      get(() => `/v1/leaderboards/${leaderboardId}/entries?limit=10`),
+      httpSettings,
+    ),
+    rank: await load(
+      rankApi.url,
+      get(() => `/v1/leaderboards/${leaderboardId}/players/${rankPlayer()}`),
+      httpSettings,
+    ),
+    aroundMe: await load(
+      rankApi.url,
+      get(() => `/v1/leaderboards/${leaderboardId}/players/${rankPlayer()}?around=5`),
+      httpSettings,
+    ),
+  };
+  await Promise.all([rankApi.stop(), rankBare.stop()]);
+
+  return {
+    date: new Date().toISOString(),
+    machine: machine(),
+    settings: settings as SuiteResults['settings'],
+    throughput: { baseline: [baseline1, baseline2], baselineRequestsPerSecond, scores, purchases },
+    latency: { scores: latencyScores, purchases: latencyPurchases, baseline: latencyBaseline },
+    hotWallet: {
+      load: hotLoad,
+      purchases: options.hotPurchases,
+      succeeded,
+      balanceAfter,
+      inventoryAfter,
+      purchasesInStream,
+      retriesPerCommand: hotReport.conflicts / Math.max(1, hotReport.appends - hotReport.conflicts),
+      baseline: purchases,
+      ok:
+        hotLoad.status5xx === 0 &&
+        hotLoad.errors === 0 &&
+        succeeded === options.hotPurchases &&
+        balanceAfter === 0 &&
+        inventoryAfter === options.hotPurchases &&
+        purchasesInStream === options.hotPurchases,
+    },
+    lag: {
+      lag: distribution(lagReport.report.lag),
+      append: distribution(lagReport.report.append),
+      appends: lagReport.report.appends,
+    },
+    replay: {
+      log: { events: generated.events, byType: generated.byType, seconds: generated.seconds },
+      apply,
+      parse: [parseBefore, parseAfter],
+    },
+    rank: { inProcess, http },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// the table
+
+const met = (ok: boolean) => (ok ? 'met' : '**missed**');
+const p50p99 = (load: Load) => `${ms(load.latency.p50)} / ${ms(load.latency.p99)} ms`;
+const micros = (d: Distribution) => `${d.p50.toFixed(1)} / ${d.p99.toFixed(1)} µs`;
+
+/** The README's table: every figure beside its same-run baseline, and the issue's target met or missed. */
+export function toMarkdown(results: SuiteResults): string {
+  const { throughput: t, latency, hotWallet: hot, lag, replay, rank, machine: m } = results;
+  const parseRate = (replay.parse[0].eventsPerSecond + replay.parse[1].eventsPerSecond) / 2;
+  const rows: string[][] = [];
+  for (const kind of ['scores', 'purchases'] as const) {
+    const load = t[kind];
+    rows.push([
+      `1. ${kind === 'scores' ? 'score submissions' : 'purchases'}, req/s (${results.settings.connections} connections, ${results.settings.players} players)`,
+      integer(load.requestsPerSecond),
+      `${integer(t.baselineRequestsPerSecond)} (bare Fastify)`,
+      ratio(load.requestsPerSecond, t.baselineRequestsPerSecond),
+      `≥ 0.50× durable: ${met(load.requestsPerSecond >= 0.5 * t.baselineRequestsPerSecond && load.non2xx === 0)}`,
+    ]);
+  }
+  for (const kind of ['scores', 'purchases'] as const) {
+    const load = latency[kind];
+    rows.push([
+      `2. ${kind} p50 / p99 at ${integer(load.targetRate ?? 0)} req/s (50% of max; achieved ${integer(load.requestsPerSecond)})`,
+      p50p99(load),
+      `${p50p99(latency.baseline)} (bare Fastify at ${integer(latency.baseline.targetRate ?? 0)} req/s)`,
+      ratio(load.latency.p99, latency.baseline.latency.p99),
+      `p99 < 10 ms: ${met(load.latency.p99 < 10)}`,
+    ]);
+  }
+  rows.push([
+    `3. hot wallet: ${integer(hot.purchases)} purchases on one player, req/s; p99`,
+    `${integer(hot.load.requestsPerSecond)}; ${ms(hot.load.latency.p99)} ms`,
+    `${integer(hot.baseline.requestsPerSecond)}; ${ms(hot.baseline.latency.p99)} ms (spread over players)`,
+    ratio(hot.load.requestsPerSecond, hot.baseline.requestsPerSecond),
+    `no 5xx, none lost or doubled: ${met(hot.ok)}; p99 < 50 ms: ${met(hot.load.latency.p99 < 50)}`,
+  ]);
+  rows.push([
+    '3. hot wallet: retries per command (expected-revision conflicts)',
+    hot.retriesPerCommand.toFixed(3),
+    '',
+    '',
+    `balance ${hot.balanceAfter}, ${hot.inventoryAfter} items, ${hot.purchasesInStream} events`,
+  ]);
+  rows.push([
+    `4. projection lag, append → read model, p50 / p99 (${integer(lag.lag.count)} events at 50% load)`,
+    `${ms(lag.lag.p50)} / ${ms(lag.lag.p99)} ms`,
+    `${ms(lag.append.p50)} / ${ms(lag.append.p99)} ms (the append itself, fsync)`,
+    ratio(lag.lag.p99, lag.append.p99),
+    `p99 < 20 ms: ${met(lag.lag.p99 < 20)}`,
+  ]);
+  rows.push([
+    `5. replay of ${integer(replay.apply.events)} events into every read model, events/s (peak RSS)`,
+    `${integer(replay.apply.eventsPerSecond)} (${integer(replay.apply.peakRssMb)} MB)`,
+    `${integer(parseRate)} (read + JSON.parse only; ${integer(replay.parse[0].peakRssMb)} MB)`,
+    ratio(replay.apply.eventsPerSecond, parseRate),
+    `≥ 250,000/s: ${met(replay.apply.eventsPerSecond >= 250_000)}; ≥ 0.40×: ${met(replay.apply.eventsPerSecond >= 0.4 * parseRate)}`,
+  ]);
+  const ip = rank.inProcess;
+  for (const [name, d] of [
+    ['top 10', ip.top10],
+    ['player rank', ip.rank],
+    ['around-me (±5)', ip.aroundMe],
+  ] as const) {
+    rows.push([
+      `6. ${name}, ${integer(ip.entries)} players, in-process p50 / p99`,
+      micros(d),
+      `${micros(ip.baseline)} (one document by id)`,
+      ratio(d.p99, ip.baseline.p99),
+      `p99 < 1 ms: ${met(d.p99 < 1000)}`,
+    ]);
+  }
+  for (const [name, load] of [
+    ['top 10', rank.http.top10],
+    ['player rank', rank.http.rank],
+    ['around-me (±5)', rank.http.aroundMe],
+  ] as const) {
+    rows.push([
+      `6. ${name} over HTTP p50 / p99 (${integer(load.requestsPerSecond)} req/s)`,
+      p50p99(load),
+      `${p50p99(rank.http.baseline)} (bare Fastify, ${integer(rank.http.baseline.requestsPerSecond)} req/s)`,
+      ratio(load.latency.p99, rank.http.baseline.latency.p99),
+      `p99 < 5 ms: ${met(load.latency.p99 < 5 && load.non2xx === 0)}`,
+    ]);
+  }
+  rows.push([
+    '6. read-model memory per 1,000,000 leaderboard entries',
+    `${integer(ip.mbPerMillion)} MB`,
+    '',
+    '',
+    `< 300 MB: ${met(ip.mbPerMillion < 300)}`,
+  ]);
+  return [
+    `Benchmark suite, ${results.date.slice(0, 10)}: ${m.cpus} cores (${m.cpuModel}), ${m.memoryGb} GiB, Node ${m.node}, ${m.platform}.`,
+    '',
+    '| benchmark | value | same-run baseline | ratio | target |',
+    '| --- | ---: | ---: | ---: | --- |',
+    ...rows.map((row) => `| ${row.join(' | ')} |`),
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      seconds: { type: 'string', default: String(FULL.seconds) },
+      connections: { type: 'string', default: String(FULL.connections) },
+      players: { type: 'string', default: String(FULL.players) },
+      'hot-purchases': { type: 'string', default: String(FULL.hotPurchases) },
+      'replay-events': { type: 'string', default: String(FULL.replayEvents) },
+      'rank-players': { type: 'string', default: String(FULL.rankPlayers) },
+      'rank-queries': { type: 'string', default: String(FULL.rankQueries) },
+      json: { type: 'string', default: join(RESULTS_DIR, 'suite.json') },
+    },
+  });
+  await runAndReport(
+    resolve(values.json),
+    (cleanup, log) =>
+      runSuite({
+        seconds: Number(values.seconds),
+        connections: Number(values.connections),
+        players: Number(values.players),
+        hotPurchases: Number(values['hot-purchases']),
+        replayEvents: Number(values['replay-events']),
+        rankPlayers: Number(values['rank-players']),
+        rankQueries: Number(values['rank-queries']),
+        cleanup,
+        log,
+      }),
+    toMarkdown,
+  );
+}
+
+if (require.main === module) runMain(main);

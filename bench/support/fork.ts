@@ -1,0 +1,49 @@
+import { type ChildProcess, fork } from 'node:child_process';
+import { resolve } from 'node:path';
+import type { Cleanup } from './servers';
+
+const REPO_ROOT = resolve(__dirname, '..', '..');
+
+export type ForkedWorker = {
+  child: ChildProcess;
+  exited: Promise<void>;
+  running(): boolean;
+  /** Asks the worker to stop (IPC `stop`) and kills it if it has not exited within `graceMs`. */
+  stop(graceMs: number): Promise<void>;
+};
+
+/**
+ * Forks a benchmark worker from source (swc, as test/support/workers.ts runs the apps) with its config
+ * as the one argument and an IPC channel; `cleanup` kills it if it is still running then.
+ */
+export function forkWorker(
+  file: string,
+  config: { role: string },
+  cleanup: Cleanup,
+  execArgv: string[] = [],
+): ForkedWorker {
+  const child = fork(file, [JSON.stringify(config)], {
+    cwd: REPO_ROOT,
+    execArgv: ['-r', '@swc-node/register', ...execArgv],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  const running = () => child.exitCode === null && child.signalCode === null;
+  cleanup.add(`the ${config.role} worker`, async () => {
+    if (!running()) return;
+    child.kill('SIGKILL');
+    await exited;
+  });
+  return {
+    child,
+    exited,
+    running,
+    stop: async (graceMs) => {
+      if (!running()) return;
+      child.send({ type: 'stop' });
+      const killer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(killer);
+    },
+  };
+}

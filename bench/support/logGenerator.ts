@@ -1,0 +1,134 @@
+import { leaderboards } from '@app/domain';
+import { type NewEvent, SqliteEventStore } from '@app/event-store';
+import { randomUUID } from 'node:crypto';
+import { EconomyTraffic, commandMetadata } from './economyTraffic';
+import { now } from './stats';
+
+export type LogOptions = {
+  /** The SQLite file to write (created with the store's schema; an existing log is appended to). */
+  file: string;
+  /** Events to write, board definitions included. */
+  events: number;
+  /** Players the economy events and scores are spread over (round-robin); about 50 events each by default, at most 10,000 players. */
+  players?: number;
+  /** Leaderboards (`board-0`, `board-1`, ...; desc, best, never reset) the scores go to. */
+  boards?: number;
+  /** Share of the events that are score submissions; the rest are grants and purchases (one in four). */
+  scoreShare?: number;
+  /** Appends handed to the store per group commit (one transaction, one fsync). */
+  batch?: number;
+};
+
+export type GeneratedLog = {
+  file: string;
+  events: number;
+  byType: Record<string, number>;
+  players: number;
+  boards: string[];
+  seconds: number;
+};
+
+export const boardId = (index: number): string => `board-${index}`;
+
+/**
+ * Writes a realistic event log: leaderboard definitions, then currency grants, item purchases and
+ * score submissions decided by the domain's own deciders (so every event is one the API could have
+ * appended, at the right stream revision), through the event store's append API, `batch` appends per
+ * group commit at synchronous=NORMAL (the fill is not what is measured). Scores are deterministic
+ * (seeded); ids are random. Used by the benchmark suite (replay, rank queries) and the replay checks.
+ */
+export async function generateLog(options: LogOptions): Promise<GeneratedLog> {
+  const { file, events, scoreShare = 0.3, batch = 2000 } = options;
+  const players = options.players ?? Math.max(1, Math.min(10_000, Math.ceil(events / 50)));
+  const boardCount = options.boards ?? 3;
+  const boards = Array.from({ length: boardCount }, (_, i) => boardId(i));
+  const store = new SqliteEventStore(file, { synchronous: 'NORMAL' });
+  const byType: Record<string, number> = {};
+  const count = (type: string) => (byType[type] = (byType[type] ?? 0) + 1);
+  const start = now();
+  try {
+    const definitions = boards.map((leaderboardId) => {
+      const definition: leaderboards.LeaderboardDefinition = {
+        leaderboardId,
+        sortOrder: 'desc',
+        operator: 'best',
+        resetSchedule: 'never',
+      };
+      const [event] = leaderboards.defineLeaderboard(
+        { type: 'DefineLeaderboard', data: definition },
+        leaderboards.initialState(),
+      );
+      return { leaderboardId, event, state: leaderboards.evolve(leaderboards.initialState(), event) };
+    });
+    await Promise.all(
+      definitions.map(({ leaderboardId, event }) => {
+        count(event.type);
+        return store.appendToStream(
+          leaderboards.leaderboardStreamId(leaderboardId),
+          [toNew(event)],
+          'no_stream',
+        );
+      }),
+    );
+
+    const economy = new EconomyTraffic(players);
+    // Per board and player: the last entry (what submitScore folds) and the stream's revision.
+    const scores = new Map<string, { state: leaderboards.PlayerScores; revision: number }>();
+    let seed = 7;
+    const random = (bound: number) => {
+      seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0;
+      return seed % bound;
+    };
+    let scoreTurn = 0;
+    const nextScore = () => {
+      const turn = scoreTurn++;
+      const { leaderboardId, state: board } = definitions[turn % boardCount];
+      const playerId = `player-${String(Math.floor(turn / boardCount) % players).padStart(6, '0')}`;
+      const streamId = leaderboards.playerScoresStreamId(leaderboardId, playerId);
+      const held = scores.get(streamId) ?? { state: leaderboards.initialPlayerScores(), revision: -1 };
+      const [event] = leaderboards.submitScore(
+        {
+          type: 'SubmitScore',
+          data: {
+            leaderboardId,
+            playerId,
+            score: random(1_000_000),
+            submittedAt: new Date(),
+            leaderboard: board,
+          },
+        },
+        held.state,
+      );
+      const expected = held.revision < 0 ? ('no_stream' as const) : held.revision;
+      scores.set(streamId, {
+        state: leaderboards.evolvePlayerScores(held.state, event),
+        revision: held.revision + 1,
+      });
+      return { streamId, expected, event: toNew(event) };
+    };
+
+    let written = boardCount;
+    let scoreCredit = 0;
+    while (written < events) {
+      const round: Promise<unknown>[] = [];
+      for (let i = 0; i < batch && written < events; i++, written++) {
+        scoreCredit += scoreShare;
+        const next = scoreCredit >= 1 ? (scoreCredit--, nextScore()) : economy.next();
+        count(next.event.type);
+        round.push(store.appendToStream(next.streamId, [next.event], next.expected));
+      }
+      await Promise.all(round);
+    }
+    return { file, events: written, byType, players, boards, seconds: (now() - start) / 1000 };
+  } finally {
+    await store.close();
+  }
+}
+
+const toNew = (event: { type: string; data: object }): NewEvent => ({
+  id: randomUUID(),
+  type: event.type,
+  data: event.data as NewEvent['data'],
+  metadata: commandMetadata(),
+  occurredAt: new Date(),
+});
