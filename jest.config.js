@@ -27,6 +27,7 @@ const shared = {
   transformIgnorePatterns: ['/node_modules/(?!content-disposition/)'],
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper: {
+    '^@app/audit$': '<rootDir>/libs/audit/src',
     '^@app/domain$': '<rootDir>/libs/domain/src',
     '^@app/event-store$': '<rootDir>/libs/event-store/src',
     '^@app/read-store$': '<rootDir>/libs/read-store/src',

@@ -5,6 +5,7 @@ import { CqrsModule } from '@nestjs/cqrs';
 import { TerminusModule } from '@nestjs/terminus';
 import { LoggerModule } from 'nestjs-pino';
 import type { IncomingMessage } from 'node:http';
+import { AuditModule } from './audit/audit.module';
 import { CatalogModule } from './catalog/catalog.module';
 import { APP_CONFIG, type AppConfig } from '@app/runtime';
 import { EconomyModule } from './economy/economy.module';
@@ -47,6 +48,7 @@ export class AppModule {
         EconomyModule,
         CatalogModule,
         LeaderboardsModule,
+        AuditModule,
       ],
       controllers: [HealthController],
       providers: [

@@ -4,3 +4,4 @@ export * from './shared/values';
 export * as catalog from './catalog';
 export * as economy from './economy';
 export * as leaderboards from './leaderboards';
+export * as audit from './audit';

@@ -17,6 +17,12 @@ export type EventMetadata = {
   correlationId?: string;
   causationId?: string;
   actor?: string;
+  /**
+   * Tamper evidence (see @app/audit): SHA-256 of the event's canonical form, which includes previousHash,
+   * the hash of the stream's previous event. Absent on events written before hashing.
+   */
+  hash?: string;
+  previousHash?: string;
 };
 
 export type NewEvent = {

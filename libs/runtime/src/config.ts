@@ -83,6 +83,20 @@ export class AppConfig {
   /** SQLite durability: FULL fsyncs every commit (default); NORMAL only for benchmarks and tests. */
   @IsIn(['FULL', 'NORMAL'])
   SQLITE_SYNCHRONOUS: 'FULL' | 'NORMAL' = 'FULL';
+
+  /** The api anchors the log (an event in the `audit` stream) once this many events followed the last anchor... */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(10000)
+  AUDIT_ANCHOR_EVERY_EVENTS = 1000;
+
+  /** ...or this long after the last anchor when fewer did (and at least one). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(3600000)
+  AUDIT_ANCHOR_EVERY_MS = 10000;
 }
 
 const CONFIG_KEYS = [
@@ -100,6 +114,8 @@ const CONFIG_KEYS = [
   'READ_AFTER_WRITE_TIMEOUT_MS',
   'BODY_LIMIT_BYTES',
   'SQLITE_SYNCHRONOUS',
+  'AUDIT_ANCHOR_EVERY_EVENTS',
+  'AUDIT_ANCHOR_EVERY_MS',
 ] as const;
 
 /** Validates the environment once at start; a bad value stops the process with every problem listed. */

@@ -8,6 +8,8 @@ describe('configuration', () => {
       LOG_LEVEL: 'info',
       READ_AFTER_WRITE_TIMEOUT_MS: 2000,
       SQLITE_SYNCHRONOUS: 'FULL',
+      AUDIT_ANCHOR_EVERY_EVENTS: 1000,
+      AUDIT_ANCHOR_EVERY_MS: 10000,
     });
   });
 

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { GENESIS_HASH, chainLink, eventHash } from '@app/audit';
 import { type Decider, type DomainEvent } from '@app/domain';
 import {
   EventIdConflictError,
@@ -22,7 +23,12 @@ export type CommandResult = {
   replayed: boolean;
 };
 
-type Loaded<State> = { state: State; revision: number; position: number };
+/**
+ * A stream's state at a revision, with the chain link of its last event as stored (its hash, or the
+ * legacy seal of an event written before hashing; GENESIS_HASH for an empty stream): the next event's
+ * previousHash.
+ */
+type Loaded<State> = { state: State; revision: number; position: number; lastHash: string };
 type Fold<State, Event extends DomainEvent> = Pick<Decider<State, never, Event>, 'initialState' | 'evolve'>;
 
 const MAX_ATTEMPTS = 5;
@@ -50,7 +56,7 @@ export class AggregateStore {
     fold: Fold<State, Event>,
   ): Promise<Loaded<State>> {
     const cached = this.cache.get(streamId) as Loaded<State> | undefined;
-    const from = cached ?? { state: fold.initialState(), revision: -1, position: 0 };
+    const from = cached ?? { state: fold.initialState(), revision: -1, position: 0, lastHash: GENESIS_HASH };
     const tail = await this.store.readStream(streamId, from.revision + 1);
     const loaded =
       tail.length === 0
@@ -59,6 +65,7 @@ export class AggregateStore {
             state: tail.reduce((state, event) => fold.evolve(state, event as unknown as Event), from.state),
             revision: tail[tail.length - 1].revision,
             position: tail[tail.length - 1].position,
+            lastHash: chainLink(tail[tail.length - 1]),
           };
     this.remember(streamId, loaded);
     return loaded;
@@ -77,37 +84,46 @@ export class AggregateStore {
         if (replay) return replay;
 
         // 2. Load, 3. decide.
-        const { state, revision, position } = await this.load(streamId, fold);
+        const { state, revision, position, lastHash } = await this.load(streamId, fold);
         const events = decide(state);
         if (events.length === 0) return { streamId, revision, position, events: [], replayed: false };
 
-        // 4. Append at the revision the decision was made on.
+        // 4. Append at the revision the decision was made on, each event chained to the one before it.
+        //    The chain is only right at that revision: a conflict reloads the stream and re-hashes.
         const commandId = eventId(context, -1);
-        const recorded = events.map((event, index) => ({
-          id: eventId(context, index),
-          type: event.type,
-          data: event.data,
-          metadata: {
+        const occurredAt = context.receivedAt.toISOString();
+        let previousHash = lastHash;
+        const recorded = events.map((event, index) => {
+          const content = { type: event.type, data: event.data, streamId, revision: revision + 1 + index };
+          const hash = eventHash({ ...content, occurredAt, previousHash });
+          const metadata = {
             schemaVersion: SCHEMA_VERSION,
             commandId,
             requestHash: context.requestHash,
             correlationId: context.correlationId,
             causationId: commandId,
             actor: context.actor,
-          },
-          occurredAt: context.receivedAt,
-        }));
+            previousHash,
+            hash,
+          };
+          previousHash = hash;
+          return {
+            id: eventId(context, index),
+            type: event.type,
+            data: event.data,
+            metadata,
+            occurredAt: context.receivedAt,
+          };
+        });
         try {
           const result = await this.store.appendToStream(
             streamId,
             recorded,
             revision === -1 ? 'no_stream' : revision,
           );
-          this.remember(streamId, {
-            state: events.reduce(fold.evolve, state),
-            revision: result.nextRevision,
-            position: result.position,
-          });
+          // The cache stays at the revision decided on: the next load reads the events just appended, as
+          // stored. (A concurrent retry of the same command in another process makes the store answer with
+          // the events that process wrote; caching our own would chain the next event to hashes not stored.)
           return {
             streamId,
             revision: result.nextRevision,

@@ -3,6 +3,7 @@ import {
   CURRENCY_PATTERN,
   type DomainEvent,
   ID_PATTERN,
+  audit,
   catalog,
   economy,
   fold,
@@ -109,6 +110,23 @@ const eventsFromTheDeciders = (): { streamId: string; event: DomainEvent }[] => 
         },
       },
       leaderboards.initialPlayerScores(),
+    ),
+  );
+  record(
+    audit.AUDIT_STREAM_ID,
+    audit.logAnchorsDecider.decide(
+      {
+        type: 'AnchorLog',
+        data: {
+          fromPosition: 0,
+          position: out.length,
+          eventCount: out.length,
+          previousDigest: audit.GENESIS_DIGEST,
+          digest: 'c0ffee'.padEnd(64, '0'),
+          streamHeads: { [wallet]: 3, [boardStream]: 1 },
+        },
+      },
+      audit.initialState(),
     ),
   );
   return out;

@@ -1,0 +1,3 @@
+export * from './canonicalForm';
+export * from './chainVerifier';
+export * from './eventLogAudit';
