@@ -21,13 +21,14 @@ COPY tsconfig.json tsconfig.build.json nest-cli.json ./
 COPY apps ./apps
 COPY libs ./libs
 COPY projections ./projections
-# One tsc build emits every app (api, relay, projector, rebuild); Nest's tsc builder rewrites the @app/*
+# One tsc build emits every app (api, relay, projector, rebuild, audit); Nest's tsc builder rewrites the @app/*
 # path aliases to relative requires, so the output runs on plain node.
 RUN npx nest build api \
  && test -f dist/apps/api/src/main.js \
  && test -f dist/apps/relay/src/main.js \
  && test -f dist/apps/projector/src/main.js \
- && test -f dist/apps/rebuild/src/main.js
+ && test -f dist/apps/rebuild/src/main.js \
+ && test -f dist/apps/audit/src/main.js
 
 # ---- production: runtime dependencies and the compiled output only ----
 FROM node:20-bookworm-slim AS production
