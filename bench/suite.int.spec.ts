@@ -87,6 +87,7 @@ describe('bench/suite.ts at a tiny size', () => {
     [inProcess.top10, inProcess.rank, inProcess.aroundMe, inProcess.baseline].forEach(saneDistribution);
     expect(Number.isFinite(inProcess.mbPerMillion)).toBe(true);
     [http.top10, http.rank, http.aroundMe, http.baseline].forEach(saneLoad);
+    expect(sane(http.idleAfterSeconds)).toBe(true);
   });
 
   it('renders the table with a baseline and a target beside every figure', () => {
