@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { canonicalJson } from '@app/audit';
 import { type ExecutionContext, createParamDecorator } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import type { ApiKey } from './auth/apiKeys';
@@ -16,18 +17,6 @@ export type CommandContext = {
 
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
-/** Sorted keys, so {"a":1,"b":2} and {"b":2,"a":1} are the same request. */
-const canonical = (value: unknown): string => {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    return `{${Object.keys(value)
-      .sort()
-      .map((key) => `${JSON.stringify(key)}:${canonical((value as Record<string, unknown>)[key])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-};
-
 export const Command = createParamDecorator((_: unknown, context: ExecutionContext): CommandContext => {
   const request = context.switchToHttp().getRequest<FastifyRequest & { apiKey?: ApiKey }>();
   const key = request.headers['idempotency-key'];
@@ -39,8 +28,9 @@ export const Command = createParamDecorator((_: unknown, context: ExecutionConte
       },
     ]);
   }
+  // Sorted keys (the audit's canonical JSON): {"a":1,"b":2} and {"b":2,"a":1} are the same request.
   const requestHash = createHash('sha256')
-    .update(`${request.method} ${request.url.split('?')[0]}\n${canonical(request.body ?? null)}`)
+    .update(`${request.method} ${request.url.split('?')[0]}\n${canonicalJson(request.body ?? null)}`)
     .digest('base64url');
   return {
     idempotencyKey: key,
