@@ -15,6 +15,7 @@ export * from './ledgerView';
 export * from './catalogItemView';
 export * from './leaderboardView';
 export * from './leaderboardEntryView';
+export * from './playerEconomyState';
 
 /** Every read model, in one list: what the projector applies and what a rebuild recreates. */
 export const readModels: readonly AnyProjection[] = [

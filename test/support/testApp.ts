@@ -3,8 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EventStore, RecordedEvent } from '@app/event-store';
+import type { ReadStore } from '@app/read-store';
 import { createApp } from '../../apps/api/src/bootstrap';
-import { EVENT_STORE } from '../../apps/api/src/infrastructure/tokens';
+import { EVENT_STORE, READ_STORE } from '../../apps/api/src/infrastructure/tokens';
 import { ClusterWorkers, type ClusterServers, clusterDeployment, sharedServers } from './clusterWorkers';
 
 /** One key per role, as a game studio would configure them; the reader's is given in hashed form. */
@@ -25,6 +26,8 @@ export type TestApp = {
   url: string;
   dataDir: string;
   events: EventStore;
+  /** The read models the API serves from (the in-memory store embedded, MongoDB in cluster mode). */
+  readModels: ReadStore;
   /** Events of a stream as stored (the source of truth, not a read model). */
   stream(streamId: string): Promise<RecordedEvent[]>;
   request<T = any>(
@@ -139,6 +142,7 @@ export async function startApi(options: StartOptions = {}): Promise<TestApp> {
     url,
     dataDir,
     events,
+    readModels: app.get<ReadStore>(READ_STORE),
     stream: (streamId) => events.readStream(streamId),
     request,
     command: (method, path, body, key = keys.admin, idempotencyKey = randomUUID()) =>

@@ -40,7 +40,24 @@ export type VerificationReport =
 /** An anchor as the verifier uses it: its data, and where the anchor event itself sits in the log. */
 export type Anchor = audit.LogAnchorData & { revision: number; anchorPosition: number };
 
-type StreamProgress = { nextRevision: number; link: string; chained: boolean };
+/** Where a stream's chain stands: the revision expected next, and what that event must link to. */
+export type StreamLink = {
+  nextRevision: number;
+  /** Chain link of the event before `nextRevision` (GENESIS_HASH before the first). */
+  link: string;
+  /** Whether a hashed event came before: then an event without a hash is a stripped one. */
+  chained: boolean;
+};
+
+/** A stream before its first event. */
+export const streamStart = (): StreamLink => ({ nextRevision: 0, link: GENESIS_HASH, chained: false });
+
+/** Where a stream's chain stands after `event`, whatever its own state: how a page that starts mid-stream begins. */
+export const streamAfter = (event: LoggedEvent): StreamLink => ({
+  nextRevision: event.revision + 1,
+  link: chainLink(event),
+  chained: event.metadata.hash !== undefined,
+});
 
 /**
  * Walks events in global order (all of them, or only one stream or category) and stops at the first
@@ -50,7 +67,7 @@ type StreamProgress = { nextRevision: number; link: string; chained: boolean };
  * In any scope, every anchored stream head in scope must still be in the log (a cut tail is named).
  */
 export class ChainVerifier {
-  private readonly streams = new Map<string, StreamProgress>();
+  private readonly streams = new Map<string, StreamLink>();
   private readonly counts: VerificationCounts = { events: 0, streams: 0, chained: 0, legacy: 0, anchors: 0 };
   private broken: BrokenLink | undefined;
   private nextAnchor = 0;
@@ -105,69 +122,12 @@ export class ChainVerifier {
   }
 
   private checkLink(event: LoggedEvent): BrokenLink | undefined {
-    const { streamId, revision, position } = event;
-    const stream = this.streams.get(streamId) ?? { nextRevision: 0, link: GENESIS_HASH, chained: false };
-    this.streams.set(streamId, stream);
+    const stream = this.streams.get(event.streamId) ?? streamStart();
+    this.streams.set(event.streamId, stream);
     this.counts.events += 1;
-    const at = { streamId, revision, position };
-
-    // 1. Revisions follow each other: a gap or a step back is a deleted or moved event.
-    if (revision !== stream.nextRevision) {
-      return {
-        kind: 'missing',
-        ...at,
-        revision: Math.min(revision, stream.nextRevision),
-        expected: `revision ${stream.nextRevision}`,
-        actual: `revision ${revision}`,
-        detail:
-          revision > stream.nextRevision
-            ? `revisions ${stream.nextRevision}..${revision - 1} of ${streamId} are missing before position ${position}`
-            : `revision ${revision} of ${streamId} appears again (or out of order) at position ${position}`,
-      };
-    }
-    stream.nextRevision += 1;
-    const { hash, previousHash } = event.metadata;
-
-    // 2. Events written before hashing are legacy: accepted as long as no hashed event came before.
-    if (hash === undefined) {
-      if (stream.chained) {
-        return {
-          kind: 'unchained',
-          ...at,
-          expected: 'a hash',
-          actual: 'none',
-          detail: `${streamId} is hash-chained before revision ${revision}, which carries no hash`,
-        };
-      }
-      this.counts.legacy += 1;
-      stream.link = chainLink(event);
-      return undefined;
-    }
-
-    // 3. The content still hashes to the stored hash, 4. which links to the previous event's.
-    const actual = eventHash({ ...event, previousHash: previousHash ?? null });
-    if (actual !== hash) {
-      return {
-        kind: 'altered',
-        ...at,
-        expected: hash,
-        actual,
-        detail: `the stored content of ${streamId}@${revision} no longer hashes to its recorded hash`,
-      };
-    }
-    if (previousHash !== stream.link) {
-      return {
-        kind: 'relinked',
-        ...at,
-        expected: stream.link,
-        actual: String(previousHash),
-        detail: `${streamId}@${revision} does not link to the event before it in the stream`,
-      };
-    }
-    stream.chained = true;
-    stream.link = hash;
-    this.counts.chained += 1;
-    return undefined;
+    const broken = checkLink(event, stream);
+    if (!broken) this.counts[event.metadata.hash === undefined ? 'legacy' : 'chained'] += 1;
+    return broken;
   }
 
   /** Compares the next anchor with the log up to its position; true when it found a break. */
@@ -223,3 +183,69 @@ export class ChainVerifier {
     return undefined;
   }
 }
+
+/**
+ * Checks one event against where its stream's chain stands, and moves `stream` past it when it holds:
+ * its revision is the next one, its content still hashes to its stored hash, and it links to the event
+ * before it. Events written before hashing pass as legacy until a hashed one came.
+ */
+export const checkLink = (event: LoggedEvent, stream: StreamLink): BrokenLink | undefined => {
+  const { streamId, revision, position } = event;
+  const at = { streamId, revision, position };
+
+  // 1. Revisions follow each other: a gap or a step back is a deleted or moved event.
+  if (revision !== stream.nextRevision) {
+    return {
+      kind: 'missing',
+      ...at,
+      revision: Math.min(revision, stream.nextRevision),
+      expected: `revision ${stream.nextRevision}`,
+      actual: `revision ${revision}`,
+      detail:
+        revision > stream.nextRevision
+          ? `revisions ${stream.nextRevision}..${revision - 1} of ${streamId} are missing before position ${position}`
+          : `revision ${revision} of ${streamId} appears again (or out of order) at position ${position}`,
+    };
+  }
+  stream.nextRevision += 1;
+  const { hash, previousHash } = event.metadata;
+
+  // 2. Events written before hashing are legacy: accepted as long as no hashed event came before.
+  if (hash === undefined) {
+    if (stream.chained) {
+      return {
+        kind: 'unchained',
+        ...at,
+        expected: 'a hash',
+        actual: 'none',
+        detail: `${streamId} is hash-chained before revision ${revision}, which carries no hash`,
+      };
+    }
+    stream.link = chainLink(event);
+    return undefined;
+  }
+
+  // 3. The content still hashes to the stored hash, 4. which links to the previous event's.
+  const actual = eventHash({ ...event, previousHash: previousHash ?? null });
+  if (actual !== hash) {
+    return {
+      kind: 'altered',
+      ...at,
+      expected: hash,
+      actual,
+      detail: `the stored content of ${streamId}@${revision} no longer hashes to its recorded hash`,
+    };
+  }
+  if (previousHash !== stream.link) {
+    return {
+      kind: 'relinked',
+      ...at,
+      expected: stream.link,
+      actual: String(previousHash),
+      detail: `${streamId}@${revision} does not link to the event before it in the stream`,
+    };
+  }
+  stream.chained = true;
+  stream.link = hash;
+  return undefined;
+};

@@ -1,3 +1,6 @@
 export * from './canonicalForm';
 export * from './chainVerifier';
 export * from './eventLogAudit';
+export * from './eventExport';
+export * from './playerHistory';
+export * from './replayCheck';

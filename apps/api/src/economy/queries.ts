@@ -1,4 +1,10 @@
-import type { InventoryView, LedgerEntryView, WalletView } from '@app/projections';
+import {
+  type InventoryView,
+  type LedgerEntryView,
+  type WalletView,
+  inventoryState,
+  walletState,
+} from '@app/projections';
 import type { ReadStore } from '@app/read-store';
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
@@ -33,8 +39,7 @@ export class GetWalletHandler implements IQueryHandler<GetWallet> {
   constructor(@Inject(READ_STORE) private readonly readStore: ReadStore) {}
 
   async execute({ playerId }: GetWallet): Promise<WalletResponse> {
-    const view = await this.readStore.find<WalletView>('wallets', playerId);
-    return { playerId, balances: view?.balances ?? {}, revision: view?.revision ?? -1 };
+    return walletState(playerId, await this.readStore.find<WalletView>('wallets', playerId));
   }
 }
 
@@ -43,11 +48,7 @@ export class GetInventoryHandler implements IQueryHandler<GetInventory> {
   constructor(@Inject(READ_STORE) private readonly readStore: ReadStore) {}
 
   async execute({ playerId }: GetInventory): Promise<InventoryResponse> {
-    const view = await this.readStore.find<InventoryView>('inventories', playerId);
-    const items = Object.entries(view?.items ?? {})
-      .sort(([a], [b]) => (a < b ? -1 : 1))
-      .map(([sku, quantity]) => ({ sku, quantity }));
-    return { playerId, items, revision: view?.revision ?? -1 };
+    return inventoryState(playerId, await this.readStore.find<InventoryView>('inventories', playerId));
   }
 }
 

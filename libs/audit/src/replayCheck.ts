@@ -1,0 +1,207 @@
+import type { EventStore } from '@app/event-store';
+import { type AnyProjection, readModels, replay } from '@app/projections';
+import { MemoryReadStore, type ReadModelDocument, type ReadStore } from '@app/read-store';
+import { canonicalJson } from './canonicalForm';
+
+/**
+ * A read-model document that is not what the log makes it:
+ * - missing: the log produces it, the live read models do not hold it
+ * - unexpected: the live read models hold it, the log produces no such document
+ * - different: both hold it, with different content (`fields`: the top-level fields that differ)
+ */
+export type ReadModelDifference = {
+  collection: string;
+  id: string;
+  kind: 'missing' | 'unexpected' | 'different';
+  fields?: string[];
+  /** The document as replayed from the log (null when missing from it). */
+  expected: ReadModelDocument | null;
+  /** The document as the live read models hold it (null when missing there). */
+  actual: ReadModelDocument | null;
+};
+
+export type ReplayCheckProgress =
+  | { phase: 'replay'; position: number; until: number; events: number }
+  | { phase: 'compare'; collection: string; documents: number };
+
+export type ReplayCheckOptions = {
+  /** Resolves true once the live read models have applied the log up to `position`, false when they did not in time. */
+  waitForLive: (position: number) => Promise<boolean>;
+  /** Each difference as it is confirmed (a CLI prints them all as they come). */
+  onDifference?: (difference: ReadModelDifference) => void;
+  onProgress?: (progress: ReplayCheckProgress) => void;
+  /** Differences kept in the report; the count covers all of them (default 100). */
+  maxListed?: number;
+  /** Documents read per batch, from the log and from each collection (default 1,000). */
+  batchSize?: number;
+  /** The read models to check (all of them by default). */
+  projections?: readonly AnyProjection[];
+};
+
+export type ReplayCheckReport = {
+  ok: boolean;
+  /** The log position the read models were compared at (the last recheck's). */
+  position: number;
+  /** Events replayed from the log. */
+  events: number;
+  /** Documents compared, per collection (live and replayed, counted once per id). */
+  documents: Record<string, number>;
+  differenceCount: number;
+  differences: ReadModelDifference[];
+  /** The live read models did not reach the log's head within the wait: nothing was compared. */
+  liveBehind?: true;
+  seconds: number;
+};
+
+/** A difference seen while the live read models may still move is looked at again this many times. */
+const RECHECKS = 3;
+/** Suspects kept for a recheck; beyond that a difference is reported as seen. */
+const MAX_SUSPECTS = 10_000;
+
+/**
+ * Rebuilds every read model from the log in memory and compares it, document by document, with the live
+ * read models the game is served from: the auditor's proof that what players see is what happened.
+ *
+ * The log is read in batches, so its length costs time, not memory; the rebuilt read models are held in
+ * memory. Both sides are walked in `_id` order and merged, a batch at a time.
+ *
+ * Live read models keep moving while the check runs. It replays up to the log's head, waits until the
+ * live ones have applied as much, then compares; a document that differs is a suspect: the replay catches
+ * up with the head again, the live side is awaited again, and the document is compared again (up to
+ * 3 times). Only a difference that survives is reported; in a quiet system the first comparison is final.
+ */
+export async function replayCheck(
+  events: Pick<EventStore, 'readAll' | 'headPosition'>,
+  live: ReadStore,
+  options: ReplayCheckOptions,
+): Promise<ReplayCheckReport> {
+  const started = Date.now();
+  const { batchSize = 1000, maxListed = 100, projections = readModels } = options;
+  const rebuilt = new MemoryReadStore(projections.map((projection) => projection.collection));
+  const report: ReplayCheckReport = {
+    ok: true,
+    position: 0,
+    events: 0,
+    documents: {},
+    differenceCount: 0,
+    differences: [],
+    seconds: 0,
+  };
+  const confirm = (difference: ReadModelDifference) => {
+    report.ok = false;
+    report.differenceCount += 1;
+    if (report.differences.length < maxListed) report.differences.push(difference);
+    options.onDifference?.(difference);
+  };
+  const finish = () => ({ ...report, seconds: (Date.now() - started) / 1000 });
+
+  /** Replays up to the head, then waits for the live side; false when it did not get there. */
+  const catchUp = async (): Promise<boolean> => {
+    const until = await events.headPosition();
+    let applied = 0;
+    const reached = await replay(events, rebuilt, projections, {
+      after: report.position,
+      until,
+      batchSize,
+      onProgress: (progress) => {
+        applied = progress.events;
+        options.onProgress?.({
+          phase: 'replay',
+          position: progress.position,
+          until,
+          events: report.events + applied,
+        });
+      },
+    });
+    report.events += applied;
+    report.position = reached;
+    return options.waitForLive(reached);
+  };
+
+  if (!(await catchUp())) return { ...finish(), ok: false, liveBehind: true };
+
+  // 1. Every collection, both sides in _id order.
+  let suspects: { collection: string; id: string }[] = [];
+  for (const { collection } of projections) {
+    let compared = 0;
+    for await (const [id, expected, actual] of merged(rebuilt, live, collection.name, batchSize)) {
+      compared += 1;
+      if (compared % (batchSize * 100) === 0)
+        options.onProgress?.({ phase: 'compare', collection: collection.name, documents: compared });
+      const difference = compare(collection.name, id, expected, actual);
+      if (!difference) continue;
+      if (suspects.length < MAX_SUSPECTS) suspects.push({ collection: collection.name, id });
+      else confirm(difference);
+    }
+    report.documents[collection.name] = compared;
+    options.onProgress?.({ phase: 'compare', collection: collection.name, documents: compared });
+  }
+
+  // 2. Suspects again, each time with both sides further on.
+  for (let round = 1; suspects.length > 0; round++) {
+    if (!(await catchUp())) return { ...finish(), ok: false, liveBehind: true };
+    const still: typeof suspects = [];
+    for (const { collection, id } of suspects) {
+      const [expected, actual] = await Promise.all([rebuilt.find(collection, id), live.find(collection, id)]);
+      const difference = compare(collection, id, expected ?? null, actual ?? null);
+      if (!difference) continue;
+      if (round < RECHECKS && movedOn(difference)) still.push({ collection, id });
+      else confirm(difference);
+    }
+    suspects = still;
+  }
+  return finish();
+}
+
+/** Whether the live document may just be ahead of the replay (a write since), rather than wrong. */
+const movedOn = ({ expected, actual }: ReadModelDifference): boolean =>
+  actual === null || expected === null || actual.revision !== expected.revision;
+
+const compare = (
+  collection: string,
+  id: string,
+  expected: ReadModelDocument | null,
+  actual: ReadModelDocument | null,
+): ReadModelDifference | undefined => {
+  if (expected === null) return { collection, id, kind: 'unexpected', expected, actual };
+  if (actual === null) return { collection, id, kind: 'missing', expected, actual };
+  if (canonicalJson(expected) === canonicalJson(actual)) return undefined;
+  const fields = [...new Set([...Object.keys(expected), ...Object.keys(actual)])]
+    .filter(
+      (field) =>
+        canonicalJson((expected as Record<string, unknown>)[field] ?? null) !==
+        canonicalJson((actual as Record<string, unknown>)[field] ?? null),
+    )
+    .sort();
+  return { collection, id, kind: 'different', fields, expected, actual };
+};
+
+/** Both stores' documents of a collection, merged by _id: [id, replayed or null, live or null]. */
+async function* merged(
+  rebuilt: ReadStore,
+  live: ReadStore,
+  collection: string,
+  batchSize: number,
+): AsyncGenerator<[string, ReadModelDocument | null, ReadModelDocument | null]> {
+  const left = flatten(rebuilt.documents(collection, batchSize));
+  const right = flatten(live.documents(collection, batchSize));
+  let a = await left.next();
+  let b = await right.next();
+  while (!a.done || !b.done) {
+    if (b.done || (!a.done && a.value._id < b.value._id)) {
+      yield [a.value!._id, a.value!, null];
+      a = await left.next();
+    } else if (a.done || b.value._id < a.value._id) {
+      yield [b.value._id, null, b.value];
+      b = await right.next();
+    } else {
+      yield [a.value._id, a.value, b.value];
+      a = await left.next();
+      b = await right.next();
+    }
+  }
+}
+
+async function* flatten<T>(batches: AsyncIterable<T[]>): AsyncGenerator<T> {
+  for await (const batch of batches) yield* batch;
+}
