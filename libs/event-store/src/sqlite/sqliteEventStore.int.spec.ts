@@ -32,6 +32,39 @@ describe('sqlite event store', () => {
     await store.close();
   });
 
+  it('commits appends requested while a group commits as the next group, in request order', async () => {
+    const store = new SqliteEventStore(join(dir, 'pipeline.db'));
+    // Each append is requested on its own turn, most while the previous group is still committing;
+    // each expects the revision the one before it produced, so any reordering would be a conflict.
+    const appends: Promise<unknown>[] = [];
+    for (let n = 0; n < 20; n++) {
+      appends.push(store.appendToStream('s', [event(n)], n === 0 ? 'no_stream' : n - 1));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const results = (await Promise.all(appends)) as { nextRevision: number; position: number }[];
+    expect(results.map((r) => r.nextRevision)).toEqual([...Array(20).keys()]);
+    expect((await store.readAll(0, 100)).map((e) => (e.data as { n: number }).n)).toEqual([
+      ...Array(20).keys(),
+    ]);
+    await store.close();
+  });
+
+  it('commits the appends still waiting when it closes, and reads them back after a reopen', async () => {
+    const file = join(dir, 'close.db');
+    const store = new SqliteEventStore(file);
+    const first = store.appendToStream('s', [event(1)], 'no_stream');
+    const second = new Promise((resolve) => setImmediate(resolve)).then(() =>
+      store.appendToStream('s', [event(2)], 0),
+    );
+    await new Promise((resolve) => setImmediate(resolve));
+    await store.close();
+    await expect(Promise.all([first, second])).resolves.toHaveLength(2);
+    await expect(store.appendToStream('s', [event(3)], 1)).rejects.toThrow('closed');
+    const reopened = new SqliteEventStore(file);
+    expect((await reopened.readStream('s')).map((e) => (e.data as { n: number }).n)).toEqual([1, 2]);
+    await reopened.close();
+  });
+
   it('keeps everything across a reopen', async () => {
     const file = join(dir, 'reopen.db');
     const first = new SqliteEventStore(file);

@@ -1,7 +1,8 @@
 import Database from 'better-sqlite3';
-import { EventEmitter } from 'node:events';
+import { EventEmitter, once } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import {
   type AppendResult,
   EventIdConflictError,
@@ -15,6 +16,14 @@ import {
   type Subscription,
   WrongExpectedRevisionError,
 } from '../eventStore';
+import {
+  type WriterAppend,
+  type WriterData,
+  type WriterOutcome,
+  type WriterReply,
+  type WriterRequest,
+  writerThread,
+} from './sqliteWriter';
 
 type Row = {
   position: number;
@@ -28,9 +37,7 @@ type Row = {
 };
 
 type PendingAppend = {
-  streamId: string;
-  events: NewEvent[];
-  expected: ExpectedRevision;
+  append: WriterAppend;
   resolve: (result: AppendResult) => void;
   reject: (error: unknown) => void;
 };
@@ -78,49 +85,56 @@ export type SqliteEventStoreOptions = {
 /**
  * The embedded event store: one SQLite file in WAL mode.
  *
- * Group commit: appends requested in the same event-loop turn are written in ONE transaction (one fsync),
- * each inside its own savepoint, so one append's conflict does not fail its neighbours. Positions are
- * allocated inside the single writer's transaction, so the global log never shows a gap that later fills.
+ * One writer: a worker thread (./sqliteWriter.ts) owns the write connection, so the transaction and its
+ * fsync never block the event loop; reads use this thread's own connection and run meanwhile (WAL).
+ *
+ * Group commit, pipelined: appends requested while no group is committing are sent together at the end
+ * of the event-loop turn; appends requested while a group commits (and fsyncs) wait and go as the next
+ * group as soon as it returns. A group is ONE transaction (one fsync), each append inside its own
+ * savepoint, so one append's conflict does not fail its neighbours. Groups commit one after another, in
+ * request order. Positions are allocated inside the single writer's transaction, so the global log never
+ * shows a gap that later fills; and SQLite makes a commit visible to readers only once it is fsynced
+ * (synchronous=FULL), so nothing can read (or relay) an event that a power loss could still take back.
+ * An append's promise settles only after its group's commit returned: durable on return.
  */
 export class SqliteEventStore implements EventStore {
   private readonly db: Database.Database;
   private readonly appended = new EventEmitter();
   private pending: PendingAppend[] = [];
   private flushScheduled = false;
+  /** The group the writer is committing now, if any: the next group waits for it. */
+  private committing: PendingAppend[] | undefined;
+  private writer: Worker | undefined;
+  /** Set when the writer thread died: every later append fails with it. */
+  private writerFailure: Error | undefined;
   private closed = false;
+  private readonly idle = new EventEmitter();
   private readonly statements;
-  private readonly appendInSavepoint: (append: PendingAppend) => AppendResult;
-  private readonly commitBatch: Database.Transaction<(batch: PendingAppend[]) => (AppendResult | Error)[]>;
   private readonly pollIntervalMs: number;
+  private readonly synchronous: 'FULL' | 'NORMAL';
 
   constructor(
     readonly file: string,
     options: SqliteEventStoreOptions = {},
   ) {
     this.pollIntervalMs = options.pollIntervalMs ?? CROSS_PROCESS_POLL_MS;
-    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    this.synchronous = options.synchronous ?? 'FULL';
+    // The writer thread opens the same file: an in-memory database would be another one there.
+    if (file === ':memory:')
+      throw new Error('SqliteEventStore needs a file (its writer thread opens it too)');
+    mkdirSync(dirname(file), { recursive: true });
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
-    this.db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
+    this.db.pragma(`synchronous = ${this.synchronous}`);
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
     this.appended.setMaxListeners(0);
 
     const columns = 'position, id, stream_id, revision, type, data, metadata, occurred_at';
     this.statements = {
-      head: this.db.prepare<[string], { revision: number }>(
-        'SELECT revision FROM events WHERE stream_id = ? ORDER BY revision DESC LIMIT 1',
-      ),
-      insert: this.db.prepare(
-        `INSERT INTO events (id, stream_id, revision, type, data, metadata, occurred_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?)`,
-      ),
       byId: this.db.prepare<[string], Row>(`SELECT ${columns} FROM events WHERE id = ?`),
       stream: this.db.prepare<[string, number], Row>(
         `SELECT ${columns} FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision`,
-      ),
-      streamSlice: this.db.prepare<[string, number, number], Row>(
-        `SELECT ${columns} FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision LIMIT ?`,
       ),
       all: this.db.prepare<[number, number], Row>(
         `SELECT ${columns} FROM events WHERE position > ? ORDER BY position LIMIT ?`,
@@ -145,107 +159,103 @@ export class SqliteEventStore implements EventStore {
          ON CONFLICT (name) DO UPDATE SET position = excluded.position`,
       ),
     };
-
-    // Nested better-sqlite3 transactions are savepoints: a failed append rolls back only itself.
-    this.appendInSavepoint = this.db.transaction((append: PendingAppend) => this.appendOne(append));
-    this.commitBatch = this.db.transaction((batch: PendingAppend[]) =>
-      batch.map((append) => {
-        try {
-          return this.appendInSavepoint(append);
-        } catch (error) {
-          return error instanceof Error ? error : new Error(String(error));
-        }
-      }),
-    );
   }
 
   appendToStream(streamId: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
     if (this.closed) return Promise.reject(new Error('event store is closed'));
+    if (this.writerFailure) return Promise.reject(this.writerFailure);
     if (events.length === 0) return Promise.reject(new Error('append needs at least one event'));
+    // Serialised here, on the caller's turn: the writer receives strings, and a body that cannot be
+    // stored as JSON fails this append alone.
+    const append: WriterAppend = {
+      streamId,
+      expected,
+      events: events.map((event) => ({
+        id: event.id,
+        type: event.type,
+        data: JSON.stringify(event.data),
+        metadata: JSON.stringify(event.metadata),
+        occurredAt: event.occurredAt.toISOString(),
+      })),
+    };
     return new Promise((resolve, reject) => {
-      this.pending.push({ streamId, events, expected, resolve, reject });
-      if (!this.flushScheduled) {
+      this.pending.push({ append, resolve, reject });
+      if (!this.flushScheduled && !this.committing) {
         this.flushScheduled = true;
-        setImmediate(() => this.flush());
+        setImmediate(() => {
+          this.flushScheduled = false;
+          this.flush();
+        });
       }
     });
   }
 
+  /** Sends every waiting append to the writer as one group, unless a group is committing already. */
   private flush(): void {
-    this.flushScheduled = false;
+    if (this.committing || this.pending.length === 0) return;
     const batch = this.pending;
     this.pending = [];
-    if (batch.length === 0) return;
-    let results: (AppendResult | Error)[];
+    let writer: Worker;
     try {
-      // IMMEDIATE takes the write lock up front (waiting up to busy_timeout): a deferred transaction that
-      // read first would fail at once with SQLITE_BUSY when another process (a relay) wrote meanwhile.
-      results = this.commitBatch.immediate(batch);
+      writer = this.startedWriter();
     } catch (error) {
-      // The commit itself failed (disk full, I/O error): nothing in the batch was written.
-      for (const append of batch) append.reject(error);
+      for (const { reject } of batch) reject(error);
       return;
     }
-    // Durable from here on: settle the callers, then wake the subscribers.
-    batch.forEach((append, i) => {
-      const result = results[i];
-      if (result instanceof Error) append.reject(result);
-      else append.resolve(result);
+    this.committing = batch;
+    writer.ref(); // an append in flight keeps the process alive; an idle writer does not
+    const request: WriterRequest = { type: 'commit', batch: batch.map(({ append }) => append) };
+    writer.postMessage(request);
+  }
+
+  private startedWriter(): Worker {
+    if (this.writer) return this.writer;
+    const workerData: WriterData = {
+      file: this.file,
+      synchronous: this.synchronous,
+      sqliteModule: require.resolve('better-sqlite3'),
+    };
+    const writer = new Worker(`(${writerThread.toString()})(require)`, { eval: true, workerData });
+    writer.on('message', (reply: WriterReply) => this.onWriterReply(reply));
+    writer.on('error', (error) => this.onWriterDied(error));
+    writer.on('exit', (code) => {
+      if (!this.closed) this.onWriterDied(new Error(`the SQLite writer thread exited (${code})`));
     });
-    this.appended.emit('appended');
+    this.writer = writer;
+    return writer;
   }
 
-  private appendOne({ streamId, events, expected }: PendingAppend): AppendResult {
-    const replayed = this.alreadyAppended(streamId, events);
-    if (replayed) return replayed;
-
-    const current = this.statements.head.get(streamId)?.revision;
-    if (
-      (expected === 'no_stream' && current !== undefined) ||
-      (typeof expected === 'number' && current !== expected)
-    ) {
-      throw new WrongExpectedRevisionError(streamId, expected, current ?? 'no_stream');
+  private onWriterReply(reply: WriterReply): void {
+    if (reply.type === 'closed') return;
+    const batch = this.committing ?? [];
+    this.committing = undefined;
+    this.writer?.unref();
+    if (reply.type === 'failed') {
+      // The commit itself failed (disk full, I/O error): nothing in the group was written.
+      const error = Object.assign(new Error(reply.message), { code: reply.code });
+      for (const { reject } of batch) reject(error);
+    } else {
+      // Durable from here on: settle the callers, then wake the subscribers.
+      batch.forEach(({ resolve, reject }, i) => {
+        const outcome = reply.outcomes[i];
+        if (outcome.ok) resolve({ nextRevision: outcome.nextRevision, position: outcome.position });
+        else reject(toError(outcome));
+      });
+      this.appended.emit('appended');
     }
-
-    let revision = current ?? -1;
-    let position = 0;
-    for (const event of events) {
-      revision += 1;
-      try {
-        position = Number(
-          this.statements.insert.run(
-            event.id,
-            streamId,
-            revision,
-            event.type,
-            JSON.stringify(event.data),
-            JSON.stringify(event.metadata),
-            event.occurredAt.toISOString(),
-          ).lastInsertRowid,
-        );
-      } catch (error) {
-        if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
-          throw new EventIdConflictError(event.id);
-        }
-        throw error;
-      }
-    }
-    return { nextRevision: revision, position };
+    // Pipelining: what arrived while this group committed is the next group, sent at once.
+    this.flush();
+    if (!this.committing && this.pending.length === 0) this.idle.emit('idle');
   }
 
-  /** Same ids already in this stream, in this order: the append already happened; answer as it did. */
-  private alreadyAppended(streamId: string, events: NewEvent[]): AppendResult | undefined {
-    const first = this.statements.byId.get(events[0].id);
-    if (!first) return undefined;
-    const rows =
-      first.stream_id === streamId
-        ? this.statements.streamSlice.all(streamId, first.revision, events.length)
-        : [];
-    if (rows.length !== events.length || rows.some((row, i) => row.id !== events[i].id)) {
-      throw new EventIdConflictError(events[0].id);
-    }
-    const last = rows[rows.length - 1];
-    return { nextRevision: last.revision, position: last.position };
+  private onWriterDied(error: Error): void {
+    if (this.writerFailure) return;
+    this.writerFailure = error;
+    const waiting = [...(this.committing ?? []), ...this.pending];
+    this.committing = undefined;
+    this.pending = [];
+    for (const { reject } of waiting) reject(error);
+    this.idle.emit('idle');
   }
 
   async readStream(streamId: string, fromRevision: StreamRevision = 0): Promise<RecordedEvent[]> {
@@ -329,12 +339,32 @@ export class SqliteEventStore implements EventStore {
 
   async close(): Promise<void> {
     if (this.closed) return;
-    this.flush();
     this.closed = true;
+    // Appends already requested still commit (and settle) before the connections close.
+    if (!this.writerFailure && (this.committing || this.pending.length > 0)) {
+      this.flush();
+      await once(this.idle, 'idle');
+    }
     this.appended.emit('appended');
+    const writer = this.writer;
+    if (writer && !this.writerFailure) {
+      writer.ref();
+      const exited = once(writer, 'exit');
+      const request: WriterRequest = { type: 'close' };
+      writer.postMessage(request);
+      await exited;
+    }
     this.db.close();
   }
 }
+
+const toError = (outcome: Exclude<WriterOutcome, { ok: true }>): Error => {
+  if (outcome.kind === 'wrong-revision') {
+    return new WrongExpectedRevisionError(outcome.streamId, outcome.expected, outcome.actual ?? 'no_stream');
+  }
+  if (outcome.kind === 'id-conflict') return new EventIdConflictError(outcome.eventId);
+  return Object.assign(new Error(outcome.message), { code: outcome.code });
+};
 
 const toRecorded = (row: Row): RecordedEvent => ({
   id: row.id,
