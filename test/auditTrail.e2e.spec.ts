@@ -1,4 +1,6 @@
 import { eventHash } from '@app/audit';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import type { RecordedEvent } from '@app/event-store';
 import type { WalletView } from '@app/projections';
 import { type TestApp, keys, startApp } from './support/testApp';
@@ -218,6 +220,57 @@ describe('audit: history, state at a point, export, replay check (e2e)', () => {
         const response = await audit(path);
         expect([path, response.status, response.body.errors?.[0]?.field]).toEqual([path, 400, field]);
       }
+    });
+  });
+
+  describe('the CLI (npm run audit), on the same log', () => {
+    const cli = (...args: string[]) =>
+      spawnSync(process.execPath, ['-r', '@swc-node/register', 'apps/audit/src/main.ts', ...args], {
+        cwd: join(__dirname, '..'),
+        env: { ...process.env, DATA_DIR: api.dataDir, MONGO_URL: '' },
+        encoding: 'utf8',
+      });
+
+    it('answers history, state and export as the API does', async () => {
+      const history = cli('history', '--player', 'p1');
+      expect(history.status).toBe(0);
+      const api1 = (await audit('/v1/audit/players/p1/history?limit=200')).body.events;
+      expect(
+        history.stdout
+          .split('\n')
+          .filter(Boolean)
+          .map((line) => JSON.parse(line)),
+      ).toEqual(api1);
+
+      const { position } = served[3];
+      const state = cli('state', '--player', 'p1', '--position', String(position));
+      expect(JSON.parse(state.stdout)).toEqual(
+        (await audit(`/v1/audit/players/p1/state?position=${position}`)).body,
+      );
+
+      const exported = cli('export', '--from', served[0].servedAt, '--to', served[7].servedAt);
+      const response = await fetch(
+        `${api.url}/v1/audit/export?from=${served[0].servedAt}&to=${served[7].servedAt}`,
+        {
+          headers: { authorization: `Bearer ${AUDITOR_KEY}` },
+        },
+      );
+      expect(exported.stdout).toBe(await response.text());
+    });
+
+    it('exits 2 with the reason on bad usage, and sends replay-check to the api in embedded mode', () => {
+      const both = cli('state', '--player', 'p1');
+      expect([both.status, both.stderr]).toEqual([2, expect.stringContaining('give --position or --at')]);
+      const notIso = cli('export', '--from', 'monday', '--to', '2026-01-01T00:00:00Z');
+      expect([notIso.status, notIso.stderr]).toEqual([
+        2,
+        expect.stringContaining('--from must be an ISO-8601'),
+      ]);
+      const embedded = cli('replay-check');
+      expect([embedded.status, embedded.stderr]).toEqual([
+        2,
+        expect.stringContaining('GET /v1/audit/replay-check'),
+      ]);
     });
   });
 

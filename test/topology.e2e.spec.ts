@@ -2,6 +2,7 @@ import { audit } from '@app/domain';
 import { SqliteEventStore } from '@app/event-store';
 import { readModelCollections } from '@app/projections';
 import { AliasedReadStore } from '@app/read-store';
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { type Topology, startTopology } from '../scripts/topology';
@@ -364,4 +365,53 @@ describeWith([KAFKA, MONGO], 'Process topology: two apis, a relay and two projec
     expect(exits).toEqual([]);
     for (const { worker } of topology.processes) expect(worker.running).toBe(true);
   }, 300_000);
+
+  it('passes the audit replay check, over HTTP and as the CLI, until a MongoDB document is corrupted', async () => {
+    const cli = () =>
+      spawnSync(process.execPath, ['-r', '@swc-node/register', 'apps/audit/src/main.ts', 'replay-check'], {
+        cwd: join(__dirname, '..'),
+        env: {
+          ...process.env,
+          DATA_DIR: topology.dataDir,
+          MONGO_URL: topology.mongoUrl,
+          KAFKA_BROKERS: topology.brokers,
+          KAFKA_TOPIC_PREFIX: topology.topicPrefix,
+          KAFKA_PARTITIONS: String(topology.partitions),
+        },
+        encoding: 'utf8',
+      });
+    const clean = await call(0, 'GET', '/v1/audit/replay-check');
+    expect(clean.body).toMatchObject({ ok: true, differenceCount: 0, unsettled: [] });
+    expect(clean.body.documents.wallets).toBeGreaterThan(0);
+    const cleanCli = cli();
+    expect([cleanCli.status, cleanCli.stdout]).toEqual([
+      0,
+      expect.stringMatching(/^ok: \d+ events replayed/),
+    ]);
+
+    // Behind the projectors' back, as a stray script or a bad migration would.
+    const readStore = await AliasedReadStore.open({
+      url: topology.mongoUrl,
+      collections: readModelCollections,
+    });
+    try {
+      const wallets = readStore.connection.collection(`${(await readStore.alias()).live}_wallets`);
+      const victim = (await wallets.findOne({}, { sort: { _id: 1 } }))!;
+      await wallets.updateOne({ _id: victim._id }, { $set: { 'balances.GOLD': 123_456_789 } });
+
+      const corrupted = cli();
+      expect(corrupted.status).toBe(1);
+      expect(corrupted.stdout).toContain(`DIFFERENT wallets/${String(victim._id)} (balances)`);
+      expect(corrupted.stdout).toContain('1 DIFFERENCES, 0 UNSETTLED');
+      const overHttp = await call(1, 'GET', '/v1/audit/replay-check');
+      expect(overHttp.body).toMatchObject({
+        ok: false,
+        differenceCount: 1,
+        differences: [{ collection: 'wallets', id: victim._id, kind: 'different', fields: ['balances'] }],
+      });
+      await wallets.replaceOne({ _id: victim._id }, victim);
+    } finally {
+      await readStore.close();
+    }
+  }, 120_000);
 });

@@ -48,13 +48,15 @@ export type ReplayCheckReport = {
   documents: Record<string, number>;
   differenceCount: number;
   differences: ReadModelDifference[];
+  /** Documents the live side kept changing through every recheck: neither confirmed nor cleared. */
+  unsettled: { collection: string; id: string }[];
   /** The live read models did not reach the log's head within the wait: nothing was compared. */
   liveBehind?: true;
   seconds: number;
 };
 
-/** A difference seen while the live read models may still move is looked at again this many times. */
-const RECHECKS = 3;
+/** Rounds a document the live side may just be ahead on is compared again, each time further on. */
+const RECHECKS = 5;
 /** Suspects kept for a recheck; beyond that a difference is reported as seen. */
 const MAX_SUSPECTS = 10_000;
 
@@ -65,10 +67,13 @@ const MAX_SUSPECTS = 10_000;
  * The log is read in batches, so its length costs time, not memory; the rebuilt read models are held in
  * memory. Both sides are walked in `_id` order and merged, a batch at a time.
  *
- * Live read models keep moving while the check runs. It replays up to the log's head, waits until the
- * live ones have applied as much, then compares; a document that differs is a suspect: the replay catches
- * up with the head again, the live side is awaited again, and the document is compared again (up to
- * 3 times). Only a difference that survives is reported; in a quiet system the first comparison is final.
+ * Live read models keep moving while the check runs. The replay stops at the log's head H and the check
+ * waits until the live side has applied H too: from then on the live side is at H or further, never
+ * behind. A document the live side holds at the replay's revision or lower, or lacks, is judged at once
+ * (no read model deletes documents, so one the log has by H must be there). A live document at a higher
+ * revision, or one the replay does not have, may just be newer: it is a suspect, compared again after
+ * the replay caught up with a newer head (5 times at most). In a quiet system the second look is final;
+ * a suspect still moving after the last is reported as `unsettled`, not as a difference.
  */
 export async function replayCheck(
   events: Pick<EventStore, 'readAll' | 'headPosition'>,
@@ -85,13 +90,8 @@ export async function replayCheck(
     documents: {},
     differenceCount: 0,
     differences: [],
+    unsettled: [],
     seconds: 0,
-  };
-  const confirm = (difference: ReadModelDifference) => {
-    report.ok = false;
-    report.differenceCount += 1;
-    if (report.differences.length < maxListed) report.differences.push(difference);
-    options.onDifference?.(difference);
   };
   const finish = () => ({ ...report, seconds: (Date.now() - started) / 1000 });
 
@@ -118,44 +118,58 @@ export async function replayCheck(
     return options.waitForLive(reached);
   };
 
+  let suspects: { collection: string; id: string }[] = [];
+  /** Reports a difference the live side cannot be ahead on; keeps the others for another look. */
+  const judge = (difference: ReadModelDifference | undefined, final = false) => {
+    if (!difference) return;
+    const { collection, id } = difference;
+    if (!final && mayBeNewer(difference) && suspects.length < MAX_SUSPECTS) {
+      suspects.push({ collection, id });
+      return;
+    }
+    report.ok = false;
+    report.differenceCount += 1;
+    if (report.differences.length < maxListed) report.differences.push(difference);
+    options.onDifference?.(difference);
+  };
+
   if (!(await catchUp())) return { ...finish(), ok: false, liveBehind: true };
 
   // 1. Every collection, both sides in _id order.
-  let suspects: { collection: string; id: string }[] = [];
   for (const { collection } of projections) {
     let compared = 0;
     for await (const [id, expected, actual] of merged(rebuilt, live, collection.name, batchSize)) {
       compared += 1;
       if (compared % (batchSize * 100) === 0)
         options.onProgress?.({ phase: 'compare', collection: collection.name, documents: compared });
-      const difference = compare(collection.name, id, expected, actual);
-      if (!difference) continue;
-      if (suspects.length < MAX_SUSPECTS) suspects.push({ collection: collection.name, id });
-      else confirm(difference);
+      judge(compare(collection.name, id, expected, actual));
     }
     report.documents[collection.name] = compared;
     options.onProgress?.({ phase: 'compare', collection: collection.name, documents: compared });
   }
 
-  // 2. Suspects again, each time with both sides further on.
+  // 2. Suspects again, each time with both sides further on; final once the log stood still.
   for (let round = 1; suspects.length > 0; round++) {
+    const before = report.position;
     if (!(await catchUp())) return { ...finish(), ok: false, liveBehind: true };
-    const still: typeof suspects = [];
-    for (const { collection, id } of suspects) {
-      const [expected, actual] = await Promise.all([rebuilt.find(collection, id), live.find(collection, id)]);
-      const difference = compare(collection, id, expected ?? null, actual ?? null);
-      if (!difference) continue;
-      if (round < RECHECKS && movedOn(difference)) still.push({ collection, id });
-      else confirm(difference);
+    if (round > RECHECKS) {
+      report.ok = false;
+      report.unsettled = suspects;
+      break;
     }
-    suspects = still;
+    const previous = suspects;
+    suspects = [];
+    for (const { collection, id } of previous) {
+      const [expected, actual] = await Promise.all([rebuilt.find(collection, id), live.find(collection, id)]);
+      judge(compare(collection, id, expected ?? null, actual ?? null), report.position === before);
+    }
   }
   return finish();
 }
 
-/** Whether the live document may just be ahead of the replay (a write since), rather than wrong. */
-const movedOn = ({ expected, actual }: ReadModelDifference): boolean =>
-  actual === null || expected === null || actual.revision !== expected.revision;
+/** Whether the live document may be ahead of the replay (written since), rather than wrong. */
+const mayBeNewer = ({ expected, actual }: ReadModelDifference): boolean =>
+  actual !== null && (expected === null || actual.revision > expected.revision);
 
 const compare = (
   collection: string,
