@@ -38,4 +38,79 @@ describe('SortedList', () => {
     expect(list.rankOf(-5)).toBeUndefined();
     expect(list.remove(-5)).toBe(false);
   });
+
+  // Entries shaped like a leaderboard's: a key that changes, then an id that makes the order total.
+  type Entry = { score: number; id: number };
+  const byScoreThenId = (a: Entry, b: Entry) => a.score - b.score || a.id - b.id;
+  const byScore = (a: Entry, b: Entry) => a.score - b.score;
+
+  it('agrees with a sorted array under random inserts, removes, replacements, ranks and slices', () => {
+    for (const [seed, keyRange] of [
+      [1, 50], // many equal scores: replacements mostly stay in place
+      [2, 1_000_000], // distinct scores: replacements mostly move
+      [3, 5_000],
+    ]) {
+      const next = random(seed);
+      const list = new SortedList<Entry>(byScoreThenId);
+      const held = new Map<number, Entry>();
+      let model: Entry[] = [];
+      const sortModel = () => (model = [...held.values()].sort(byScoreThenId));
+      for (let step = 0; step < 12_000; step++) {
+        const roll = next();
+        const id = Math.floor(next() * 4_000);
+        const entry = { score: Math.floor(next() * keyRange), id };
+        const previous = held.get(id);
+        if (roll < 0.15) {
+          // An entry is found only when equal to the one held for its id.
+          expect(list.remove(entry)).toBe(previous?.score === entry.score);
+          if (previous?.score === entry.score) held.delete(id);
+        } else if (roll < 0.25 && previous) {
+          expect(list.remove(previous)).toBe(true);
+          held.delete(id);
+        } else if (previous) {
+          // Replacing keeps one entry per id, wherever the new score sorts.
+          expect(list.replace(previous, entry)).toBe(true);
+          held.set(id, entry);
+        } else {
+          expect(list.replace(entry, entry)).toBe(false);
+          list.insert(entry);
+          held.set(id, entry);
+        }
+        if (step % 250 === 0) {
+          sortModel();
+          expect(list.size).toBe(model.length);
+          expect(list.slice(0, list.size)).toEqual(model);
+          const from = Math.floor(next() * (model.length + 20)) - 10;
+          const count = Math.floor(next() * 40);
+          expect(list.slice(from, count)).toEqual(model.slice(Math.max(0, from), Math.max(0, from) + count));
+          for (const probe of model.slice(0, 3).concat(model.slice(-3), [model[model.length >> 1]])) {
+            if (probe) expect(list.rankOf(probe)).toBe(model.indexOf(probe));
+          }
+          // A cursor on a prefix of the order: every entry whose score is at or below it.
+          const cursor = { score: Math.floor(next() * keyRange), id: -1 };
+          expect(list.countUpTo(cursor, byScore)).toBe(model.filter((e) => e.score <= cursor.score).length);
+        }
+      }
+      sortModel();
+      expect(list.slice(0, list.size)).toEqual(model);
+    }
+  });
+
+  it('moves a replacement across chunk boundaries', () => {
+    const list = new SortedList<Entry>(byScoreThenId);
+    const entries = Array.from({ length: 5_000 }, (_, id) => ({ score: id * 2, id }));
+    for (const entry of entries) list.insert(entry);
+    // First of the list to the end, last to the front, and one onto a neighbour's key.
+    list.replace(entries[0], { score: 20_000, id: 0 });
+    list.replace(entries[4_999], { score: -1, id: 4_999 });
+    list.replace(entries[2_048], { score: 4_094, id: 2_048 });
+    const expected = [
+      { score: -1, id: 4_999 },
+      ...entries.slice(1, 4_999).map((e) => (e.id === 2_048 ? { score: 4_094, id: 2_048 } : e)),
+      { score: 20_000, id: 0 },
+    ].sort(byScoreThenId);
+    expect(list.slice(0, list.size)).toEqual(expected);
+    expect(list.rankOf({ score: 20_000, id: 0 })).toBe(4_999);
+    expect(list.rankOf({ score: -1, id: 4_999 })).toBe(0);
+  });
 });
