@@ -42,48 +42,65 @@ async function projectInto(
 ): Promise<void> {
   const routes = routing(projections);
 
-  // 1. Which documents does the batch touch? Load them all at once.
-  const touched = new Map<string, { projection: AnyProjection; id: string }[]>();
-  const wanted = new Map<string, Set<string>>();
-  for (const event of events) {
-    const targets = (routes.get(event.type) ?? []).map((projection) => ({
-      projection,
-      id: projection.documentId(event as never),
-    }));
-    touched.set(event.id, targets);
-    for (const { projection, id } of targets) {
-      const name = projection.collection.name;
-      if (!wanted.has(name)) wanted.set(name, new Set());
-      wanted.get(name)!.add(id);
+  // 1. Where the batch's documents come from: a store holding them in memory reads them one by one as
+  //    needed; any other store loads every document the batch touches in one findMany per collection.
+  const findNow = store.findNow?.bind(store);
+  let stored: (collection: string, id: string) => ReadModelDocument | undefined;
+  let ids: string[] | undefined;
+  if (findNow) stored = findNow;
+  else {
+    ids = [];
+    const wanted = new Map<string, Set<string>>();
+    for (const event of events) {
+      for (const projection of routes.get(event.type) ?? NONE) {
+        const id = projection.documentId(event as never);
+        ids.push(id);
+        const name = projection.collection.name;
+        let set = wanted.get(name);
+        if (!set) wanted.set(name, (set = new Set()));
+        set.add(id);
+      }
     }
-  }
-  const current = new Map<string, Map<string, ReadModelDocument | null>>();
-  for (const [name, ids] of wanted) {
-    current.set(name, new Map(await store.findMany(name, [...ids])));
+    const loaded = new Map<string, Map<string, ReadModelDocument>>();
+    for (const [name, set] of wanted) loaded.set(name, await store.findMany(name, [...set]));
+    stored = (collection, id) => loaded.get(collection)!.get(id);
   }
 
-  // 2. Evolve each document in event order, skipping what it has already seen.
-  const dirty = new Map<string, DocumentWrite>();
+  // 2. Evolve each document in event order, skipping what it has already seen. `changed` holds each
+  //    collection's evolved documents (null: deleted, at the revision in `deletedAt`).
+  const changed = new Map<string, Map<string, ReadModelDocument | null>>();
+  const deletedAt = new Map<string, number>();
+  let next = 0;
   for (const event of events) {
-    for (const { projection, id } of touched.get(event.id)!) {
+    for (const projection of routes.get(event.type) ?? NONE) {
+      const id = ids ? ids[next++] : projection.documentId(event as never);
       const name = projection.collection.name;
-      const docs = current.get(name)!;
-      const doc = docs.get(id) ?? null;
+      let docs = changed.get(name);
+      if (!docs) changed.set(name, (docs = new Map()));
+      const pending = docs.get(id);
+      const doc = pending !== undefined ? pending : (stored(name, id) ?? null);
       if (doc !== null && doc.revision >= event.revision) continue;
-      const next = projection.evolve(doc, event as never);
-      docs.set(id, next);
-      dirty.set(
-        `${name}\u0000${id}`,
-        next
-          ? { collection: name, id, doc: next }
-          : { collection: name, id, doc: null, revision: event.revision },
-      );
+      const evolved = projection.evolve(doc, event as never);
+      docs.set(id, evolved);
+      if (evolved === null) deletedAt.set(`${name}\u0000${id}`, event.revision);
     }
   }
 
   // 3. One commit: documents and checkpoint move together.
-  await store.commit([...dirty.values()], reached, checkpoint);
+  const writes: DocumentWrite[] = [];
+  for (const [collection, docs] of changed) {
+    for (const [id, doc] of docs) {
+      writes.push(
+        doc
+          ? { collection, id, doc }
+          : { collection, id, doc: null, revision: deletedAt.get(`${collection}\u0000${id}`)! },
+      );
+    }
+  }
+  await store.commit(writes, reached, checkpoint);
 }
+
+const NONE: readonly AnyProjection[] = [];
 
 const routingCache = new WeakMap<readonly AnyProjection[], Map<string, AnyProjection[]>>();
 

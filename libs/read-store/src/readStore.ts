@@ -53,6 +53,12 @@ export interface ReadStore {
     ids: readonly string[],
   ): Promise<Map<string, Doc>>;
   /**
+   * The stored document, synchronously. Only a store holding its documents in memory has it;
+   * `project()` then reads a batch's documents through it instead of loading them with `findMany`.
+   * A wrapper that reads elsewhere than it writes must not forward it.
+   */
+  findNow?<Doc extends ReadModelDocument>(collection: string, id: string): Doc | undefined;
+  /**
    * Every document of a collection in `_id` order, `batchSize` at a time: walks a whole read model in
    * constant memory with one query (loading the rank cache, checksums, replay checks).
    */

@@ -15,14 +15,18 @@ import { SortedList } from './sortedList';
 type Doc = ReadModelDocument & Record<string, unknown>;
 type Compare = (a: Doc, b: Doc) => number;
 
+/** A group's list, or a map from the next groupBy value to deeper levels (one level per field). */
+type Groups = Map<unknown, Groups | SortedList<Doc>>;
+
 type Index = {
   definition: AnyIndexDefinition;
   /** The full order, and the order on each prefix of `orderBy` (what a cursor of that length compares). */
   compareOn: Compare[];
-  groups: Map<string, SortedList<Doc>>;
+  /** The group's list when `groupBy` is empty, else nested maps keyed by the group's values. */
+  groups: Groups | SortedList<Doc>;
 };
 
-type Collection = { docs: Map<string, Doc>; indexes: Map<string, Index> };
+type Collection = { docs: Map<string, Doc>; indexes: Map<string, Index>; indexList: Index[] };
 
 /** MongoDB's order for the values an index holds: missing first, then numbers, then strings. */
 const compareValues = (a: unknown, b: unknown): number => {
@@ -39,17 +43,43 @@ const compareValues = (a: unknown, b: unknown): number => {
       : 0;
 };
 
-const compareBy =
-  (orderBy: AnyIndexDefinition['orderBy']): Compare =>
-  (a, b) => {
-    for (const [field, direction] of orderBy) {
-      const c = compareValues(a[field], b[field]);
-      if (c !== 0) return direction * c;
-    }
-    return 0;
-  };
+/**
+ * The order `orderBy` gives, compiled into one function per index: it reads each field by name (a
+ * monomorphic property load instead of a keyed one) and compares two numbers or two strings inline,
+ * leaving `compareValues` for missing or mixed-type values. Same order as comparing field by field with
+ * `compareValues`. The field names are embedded as JSON string literals, so any name is safe.
+ */
+const compileCompare = (orderBy: AnyIndexDefinition['orderBy']): Compare => {
+  const steps = orderBy.map(([field, direction]) => {
+    const name = JSON.stringify(field);
+    return `x = a[${name}]; y = b[${name}];
+      if (x !== y) {
+        t = typeof x;
+        if (t === typeof y && (t === 'number' || t === 'string')) {
+          if (x < y) return ${-direction};
+          if (x > y) return ${direction};
+        } else {
+          c = compareValues(x, y);
+          if (c !== 0) return ${direction} * c;
+        }
+      }`;
+  });
+  const source = `return function compare(a, b) { let x, y, t, c; ${steps.join('\n')} return 0; };`;
+  return new Function('compareValues', source)(compareValues) as Compare;
+};
 
-const groupKey = (values: readonly unknown[]): string => JSON.stringify(values);
+/**
+ * A group value as a map key, with the equality the JSON group keys of the first version had: missing,
+ * null and non-finite numbers are one group (JSON writes them all as null), -0 is 0. Object values
+ * cannot be queried (a group value is a string or a number), so they share one unreachable group.
+ */
+const UNQUERYABLE = Symbol('unqueryable group value');
+const groupValue = (value: unknown): unknown =>
+  value === undefined || (typeof value === 'number' && !Number.isFinite(value))
+    ? null
+    : typeof value === 'object' && value !== null
+      ? UNQUERYABLE
+      : value;
 
 /**
  * The embedded read store: documents in maps, ordered indexes in sorted lists. It starts empty and is
@@ -65,17 +95,24 @@ export class MemoryReadStore implements ReadStore {
       for (const [indexName, definition] of Object.entries(indexes as Record<string, AnyIndexDefinition>)) {
         assertIndexDefinition(name, indexName, definition);
         const { orderBy } = definition;
+        const compareOn = orderBy.map((_, i) => compileCompare(orderBy.slice(0, i + 1)));
         compiled.set(indexName, {
           definition,
-          compareOn: orderBy.map((_, i) => compareBy(orderBy.slice(0, i + 1))),
-          groups: new Map(),
+          compareOn,
+          groups:
+            definition.groupBy.length === 0 ? new SortedList(compareOn[compareOn.length - 1]) : new Map(),
         });
       }
-      this.collections.set(name, { docs: new Map(), indexes: compiled });
+      this.collections.set(name, { docs: new Map(), indexes: compiled, indexList: [...compiled.values()] });
     }
   }
 
   async find<D extends ReadModelDocument>(collection: string, id: string): Promise<D | undefined> {
+    return this.collection(collection).docs.get(id) as D | undefined;
+  }
+
+  /** The stored document, synchronously: project() reads a batch's documents through this. */
+  findNow<D extends ReadModelDocument>(collection: string, id: string): D | undefined {
     return this.collection(collection).docs.get(id) as D | undefined;
   }
 
@@ -107,25 +144,30 @@ export class MemoryReadStore implements ReadStore {
     position: number,
     checkpoint = EMBEDDED_CHECKPOINT,
   ): Promise<void> {
+    let name: string | undefined;
+    let collection: Collection | undefined;
     for (const write of writes) {
-      const collection = this.collection(write.collection);
-      const previous = collection.docs.get(write.id);
+      if (write.collection !== name) collection = this.collection((name = write.collection));
+      const { docs, indexList } = collection!;
+      const previous = docs.get(write.id);
       const doc = write.doc as Doc | null;
       // The stale-write guard: only a newer revision replaces or deletes a document.
       if (previous && previous.revision >= (doc ? doc.revision : (write as { revision: number }).revision))
         continue;
-      for (const index of collection.indexes.values()) {
-        if (previous) index.groups.get(this.groupOf(index, previous))?.remove(previous);
-        if (doc) {
-          const group = this.groupOf(index, doc);
-          let list = index.groups.get(group);
-          if (!list)
-            index.groups.set(group, (list = new SortedList(index.compareOn[index.compareOn.length - 1])));
-          list.insert(doc);
+      for (const index of indexList) {
+        const from = previous && this.listOf(index, previous, false);
+        if (!doc) from?.remove(previous!);
+        else {
+          const to = this.listOf(index, doc, true)!;
+          if (from !== to) {
+            from?.remove(previous!);
+            to.insert(doc);
+          } else if (!to.replace(previous!, doc)) to.insert(doc);
         }
       }
-      if (doc) collection.docs.set(write.id, doc);
-      else collection.docs.delete(write.id);
+      if (!doc) docs.delete(write.id);
+      // A new document is keyed by its own _id when that is the write's id: one string per document.
+      else docs.set(!previous && doc._id === write.id ? doc._id : write.id, doc);
     }
     this.positions.set(checkpoint, Math.max(this.positions.get(checkpoint) ?? 0, position));
   }
@@ -156,10 +198,10 @@ export class MemoryReadStore implements ReadStore {
   }
 
   async rankOf(query: IndexQuery, id: string): Promise<number | undefined> {
-    const { index, key, list } = this.group(query);
+    const { index, list } = this.group(query);
     const doc = this.collection(query.collection).docs.get(id);
-    if (!doc || this.groupOf(index, doc) !== key) return undefined;
-    return list?.rankOf(doc);
+    if (!doc || !list || this.listOf(index, doc, false) !== list) return undefined;
+    return list.rankOf(doc);
   }
 
   async slice<D extends ReadModelDocument>(query: IndexQuery, from: number, count: number): Promise<D[]> {
@@ -180,14 +222,34 @@ export class MemoryReadStore implements ReadStore {
     return collection;
   }
 
-  private groupOf(index: Index, doc: Doc): string {
-    return groupKey(index.definition.groupBy.map((field) => doc[field]));
+  /** The list of the group `doc` belongs to; created when `create`, else undefined when there is none. */
+  private listOf(index: Index, doc: Doc, create: boolean): SortedList<Doc> | undefined {
+    const { groupBy } = index.definition;
+    let level = index.groups;
+    for (let i = 0; i < groupBy.length; i++) {
+      const key = groupValue(doc[groupBy[i]]);
+      let next = (level as Groups).get(key);
+      if (!next) {
+        if (!create) return undefined;
+        next =
+          i === groupBy.length - 1
+            ? new SortedList(index.compareOn[index.compareOn.length - 1])
+            : (new Map() as Groups);
+        (level as Groups).set(key, next);
+      }
+      level = next;
+    }
+    return level as SortedList<Doc>;
   }
 
-  private group(query: IndexQuery): { index: Index; key: string; list: SortedList<Doc> | undefined } {
+  private group(query: IndexQuery): { index: Index; list: SortedList<Doc> | undefined } {
     const index = this.collection(query.collection).indexes.get(query.index);
     if (!index) throw new Error(`unknown index ${query.index} on ${query.collection}`);
-    const key = groupKey(groupValues(query, index.definition.groupBy));
-    return { index, key, list: index.groups.get(key) };
+    let level: Groups | SortedList<Doc> | undefined = index.groups;
+    for (const value of groupValues(query, index.definition.groupBy)) {
+      level = (level as Groups).get(groupValue(value));
+      if (!level) break;
+    }
+    return { index, list: level as SortedList<Doc> | undefined };
   }
 }
