@@ -47,3 +47,21 @@ export function forkWorker(
     },
   };
 }
+
+/** Forks a worker that sends one `{ report }` message and exits: a measurement in a fresh process. */
+export async function runJob<R, Config extends { role: string } = { role: string }>(
+  file: string,
+  config: Config,
+  cleanup: Cleanup,
+): Promise<R> {
+  const worker = forkWorker(file, config, cleanup, ['--expose-gc']);
+  const report = new Promise<R>((resolve, reject) => {
+    worker.child.once('message', (message: { report: R }) => resolve(message.report));
+    void worker.exited.then(() => reject(new Error(`the ${config.role} worker exited without a report`)));
+  });
+  try {
+    return await report;
+  } finally {
+    await worker.stop(10_000);
+  }
+}

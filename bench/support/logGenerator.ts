@@ -1,3 +1,4 @@
+import { GENESIS_HASH, eventHash } from '@app/audit';
 import { leaderboards } from '@app/domain';
 import { type NewEvent, SqliteEventStore } from '@app/event-store';
 import { randomUUID } from 'node:crypto';
@@ -17,6 +18,8 @@ export type LogOptions = {
   scoreShare?: number;
   /** Appends handed to the store per group commit (one transaction, one fsync). */
   batch?: number;
+  /** Hash-chain every event as the command side does (metadata hash and previousHash), for the audit benchmarks. */
+  chained?: boolean;
 };
 
 export type GeneratedLog = {
@@ -43,6 +46,19 @@ export async function generateLog(options: LogOptions): Promise<GeneratedLog> {
   const boardCount = options.boards ?? 3;
   const boards = Array.from({ length: boardCount }, (_, i) => boardId(i));
   const store = new SqliteEventStore(file, { synchronous: 'NORMAL' });
+  // Each stream's last hash, when chaining.
+  const links = new Map<string, string>();
+  const append = (streamId: string, event: NewEvent, expected: 'no_stream' | number) => {
+    if (options.chained) {
+      const previousHash = links.get(streamId) ?? GENESIS_HASH;
+      const revision = expected === 'no_stream' ? 0 : expected + 1;
+      const occurredAt = event.occurredAt.toISOString();
+      const hash = eventHash({ ...event, streamId, revision, occurredAt, previousHash });
+      event.metadata = { ...event.metadata, previousHash, hash };
+      links.set(streamId, hash);
+    }
+    return store.appendToStream(streamId, [event], expected);
+  };
   const byType: Record<string, number> = {};
   const count = (type: string) => (byType[type] = (byType[type] ?? 0) + 1);
   const start = now();
@@ -63,11 +79,7 @@ export async function generateLog(options: LogOptions): Promise<GeneratedLog> {
     await Promise.all(
       definitions.map(({ leaderboardId, event }) => {
         count(event.type);
-        return store.appendToStream(
-          leaderboards.leaderboardStreamId(leaderboardId),
-          [toNew(event)],
-          'no_stream',
-        );
+        return append(leaderboards.leaderboardStreamId(leaderboardId), toNew(event), 'no_stream');
       }),
     );
 
@@ -115,7 +127,7 @@ export async function generateLog(options: LogOptions): Promise<GeneratedLog> {
         scoreCredit += scoreShare;
         const next = scoreCredit >= 1 ? (scoreCredit--, nextScore()) : economy.next();
         count(next.event.type);
-        round.push(store.appendToStream(next.streamId, [next.event], next.expected));
+        round.push(append(next.streamId, next.event, next.expected));
       }
       await Promise.all(round);
     }
