@@ -8,6 +8,7 @@ import { AppModule, type CorrelatedRequest } from './app.module';
 import { type AppConfig, loadConfig } from '@app/runtime';
 import { type ApiKey, developmentKey, parseApiKeys } from './http/auth/apiKeys';
 import { ProblemFilter } from './http/problem.filter';
+import { apiLogger, logRequests } from './http/requestLog';
 import { validationPipe } from './http/validation';
 
 const CORRELATION_HEADER = 'x-correlation-id';
@@ -45,9 +46,12 @@ export async function createApp(env: Record<string, string | undefined> = proces
       return id;
     },
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, apiKeys), adapter, {
-    bufferLogs: true,
-  });
+  const logger = apiLogger(config.LOG_LEVEL);
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot(config, apiKeys, logger),
+    adapter,
+    { bufferLogs: true },
+  );
   app.useLogger(app.get(Logger));
   app.useGlobalPipes(validationPipe);
   app.useGlobalFilters(new ProblemFilter());
@@ -56,9 +60,11 @@ export async function createApp(env: Record<string, string | undefined> = proces
   const fastify = app.getHttpAdapter().getInstance();
   // Commands are JSON only: any other body type is a 415 rather than a string to validate.
   fastify.removeContentTypeParser('text/plain');
-  fastify.addHook('onSend', async (request, reply) => {
+  fastify.addHook('onSend', (request, reply, payload, done) => {
     reply.header(CORRELATION_HEADER, request.id);
+    done(null, payload);
   });
+  logRequests(fastify, logger);
 
   const openApi = new DocumentBuilder()
     .setTitle('Game economy & leaderboards API')
