@@ -20,6 +20,8 @@ describe('bench/suite.ts at a tiny size', () => {
       replayEvents: 2000,
       rankPlayers: 500,
       rankQueries: 200,
+      longStream: 2000,
+      longCommands: 20,
       cleanup,
       log: () => undefined,
     });
@@ -64,6 +66,17 @@ describe('bench/suite.ts at a tiny size', () => {
     saneDistribution(results.lag.append);
     expect(results.lag.lag.count).toBeGreaterThan(0);
     expect(results.lag.lag.count).toBeLessThanOrEqual(results.lag.appends);
+  });
+
+  it('7: commands a player with a long history and one with 10 events, cold and steady', () => {
+    const { events, firstCommandMs, long, short } = results.longHistory;
+    expect(events).toEqual({ long: 2000, short: 10 });
+    expect(sane(firstCommandMs.long) && sane(firstCommandMs.short)).toBe(true);
+    for (const cost of [long, short]) {
+      expect(cost.loads).toHaveLength(2);
+      cost.loads.forEach(saneLoad);
+      expect(cost.loads.every((load) => load.requests === 20)).toBe(true);
+    }
   });
 
   it('5: replays and parses every event of the generated log', () => {

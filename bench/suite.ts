@@ -27,6 +27,13 @@
  * 5. Replay: bench/support/logGenerator.ts writes a log of `replayEvents` events (grants, purchases,
  *    scores); a fresh process rebuilds every read model (projections' replay() into a MemoryReadStore);
  *    events/s and peak RSS. Baseline: a fresh process reading and JSON-parsing the same log, before and after.
+ * 7. Long history: one player's economy stream holds `longStream` events (hash-chained, as the API writes
+ *    them) and another's 10, written before a fresh API boots on that log. First, each player's first
+ *    command after that boot (a grant: the aggregate cache is cold, so the whole stream is read and
+ *    folded once). Then the steady state: `longCommands` purchases on one player at a time, one
+ *    connection, in the order short, long, long, short; per command: latency and the API process's CPU
+ *    time (/proc, Linux). Baseline: the player with 10 events. The cache keeps each stream's state and
+ *    revision and reads only the tail, so the two should cost the same.
  * 6. Rank: a log of `rankPlayers` score submissions on one board; in a fresh process (replayed into a
  *    MemoryReadStore, heap measured around it) the API's query handlers answer top 10, a player's rank and
  *    around-me (5 either side); baseline: one document by id. Over HTTP: the embedded API booted on that
@@ -42,6 +49,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SqliteEventStore } from '@app/event-store';
 import { forkWorker } from './support/fork';
+import { EconomyTraffic, appendPlayerHistory, trafficPlayerId } from './support/economyTraffic';
 import { boardId, generateLog } from './support/logGenerator';
 import { type Machine, integer, machine, ms, ratio, runAndReport, runMain } from './support/report';
 import type { Cleanup } from './support/servers';
@@ -70,6 +78,10 @@ export type SuiteOptions = {
   replayEvents: number;
   rankPlayers: number;
   rankQueries: number;
+  /** Events in the long player's stream (benchmark 7). */
+  longStream: number;
+  /** Purchases per measured run in benchmark 7 (four runs). */
+  longCommands: number;
   cleanup: Cleanup;
   log: (line: string) => void;
 };
@@ -82,6 +94,8 @@ export const FULL: Omit<SuiteOptions, 'cleanup' | 'log'> = {
   replayEvents: 1_000_000,
   rankPlayers: 1_000_000,
   rankQueries: 20_000,
+  longStream: 100_000,
+  longCommands: 1000,
 };
 
 /** What autocannon measured: req/s over the run, latency in ms, and every kind of failure. */
@@ -120,10 +134,26 @@ export type SuiteResults = {
     apply: ReplayReport;
     parse: ReplayReport[];
   };
+  longHistory: {
+    events: { long: number; short: number };
+    /** The first command on each player after the API booted (cold cache), ms as the client saw it. */
+    firstCommandMs: { long: number; short: number };
+    long: CommandCost;
+    short: CommandCost;
+  };
   rank: {
     inProcess: RankReport;
     http: { top10: Load; rank: Load; aroundMe: Load; baseline: Load; idleAfterSeconds: number };
   };
+};
+
+/** Commands on one player, one connection: autocannon's figures plus the API's CPU time per command. */
+export type CommandCost = {
+  loads: Load[];
+  requestsPerSecond: number;
+  p50: number;
+  p99: number;
+  cpuMs?: number;
 };
 
 // ---------------------------------------------------------------------------------------------------
@@ -224,19 +254,22 @@ async function load(
   };
 }
 
+/** CPU time process `pid` has used (utime + stime, clock ticks of 10 ms; Linux /proc), if readable. */
+function processTicks(pid: number | undefined): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Waits until process `pid` used under 5% of a core over a second (Linux /proc; elsewhere returns at
  * once), at most `maxSeconds`; returns how long that took.
  */
 async function untilIdle(pid: number | undefined, maxSeconds: number): Promise<number> {
-  const cpuTicks = () => {
-    try {
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-      return Number(fields[11]) + Number(fields[12]); // utime + stime, in clock ticks (100/s)
-    } catch {
-      return undefined;
-    }
-  };
+  const cpuTicks = () => processTicks(pid);
   const start = now();
   let last = cpuTicks();
   while (last !== undefined && now() - start < maxSeconds * 1000) {
@@ -386,6 +419,11 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResults> {
   const succeeded = hotLoad.requests - hotLoad.non2xx;
   await Promise.all([api.stop(), bare.stop()]);
 
+  // 7. Long history.
+  log(`7. a player with ${integer(options.longStream)} events vs one with 10`);
+  const longHistory = await measureLongHistory(join(work, 'long'), options);
+  rmSync(join(work, 'long'), { recursive: true, force: true });
+
   // 5. Replay.
   log(`5. replay: generating ${integer(options.replayEvents)} events`);
   const replayFile = join(work, 'replay', 'events.db');
@@ -506,9 +544,77 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResults> {
       apply,
       parse: [parseBefore, parseAfter],
     },
+    longHistory,
     rank: { inProcess, http: rankHttp },
   };
 }
+
+/** Benchmark 7: see the header. */
+export async function measureLongHistory(
+  dataDir: string,
+  { longStream, longCommands, cleanup }: SuiteOptions,
+): Promise<SuiteResults['longHistory']> {
+  const events = { long: longStream, short: 10 };
+  const traffic = new EconomyTraffic(2);
+  const store = new SqliteEventStore(join(dataDir, 'events.db'), { synchronous: 'NORMAL' });
+  // Each ends on the funding grant measured below: 9 and longStream - 1 events written here.
+  await appendPlayerHistory(store, traffic, 0, events.long - 1);
+  await appendPlayerHistory(store, traffic, 1, events.short - 1);
+  await store.close();
+
+  const api = startWorker({ role: 'api', dataDir, apiKeys: API_KEYS }, cleanup);
+  await api.ready;
+  await call(api.url, 'PUT', '/v1/catalog/items/potion', {
+    name: 'Potion',
+    prices: { GOLD: 1 },
+    stackable: true,
+  });
+  const [long, short] = [trafficPlayerId(0), trafficPlayerId(1)];
+  const firstCommand = async (player: string) => {
+    const start = now();
+    const body = { currency: 'GOLD', amount: 4 * longCommands, reason: 'bench' };
+    await call(api.url, 'POST', `/v1/players/${player}/grants`, body, GAME_KEY);
+    return now() - start;
+  };
+  // Short first: the boot's leftovers (JIT, the anchorer catching up) fall on the baseline, not on the figure.
+  const firstCommandMs = { short: await firstCommand(short), long: await firstCommand(long) };
+
+  const purchases = (player: string): Request => ({
+    method: 'POST',
+    path: () => `/v1/players/${player}/purchases`,
+    body: () => ({ sku: 'potion', quantity: 1, currency: 'GOLD' }),
+  });
+  const runs: Record<'long' | 'short', { loads: Load[]; ticks: number[] }> = {
+    long: { loads: [], ticks: [] },
+    short: { loads: [], ticks: [] },
+  };
+  for (const kind of ['short', 'long', 'long', 'short'] as const) {
+    const before = processTicks(api.child.pid);
+    const load = await loadOn(api.url, purchases(kind === 'long' ? long : short), longCommands);
+    const after = processTicks(api.child.pid);
+    runs[kind].loads.push(load);
+    if (before !== undefined && after !== undefined) runs[kind].ticks.push(after - before);
+  }
+  await api.stop();
+  const cost = ({ loads, ticks }: { loads: Load[]; ticks: number[] }): CommandCost => {
+    const requests = loads.reduce((sum, load) => sum + load.requests, 0);
+    const seconds = loads.reduce((sum, load) => sum + load.seconds, 0);
+    const mean = (pick: (load: Load) => number) =>
+      loads.reduce((sum, load) => sum + pick(load), 0) / loads.length;
+    return {
+      loads,
+      requestsPerSecond: requests / seconds,
+      p50: mean((load) => load.latency.p50),
+      p99: mean((load) => load.latency.p99),
+      ...(ticks.length === loads.length ? { cpuMs: (ticks.reduce((a, b) => a + b, 0) * 10) / requests } : {}),
+    };
+  };
+  return { events, firstCommandMs, long: cost(runs.long), short: cost(runs.short) };
+}
+
+/** `amount` requests on one connection (one player's commands run one at a time anyway). */
+const loadOn = (url: string, request: Request, amount: number) =>
+  load(url, request, { connections: 1, amount });
 
 // ---------------------------------------------------------------------------------------------------
 // the table
@@ -516,6 +622,9 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResults> {
 const met = (ok: boolean) => (ok ? 'met' : '**missed**');
 const p50p99 = (load: Load) => `${ms(load.latency.p50)} / ${ms(load.latency.p99)} ms`;
 const micros = (d: Distribution) => `${d.p50.toFixed(1)} / ${d.p99.toFixed(1)} µs`;
+
+/** What one command costs: the API's CPU time where /proc tells it, otherwise its share of the wall time. */
+const commandCost = (cost: CommandCost) => cost.cpuMs ?? 1000 / cost.requestsPerSecond;
 
 /** The README's table: every figure beside its same-run baseline, and the issue's target met or missed. */
 export function toMarkdown(results: SuiteResults): string {
@@ -562,6 +671,29 @@ export function toMarkdown(results: SuiteResults): string {
     `${ms(lag.append.p50)} / ${ms(lag.append.p99)} ms (the append itself, fsync)`,
     ratio(lag.lag.p99, lag.append.p99),
     `p99 < 20 ms: ${met(lag.lag.p99 < 20)}`,
+  ]);
+  const long = results.longHistory;
+  const perCommand = (cost: CommandCost) =>
+    `${integer(cost.requestsPerSecond)} req/s; ${ms(cost.p50)} / ${ms(cost.p99)} ms` +
+    (cost.cpuMs === undefined ? '' : `; ${cost.cpuMs.toFixed(2)} ms CPU`);
+  const sameCost =
+    long.long.requestsPerSecond >= 0.8 * long.short.requestsPerSecond &&
+    (long.long.cpuMs === undefined ||
+      long.short.cpuMs === undefined ||
+      long.long.cpuMs <= 1.25 * long.short.cpuMs);
+  rows.push([
+    `7. purchases on a player with ${integer(long.events.long)} events, 1 connection: req/s; p50 / p99; API CPU per command`,
+    perCommand(long.long),
+    `${perCommand(long.short)} (a player with ${long.events.short} events)`,
+    ratio(commandCost(long.long), commandCost(long.short)),
+    `the same cost (within 25%): ${met(sameCost)}`,
+  ]);
+  rows.push([
+    `7. first command after the API booted (cold cache): ${integer(long.events.long)} events vs ${long.events.short}`,
+    `${ms(long.firstCommandMs.long)} ms`,
+    `${ms(long.firstCommandMs.short)} ms`,
+    ratio(long.firstCommandMs.long, long.firstCommandMs.short),
+    'once per stream and process (no snapshots); later commands read only the tail',
   ]);
   rows.push([
     `5. replay of ${integer(replay.apply.events)} events into every read model, events/s (peak RSS)`,
@@ -623,6 +755,8 @@ async function main(): Promise<void> {
       'replay-events': { type: 'string', default: String(FULL.replayEvents) },
       'rank-players': { type: 'string', default: String(FULL.rankPlayers) },
       'rank-queries': { type: 'string', default: String(FULL.rankQueries) },
+      'long-stream': { type: 'string', default: String(FULL.longStream) },
+      'long-commands': { type: 'string', default: String(FULL.longCommands) },
       json: { type: 'string', default: join(RESULTS_DIR, 'suite.json') },
     },
   });
@@ -637,6 +771,8 @@ async function main(): Promise<void> {
         replayEvents: Number(values['replay-events']),
         rankPlayers: Number(values['rank-players']),
         rankQueries: Number(values['rank-queries']),
+        longStream: Number(values['long-stream']),
+        longCommands: Number(values['long-commands']),
         cleanup,
         log,
       }),

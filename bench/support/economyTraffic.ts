@@ -1,5 +1,6 @@
+import { GENESIS_HASH, eventHash } from '@app/audit';
 import { DomainError, type catalog, economy } from '@app/domain';
-import type { NewEvent, RecordedEvent } from '@app/event-store';
+import type { EventStore, NewEvent, RecordedEvent } from '@app/event-store';
 import { randomBytes, randomUUID } from 'node:crypto';
 
 /** One command's event, decided by the domain, ready to append at `expected`. */
@@ -94,7 +95,7 @@ export class EconomyTraffic {
   }
 
   private nextFor(player: number): TrafficEvent {
-    const playerId = `player-${String(player).padStart(6, '0')}`;
+    const playerId = trafficPlayerId(player);
     const state = this.states[player];
     const revision = this.revisions[player];
     const [decided] = this.decide(playerId, state, revision + 1);
@@ -155,6 +156,37 @@ export class EconomyTraffic {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return (((t ^ (t >>> 14)) >>> 0) % bound) | 0;
   }
+}
+
+/** The id of the `player`-th player of the traffic. */
+export const trafficPlayerId = (player: number): string => `player-${String(player).padStart(6, '0')}`;
+
+/**
+ * Appends `events` events of player `player`'s economy to `store`, hash-chained as the API chains them,
+ * 1,000 per append: a player with a long history, as years of play leave it.
+ */
+export async function appendPlayerHistory(
+  store: EventStore,
+  traffic: EconomyTraffic,
+  player: number,
+  events: number,
+): Promise<string> {
+  let previousHash = GENESIS_HASH;
+  let streamId = '';
+  for (let written = 0; written < events;) {
+    const chunk = traffic.nextChunk(player, Math.min(1000, events - written));
+    streamId = chunk.streamId;
+    const first = chunk.expected === 'no_stream' ? 0 : chunk.expected + 1;
+    for (const [i, event] of chunk.events.entries()) {
+      const occurredAt = event.occurredAt.toISOString();
+      const hash = eventHash({ ...event, streamId, revision: first + i, occurredAt, previousHash });
+      event.metadata = { ...event.metadata, previousHash, hash };
+      previousHash = hash;
+    }
+    await store.appendToStream(streamId, chunk.events, chunk.expected);
+    written += chunk.events.length;
+  }
+  return streamId;
 }
 
 /** The events as the store records them: consecutive positions from 1, revisions per stream. */
