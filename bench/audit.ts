@@ -90,7 +90,8 @@ export const toMarkdown = (results: AuditBenchResults): string => {
       replayCheck,
       ` (${integer(replayCheck.servedRssMb ?? 0)} MB of it the served read models; ${integer(replayCheck.documents ?? 0)} documents)`,
     ),
-    `| baseline: read + JSON.parse | - | ${integer(parse.eventsPerSecond)} | ${integer(parse.peakRssMb)} MB | 1.00x |`,
+    `| baseline: read + JSON.parse | - | ${integer(parse.eventsPerSecond)} | ${integer(parse.peakRssMb)} MB | ` +
+      `${ratio(parse.eventsPerSecond, parse.eventsPerSecond)} |`,
   ].join('\n');
 };
 

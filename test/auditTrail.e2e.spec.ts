@@ -1,6 +1,9 @@
 import { eventHash } from '@app/audit';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { generateLog } from '../bench/support/logGenerator';
 import type { RecordedEvent } from '@app/event-store';
 import type { WalletView } from '@app/projections';
 import { type TestApp, keys, startApp } from './support/testApp';
@@ -342,4 +345,36 @@ describe('audit: history, state at a point, export, replay check (e2e)', () => {
       expect((await audit('/v1/audit/replay-check?limit=0')).body.errors[0].field).toBe('limit');
     });
   });
+});
+
+describe('audit: a long check does not stall the api (e2e)', () => {
+  let dataDir: string;
+  let api: TestApp;
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'audit-busy-'));
+    await generateLog({ file: join(dataDir, 'events.db'), events: 30_000, chained: true });
+    api = await startApp({ dataDir, env: { API_KEYS, AUDIT_ANCHOR_EVERY_MS: '3600000' } });
+  }, 120_000);
+  afterAll(async () => {
+    await api?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it.each(['/v1/audit/replay-check', '/v1/audit/verification'])(
+    'answers a wallet query sent while %s runs before the check finishes',
+    async (path) => {
+      const finished: string[] = [];
+      const check = api.query(path, AUDITOR_KEY).then((response) => {
+        finished.push('check');
+        return response;
+      });
+      await sleep(50);
+      const wallet = await api.query('/v1/players/player-000001/wallet', keys.game);
+      finished.push('wallet');
+      expect(wallet.status).toBe(200);
+      expect((await check).body.ok).toBe(true);
+      expect(finished).toEqual(['wallet', 'check']);
+    },
+    60_000,
+  );
 });

@@ -1,4 +1,5 @@
 import { audit } from '@app/domain';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { EventStore, RecordedEvent } from '@app/event-store';
 import { AnchorDigest, chainLink } from './canonicalForm';
 import { type Anchor, ChainVerifier, type VerificationReport } from './chainVerifier';
@@ -68,6 +69,8 @@ export const verifyEventLog = async (
     after = page[page.length - 1].position;
     seen += page.length;
     options.onProgress?.(after, seen);
+    // In the api, requests are served between pages (SQLite reads are synchronous).
+    await nextTurn();
   }
   return verifier.finish();
 };

@@ -1,6 +1,7 @@
 import type { EventStore } from '@app/event-store';
 import { type AnyProjection, readModels, replay } from '@app/projections';
 import { MemoryReadStore, type ReadModelDocument, type ReadStore } from '@app/read-store';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { canonicalJson } from './canonicalForm';
 
 /**
@@ -103,7 +104,8 @@ export async function replayCheck(
       after: report.position,
       until,
       batchSize,
-      onProgress: (progress) => {
+      // In the api, requests are served between batches (the SQLite reads and the memory store never yield).
+      onProgress: async (progress) => {
         applied = progress.events;
         options.onProgress?.({
           phase: 'replay',
@@ -111,6 +113,7 @@ export async function replayCheck(
           until,
           events: report.events + applied,
         });
+        await nextTurn();
       },
     });
     report.events += applied;
@@ -140,6 +143,7 @@ export async function replayCheck(
     let compared = 0;
     for await (const [id, expected, actual] of merged(rebuilt, live, collection.name, batchSize)) {
       compared += 1;
+      if (compared % batchSize === 0) await nextTurn();
       if (compared % (batchSize * 100) === 0)
         options.onProgress?.({ phase: 'compare', collection: collection.name, documents: compared });
       judge(compare(collection.name, id, expected, actual));
