@@ -45,6 +45,9 @@ async function projectInto(
   // 1. Where the batch's documents come from: a store holding them in memory reads them one by one as
   //    needed; any other store loads every document the batch touches in one findMany per collection.
   const findNow = store.findNow?.bind(store);
+  // From here to the commit nothing awaits, so what findNow reads is still stored when commit runs;
+  // the version lets the store check that.
+  const version = findNow ? store.readVersion?.() : undefined;
   let stored: (collection: string, id: string) => ReadModelDocument | undefined;
   let ids: string[] | undefined;
   if (findNow) stored = findNow;
@@ -66,10 +69,9 @@ async function projectInto(
     stored = (collection, id) => loaded.get(collection)!.get(id);
   }
 
-  // 2. Evolve each document in event order, skipping what it has already seen. `changed` holds each
-  //    collection's evolved documents (null: deleted, at the revision in `deletedAt`).
-  const changed = new Map<string, Map<string, ReadModelDocument | null>>();
-  const deletedAt = new Map<string, number>();
+  // 2. Evolve each document in event order, skipping what it has already seen. `changed` holds, per
+  //    collection and id, the stored document it started from and where it is now (null: deleted).
+  const changed = new Map<string, Map<string, Change>>();
   let next = 0;
   for (const event of events) {
     for (const projection of routes.get(event.type) ?? NONE) {
@@ -77,28 +79,39 @@ async function projectInto(
       const name = projection.collection.name;
       let docs = changed.get(name);
       if (!docs) changed.set(name, (docs = new Map()));
-      const pending = docs.get(id);
-      const doc = pending !== undefined ? pending : (stored(name, id) ?? null);
+      let change = docs.get(id);
+      const doc = change ? change.doc : (stored(name, id) ?? null);
       if (doc !== null && doc.revision >= event.revision) continue;
       const evolved = projection.evolve(doc, event as never);
-      docs.set(id, evolved);
-      if (evolved === null) deletedAt.set(`${name}\u0000${id}`, event.revision);
+      if (!change) docs.set(id, (change = { previous: doc ?? undefined, doc: evolved, revision: 0 }));
+      change.doc = evolved;
+      change.revision = event.revision;
     }
   }
 
   // 3. One commit: documents and checkpoint move together.
   const writes: DocumentWrite[] = [];
+  const previous: (ReadModelDocument | undefined)[] = [];
   for (const [collection, docs] of changed) {
-    for (const [id, doc] of docs) {
+    for (const [id, change] of docs) {
       writes.push(
-        doc
-          ? { collection, id, doc }
-          : { collection, id, doc: null, revision: deletedAt.get(`${collection}\u0000${id}`)! },
+        change.doc
+          ? { collection, id, doc: change.doc }
+          : { collection, id, doc: null, revision: change.revision },
       );
+      previous.push(change.previous);
     }
   }
-  await store.commit(writes, reached, checkpoint);
+  await store.commit(writes, reached, checkpoint, version === undefined ? undefined : { version, previous });
 }
+
+type Change = {
+  /** The stored document the batch started from. */
+  previous: ReadModelDocument | undefined;
+  doc: ReadModelDocument | null;
+  /** The revision of the last event applied (a deletion's revision). */
+  revision: number;
+};
 
 const NONE: readonly AnyProjection[] = [];
 

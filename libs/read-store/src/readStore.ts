@@ -40,6 +40,13 @@ export type DocumentWrite =
   | { collection: string; id: string; doc: ReadModelDocument }
   | { collection: string; id: string; doc: null; revision: number };
 
+/**
+ * What the writes of a commit were evolved from, read with `findNow` at `readVersion()` = `version`:
+ * `previous[i]` is the stored document write i started from (undefined: none). Each (collection, id)
+ * appears once. A store whose version has moved since looks the documents up itself.
+ */
+export type CommitReads = { version: number; previous: readonly (ReadModelDocument | undefined)[] };
+
 /** One group of an index: `group` holds a value for every `groupBy` field (`{}` when there are none). */
 export type IndexQuery = { collection: string; index: string; group: Readonly<Record<string, IndexValue>> };
 
@@ -53,11 +60,14 @@ export interface ReadStore {
     ids: readonly string[],
   ): Promise<Map<string, Doc>>;
   /**
-   * The stored document, synchronously. Only a store holding its documents in memory has it;
-   * `project()` then reads a batch's documents through it instead of loading them with `findMany`.
-   * A wrapper that reads elsewhere than it writes must not forward it.
+   * The stored document, synchronously. Only a store holding its documents in memory has it (with
+   * `readVersion`); `project()` then reads a batch's documents through it instead of loading them with
+   * `findMany`, and tells `commit` what it read. A wrapper that reads elsewhere than it writes must
+   * not forward it.
    */
   findNow?<Doc extends ReadModelDocument>(collection: string, id: string): Doc | undefined;
+  /** Moves with every commit: documents read with `findNow` are still the stored ones while it has not. */
+  readVersion?(): number;
   /**
    * Every document of a collection in `_id` order, `batchSize` at a time: walks a whole read model in
    * constant memory with one query (loading the rank cache, checksums, replay checks).
@@ -67,8 +77,15 @@ export interface ReadStore {
    * Applies the writes, then moves the named checkpoint to `position`. A crash in between leaves the
    * checkpoint behind the documents, never ahead: the batch is replayed and the revision guard makes
    * the replay change nothing.
+   *
+   * `reads` (from a store with `findNow`, else ignored) saves looking each document up again.
    */
-  commit(writes: readonly DocumentWrite[], position: number, checkpoint?: string): Promise<void>;
+  commit(
+    writes: readonly DocumentWrite[],
+    position: number,
+    checkpoint?: string,
+    reads?: CommitReads,
+  ): Promise<void>;
   /** The named checkpoint's position (0 before any). Checkpoints only move forward. */
   checkpoint(name?: string): Promise<number>;
   /** Every stored checkpoint whose name starts with `prefix` (the Kafka projector keeps one per partition). */

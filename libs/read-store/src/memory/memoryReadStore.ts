@@ -1,6 +1,7 @@
 import {
   type AnyIndexDefinition,
   type CollectionDefinition,
+  type CommitReads,
   type DocumentWrite,
   EMBEDDED_CHECKPOINT,
   type IndexQuery,
@@ -88,6 +89,8 @@ const groupValue = (value: unknown): unknown =>
 export class MemoryReadStore implements ReadStore {
   private readonly collections = new Map<string, Collection>();
   private readonly positions = new Map<string, number>();
+  /** Counts commits (see readVersion). */
+  private version = 0;
 
   constructor(definitions: readonly CollectionDefinition<never>[]) {
     for (const { name, indexes = {} } of definitions as readonly CollectionDefinition[]) {
@@ -139,17 +142,26 @@ export class MemoryReadStore implements ReadStore {
     }
   }
 
+  readVersion(): number {
+    return this.version;
+  }
+
   async commit(
     writes: readonly DocumentWrite[],
     position: number,
     checkpoint = EMBEDDED_CHECKPOINT,
+    reads?: CommitReads,
   ): Promise<void> {
+    // What the caller read is what is stored only if no commit came in between.
+    const previousOf = reads?.version === this.version ? reads.previous : undefined;
+    this.version += 1;
     let name: string | undefined;
     let collection: Collection | undefined;
-    for (const write of writes) {
+    for (let i = 0; i < writes.length; i++) {
+      const write = writes[i];
       if (write.collection !== name) collection = this.collection((name = write.collection));
       const { docs, indexList } = collection!;
-      const previous = docs.get(write.id);
+      const previous = previousOf ? (previousOf[i] as Doc | undefined) : docs.get(write.id);
       const doc = write.doc as Doc | null;
       // The stale-write guard: only a newer revision replaces or deletes a document.
       if (previous && previous.revision >= (doc ? doc.revision : (write as { revision: number }).revision))
