@@ -37,17 +37,26 @@ export type LoggedEvent = Omit<HashedContent, 'previousHash'> & {
 };
 
 export const canonicalJson = (value: unknown): string => {
-  const json = (value as { toJSON?: () => unknown } | null)?.toJSON;
+  // Every event hash and every replay-check comparison runs through here: plain loops, no intermediate arrays.
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
+    return JSON.stringify(value);
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  const json = (value as { toJSON?: () => unknown }).toJSON;
   if (typeof json === 'function') return canonicalJson(json.call(value));
-  if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item ?? null)).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.keys(value)
-      .sort()
-      .filter((key) => !omitted((value as Record<string, unknown>)[key]))
-      .map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`);
-    return `{${entries.join(',')}}`;
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + canonicalJson(value[i] ?? null);
+    return `${out}]`;
   }
-  return JSON.stringify(value) ?? 'null';
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record).sort();
+  let out = '{';
+  for (const key of keys) {
+    const item = record[key];
+    if (omitted(item)) continue;
+    out += (out.length === 1 ? '' : ',') + JSON.stringify(key) + ':' + canonicalJson(item);
+  }
+  return `${out}}`;
 };
 
 const omitted = (value: unknown): boolean =>
