@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
+import type { Worker } from 'node:worker_threads';
 import { eventStoreContract } from '../testing/eventStoreContract';
 import { SqliteEventStore } from './sqliteEventStore';
 
@@ -63,6 +64,14 @@ describe('sqlite event store', () => {
     const reopened = new SqliteEventStore(file);
     expect((await reopened.readStream('s')).map((e) => (e.data as { n: number }).n)).toEqual([1, 2]);
     await reopened.close();
+  });
+
+  it('starts a new writer thread when the last one died', async () => {
+    const store = new SqliteEventStore(join(dir, 'crash.db'));
+    await store.appendToStream('s', [event(1)], 'no_stream');
+    await (store as unknown as { writer: Worker }).writer.terminate();
+    await expect(store.appendToStream('s', [event(2)], 0)).resolves.toMatchObject({ nextRevision: 1 });
+    await store.close();
   });
 
   it('keeps everything across a reopen', async () => {

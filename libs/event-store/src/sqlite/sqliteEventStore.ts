@@ -105,8 +105,6 @@ export class SqliteEventStore implements EventStore {
   /** The group the writer is committing now, if any: the next group waits for it. */
   private committing: PendingAppend[] | undefined;
   private writer: Worker | undefined;
-  /** Set when the writer thread died: every later append fails with it. */
-  private writerFailure: Error | undefined;
   private closed = false;
   private readonly idle = new EventEmitter();
   private readonly statements;
@@ -163,7 +161,6 @@ export class SqliteEventStore implements EventStore {
 
   appendToStream(streamId: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
     if (this.closed) return Promise.reject(new Error('event store is closed'));
-    if (this.writerFailure) return Promise.reject(this.writerFailure);
     if (events.length === 0) return Promise.reject(new Error('append needs at least one event'));
     // Serialised here, on the caller's turn: the writer receives strings, and a body that cannot be
     // stored as JSON fails this append alone.
@@ -217,10 +214,10 @@ export class SqliteEventStore implements EventStore {
     };
     const writer = new Worker(`(${writerThread.toString()})(require)`, { eval: true, workerData });
     writer.on('message', (reply: WriterReply) => this.onWriterReply(reply));
-    writer.on('error', (error) => this.onWriterDied(error));
-    writer.on('exit', (code) => {
-      if (!this.closed) this.onWriterDied(new Error(`the SQLite writer thread exited (${code})`));
-    });
+    writer.on('error', (error) => this.onWriterDied(writer, error));
+    writer.on('exit', (code) =>
+      this.onWriterDied(writer, new Error(`the SQLite writer thread exited (${code})`)),
+    );
     this.writer = writer;
     return writer;
   }
@@ -248,14 +245,19 @@ export class SqliteEventStore implements EventStore {
     if (!this.committing && this.pending.length === 0) this.idle.emit('idle');
   }
 
-  private onWriterDied(error: Error): void {
-    if (this.writerFailure) return;
-    this.writerFailure = error;
-    const waiting = [...(this.committing ?? []), ...this.pending];
+  /**
+   * The writer thread crashed. The group it was committing may or may not be on disk: those appends fail
+   * (a retry with the same event ids is answered from the log if it was). The next group starts a new
+   * writer.
+   */
+  private onWriterDied(writer: Worker, error: Error): void {
+    if (this.writer !== writer) return;
+    this.writer = undefined;
+    const lost = this.committing ?? [];
     this.committing = undefined;
-    this.pending = [];
-    for (const { reject } of waiting) reject(error);
-    this.idle.emit('idle');
+    for (const { reject } of lost) reject(error);
+    this.flush();
+    if (!this.committing) this.idle.emit('idle');
   }
 
   async readStream(streamId: string, fromRevision: StreamRevision = 0): Promise<RecordedEvent[]> {
@@ -341,13 +343,14 @@ export class SqliteEventStore implements EventStore {
     if (this.closed) return;
     this.closed = true;
     // Appends already requested still commit (and settle) before the connections close.
-    if (!this.writerFailure && (this.committing || this.pending.length > 0)) {
+    if (this.committing || this.pending.length > 0) {
       this.flush();
       await once(this.idle, 'idle');
     }
     this.appended.emit('appended');
     const writer = this.writer;
-    if (writer && !this.writerFailure) {
+    if (writer) {
+      this.writer = undefined; // its exit is expected now
       writer.ref();
       const exited = once(writer, 'exit');
       const request: WriterRequest = { type: 'close' };
