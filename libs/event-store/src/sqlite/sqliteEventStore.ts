@@ -177,13 +177,20 @@ export class SqliteEventStore implements EventStore {
     };
     return new Promise((resolve, reject) => {
       this.pending.push({ append, resolve, reject });
-      if (!this.flushScheduled && !this.committing) {
-        this.flushScheduled = true;
-        setImmediate(() => {
-          this.flushScheduled = false;
-          this.flush();
-        });
-      }
+      if (!this.committing) this.scheduleFlush();
+    });
+  }
+
+  /**
+   * Flushes at the end of this event-loop turn, so every append requested in it (by every request whose
+   * bytes arrived in this turn) joins the same group.
+   */
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      this.flush();
     });
   }
 
@@ -197,6 +204,7 @@ export class SqliteEventStore implements EventStore {
       writer = this.startedWriter();
     } catch (error) {
       for (const { reject } of batch) reject(error);
+      this.idle.emit('idle');
       return;
     }
     this.committing = batch;
@@ -240,9 +248,10 @@ export class SqliteEventStore implements EventStore {
       });
       this.appended.emit('appended');
     }
-    // Pipelining: what arrived while this group committed is the next group, sent at once.
-    this.flush();
-    if (!this.committing && this.pending.length === 0) this.idle.emit('idle');
+    // Pipelining: what arrived while this group committed is the next group, sent at once, so the
+    // writer commits it while this thread serves the requests that have arrived meanwhile.
+    if (this.pending.length > 0) this.flush();
+    else this.idle.emit('idle');
   }
 
   /**
@@ -256,8 +265,8 @@ export class SqliteEventStore implements EventStore {
     const lost = this.committing ?? [];
     this.committing = undefined;
     for (const { reject } of lost) reject(error);
-    this.flush();
-    if (!this.committing) this.idle.emit('idle');
+    if (this.pending.length > 0) this.scheduleFlush();
+    else this.idle.emit('idle');
   }
 
   async readStream(streamId: string, fromRevision: StreamRevision = 0): Promise<RecordedEvent[]> {
