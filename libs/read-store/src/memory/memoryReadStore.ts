@@ -11,6 +11,7 @@ import {
   cursorLength,
   groupValues,
 } from '../readStore';
+import { DocumentTable } from './documentTable';
 import { SortedList } from './sortedList';
 
 type Doc = ReadModelDocument & Record<string, unknown>;
@@ -27,7 +28,7 @@ type Index = {
   groups: Groups | SortedList<Doc>;
 };
 
-type Collection = { docs: Map<string, Doc>; indexes: Map<string, Index>; indexList: Index[] };
+type Collection = { docs: DocumentTable<Doc>; indexes: Map<string, Index>; indexList: Index[] };
 
 /** MongoDB's order for the values an index holds: missing first, then numbers, then strings. */
 const compareValues = (a: unknown, b: unknown): number => {
@@ -106,7 +107,11 @@ export class MemoryReadStore implements ReadStore {
             definition.groupBy.length === 0 ? new SortedList(compareOn[compareOn.length - 1]) : new Map(),
         });
       }
-      this.collections.set(name, { docs: new Map(), indexes: compiled, indexList: [...compiled.values()] });
+      this.collections.set(name, {
+        docs: new DocumentTable(),
+        indexes: compiled,
+        indexList: [...compiled.values()],
+      });
     }
   }
 
@@ -135,7 +140,7 @@ export class MemoryReadStore implements ReadStore {
   async *documents<D extends ReadModelDocument>(collection: string, batchSize: number): AsyncIterable<D[]> {
     const { docs } = this.collection(collection);
     // A snapshot of the ids: commits during the walk neither skip nor repeat a document.
-    const ids = [...docs.keys()].sort();
+    const ids = docs.keys().sort();
     for (let from = 0; from < ids.length; from += batchSize) {
       const batch = ids.slice(from, from + batchSize).flatMap((id) => docs.get(id) ?? []);
       if (batch.length > 0) yield batch as unknown as D[];
@@ -179,7 +184,7 @@ export class MemoryReadStore implements ReadStore {
       }
       if (!doc) docs.delete(write.id);
       // A new document is keyed by its own _id when that is the write's id: one string per document.
-      else docs.set(!previous && doc._id === write.id ? doc._id : write.id, doc);
+      else docs.set(doc._id === write.id ? doc._id : write.id, doc);
     }
     this.positions.set(checkpoint, Math.max(this.positions.get(checkpoint) ?? 0, position));
   }
