@@ -23,6 +23,8 @@ export const inventoryView: Projection<InventoryView, economy.PlayerEconomyEvent
         else items[event.data.sku] = event.data.quantityAfter;
         break;
     }
-    return { _id: event.data.playerId, playerId: event.data.playerId, items, revision: event.revision };
+    // The previous document's strings (equal values): the event's copies are dropped young.
+    const playerId = doc?.playerId ?? event.data.playerId;
+    return { _id: doc?._id ?? playerId, playerId, items, revision: event.revision };
   },
 };

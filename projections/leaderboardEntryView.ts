@@ -62,10 +62,11 @@ export const leaderboardEntryView: Projection<LeaderboardEntryView, leaderboards
     // One literal with every field (no spreads): the document keeps them all inside the object, ~30
     // bytes less per entry than a spread-built one with a separate property array.
     const view: LeaderboardEntryView = {
-      _id: leaderboardEntryId(data.leaderboardId, data.period, data.playerId),
-      leaderboardId: data.leaderboardId,
-      period: data.period,
-      playerId: data.playerId,
+      // The previous document's strings where it has them (equal values): one copy per entry.
+      _id: doc?._id ?? leaderboardEntryId(data.leaderboardId, data.period, data.playerId),
+      leaderboardId: doc?.leaderboardId ?? data.leaderboardId,
+      period: doc?.period ?? data.period,
+      playerId: doc?.playerId ?? data.playerId,
       sortOrder,
       score: entry.score,
       subscore: entry.subscore,

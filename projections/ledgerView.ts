@@ -41,12 +41,26 @@ const changesOf = (event: economy.PlayerEconomyEvent): LedgerChange[] => {
   }
 };
 
+// `join`, not a template: one flat string per ledger line instead of a chain of rope strings.
 const reasonOf = (event: economy.PlayerEconomyEvent): string =>
   event.type === 'CurrencyGranted' || event.type === 'CurrencySpent'
     ? event.data.reason
-    : event.type === 'ItemPurchased'
-      ? `purchase of ${event.data.quantity} ${event.data.sku}`
-      : `consumption of ${event.data.quantity} ${event.data.sku}`;
+    : [
+        event.type === 'ItemPurchased' ? 'purchase of' : 'consumption of',
+        event.data.quantity,
+        event.data.sku,
+      ].join(' ');
+
+/**
+ * The type names as this module's own constants: a ledger line keeps one shared string instead of the
+ * copy each parsed event carries (hundreds of thousands of lines in a replay).
+ */
+const TYPES: { readonly [Type in economy.PlayerEconomyEvent['type']]: Type } = {
+  CurrencyGranted: 'CurrencyGranted',
+  CurrencySpent: 'CurrencySpent',
+  ItemPurchased: 'ItemPurchased',
+  ItemConsumed: 'ItemConsumed',
+};
 
 export const ledgerView: Projection<LedgerEntryView, economy.PlayerEconomyEvent> = {
   collection: {
@@ -66,7 +80,7 @@ export const ledgerView: Projection<LedgerEntryView, economy.PlayerEconomyEvent>
       playerId: event.data.playerId,
       revision: event.revision,
       position: event.position,
-      type: event.type,
+      type: TYPES[event.type] ?? event.type,
       occurredAt: event.occurredAt,
       reason: reasonOf(event),
       changes: changesOf(event),

@@ -25,6 +25,8 @@ export const walletView: Projection<WalletView, economy.PlayerEconomyEvent> = {
         balances[event.data.totalPrice.currency] = event.data.balanceAfter;
         break;
     }
-    return { _id: event.data.playerId, playerId: event.data.playerId, balances, revision: event.revision };
+    // The previous document's strings (equal values): the event's copies are dropped young.
+    const playerId = doc?.playerId ?? event.data.playerId;
+    return { _id: doc?._id ?? playerId, playerId, balances, revision: event.revision };
   },
 };
