@@ -1,0 +1,121 @@
+import type { RecordedEvent } from '@app/event-store';
+import { MemoryReadStore } from '@app/read-store';
+import { project, readModelCollections, readModels } from './index';
+
+// The documents each view writes, byte for byte (key order included): what the views produced before
+// they were tuned for replay speed and memory, and what MongoDB stores.
+let position = 0;
+const recorded = (streamId: string, revision: number, type: string, data: unknown) => ({
+  id: `${streamId}#${revision}`,
+  type,
+  streamId,
+  revision,
+  position: ++position,
+  occurredAt: `2026-11-21T10:0${revision}:00.000Z`,
+  data,
+  metadata: { schemaVersion: 1 },
+});
+const events: RecordedEvent[] = [
+  recorded('playerEconomy-p1', 0, 'CurrencyGranted', {
+    playerId: 'p1',
+    currency: 'GOLD',
+    amount: 100,
+    reason: 'quest',
+    balanceAfter: 100,
+  }),
+  recorded('playerEconomy-p1', 1, 'ItemPurchased', {
+    playerId: 'p1',
+    sku: 'potion',
+    quantity: 2,
+    unitPrice: { currency: 'GOLD', amount: 10 },
+    totalPrice: { currency: 'GOLD', amount: 20 },
+    balanceAfter: 80,
+    quantityAfter: 2,
+  }),
+  recorded('playerEconomy-p1', 2, 'CurrencySpent', {
+    playerId: 'p1',
+    currency: 'GEMS',
+    amount: 0,
+    reason: 'fee',
+    balanceAfter: 0,
+  }),
+  recorded('playerEconomy-p1', 3, 'ItemConsumed', {
+    playerId: 'p1',
+    sku: 'potion',
+    quantity: 1,
+    quantityAfter: 1,
+  }),
+  recorded('leaderboardScores-arena.p1', 0, 'ScoreSubmitted', {
+    leaderboardId: 'arena',
+    playerId: 'p1',
+    period: 'all',
+    score: 0,
+    subscore: 3,
+    metadata: { map: 'dust' },
+    submittedAt: '2026-11-21T10:00:00.000Z',
+    sortOrder: 'desc',
+    entry: { score: 0, subscore: 3, achievedAt: '2026-11-21T10:00:00.000Z' },
+  }),
+  recorded('leaderboardScores-arena.p1', 1, 'ScoreSubmitted', {
+    leaderboardId: 'arena',
+    playerId: 'p1',
+    period: 'all',
+    score: -5,
+    subscore: 0,
+    submittedAt: '2026-11-21T10:05:00.000Z',
+    sortOrder: 'desc',
+    entry: { score: 0, subscore: 3, achievedAt: '2026-11-21T10:00:00.000Z' },
+  }),
+  recorded('leaderboardScores-speed.p2', 0, 'ScoreSubmitted', {
+    leaderboardId: 'speed',
+    playerId: 'p2',
+    period: '2026-W47',
+    score: 7,
+    subscore: 0,
+    submittedAt: '2026-11-21T10:00:00.000Z',
+    sortOrder: 'asc',
+    entry: { score: 7, subscore: 0, achievedAt: '2026-11-21T10:00:00.000Z' },
+  }),
+  recorded('leaderboardScores-speed.p2', 1, 'ScoreSubmitted', {
+    leaderboardId: 'speed',
+    playerId: 'p2',
+    period: '2026-W47',
+    score: 6,
+    subscore: 1,
+    metadata: { car: 'red' },
+    submittedAt: '2026-11-21T10:01:00.000Z',
+    sortOrder: 'asc',
+    entry: { score: 6, subscore: 1, achievedAt: '2026-11-21T10:01:00.000Z' },
+  }),
+];
+
+const expected = [
+  '["wallets",{"_id":"p1","playerId":"p1","balances":{"GOLD":80,"GEMS":0},"revision":3}]',
+  '["inventories",{"_id":"p1","playerId":"p1","items":{"potion":1},"revision":3}]',
+  '["ledger",{"_id":"playerEconomy-p1#0","eventId":"playerEconomy-p1#0","playerId":"p1","revision":0,"position":1,"type":"CurrencyGranted","occurredAt":"2026-11-21T10:00:00.000Z","reason":"quest","changes":[{"currency":"GOLD","delta":100,"balanceAfter":100}]}]',
+  '["ledger",{"_id":"playerEconomy-p1#1","eventId":"playerEconomy-p1#1","playerId":"p1","revision":1,"position":2,"type":"ItemPurchased","occurredAt":"2026-11-21T10:01:00.000Z","reason":"purchase of 2 potion","changes":[{"currency":"GOLD","delta":-20,"balanceAfter":80},{"sku":"potion","delta":2,"quantityAfter":2}]}]',
+  '["ledger",{"_id":"playerEconomy-p1#2","eventId":"playerEconomy-p1#2","playerId":"p1","revision":2,"position":3,"type":"CurrencySpent","occurredAt":"2026-11-21T10:02:00.000Z","reason":"fee","changes":[{"currency":"GEMS","delta":0,"balanceAfter":0}]}]',
+  '["ledger",{"_id":"playerEconomy-p1#3","eventId":"playerEconomy-p1#3","playerId":"p1","revision":3,"position":4,"type":"ItemConsumed","occurredAt":"2026-11-21T10:03:00.000Z","reason":"consumption of 1 potion","changes":[{"sku":"potion","delta":-1,"quantityAfter":1}]}]',
+  '["leaderboardEntries",{"_id":"arena|all|p1","leaderboardId":"arena","period":"all","playerId":"p1","sortOrder":"desc","score":0,"subscore":3,"achievedAt":"2026-11-21T10:00:00.000Z","rankScore":0,"rankSubscore":-3,"metadata":{"map":"dust"},"revision":1}]',
+  '["leaderboardEntries",{"_id":"speed|2026-W47|p2","leaderboardId":"speed","period":"2026-W47","playerId":"p2","sortOrder":"asc","score":6,"subscore":1,"achievedAt":"2026-11-21T10:01:00.000Z","rankScore":6,"rankSubscore":1,"metadata":{"car":"red"},"revision":1}]',
+];
+
+const stored = async (store: MemoryReadStore) => {
+  const lines: string[] = [];
+  for (const { name } of readModelCollections)
+    for await (const batch of store.documents(name, 100))
+      for (const doc of batch) lines.push(JSON.stringify([name, doc]));
+  return lines;
+};
+
+describe('view documents', () => {
+  it('are the same, key order included, whether a batch holds every event or one', async () => {
+    const together = new MemoryReadStore(readModelCollections);
+    await project(together, readModels, events);
+    expect(await stored(together)).toEqual(expected);
+
+    const oneByOne = new MemoryReadStore(readModelCollections);
+    for (const event of events) await project(oneByOne, readModels, [event]);
+    expect(await stored(oneByOne)).toEqual(expected);
+  });
+});
