@@ -69,49 +69,51 @@ async function projectInto(
     stored = (collection, id) => loaded.get(collection)!.get(id);
   }
 
-  // 2. Evolve each document in event order, skipping what it has already seen. `changed` holds, per
-  //    collection and id, the stored document it started from and where it is now (null: deleted).
-  const changed = new Map<string, Map<string, Change>>();
+  // 2. Evolve each document in event order, skipping what it has already seen. Each document the batch
+  //    changes gets one write, updated as later events evolve it further (a null doc: deleted, at
+  //    `revision`), with the stored document it started from.
+  const changed = new Map<string, Changes>();
   let next = 0;
   for (const event of events) {
     for (const projection of routes.get(event.type) ?? NONE) {
       const id = ids ? ids[next++] : projection.documentId(event as never);
-      const name = projection.collection.name;
-      let docs = changed.get(name);
-      if (!docs) changed.set(name, (docs = new Map()));
-      let change = docs.get(id);
-      const doc = change ? change.doc : (stored(name, id) ?? null);
+      const collection = projection.collection.name;
+      let changes = changed.get(collection);
+      if (!changes) changed.set(collection, (changes = { byId: new Map(), writes: [], previous: [] }));
+      let change = changes.byId.get(id);
+      const doc = change ? change.doc : (stored(collection, id) ?? null);
       if (doc !== null && doc.revision >= event.revision) continue;
       const evolved = projection.evolve(doc, event as never);
-      if (!change) docs.set(id, (change = { previous: doc ?? undefined, doc: evolved, revision: 0 }));
+      if (!change) {
+        changes.byId.set(id, (change = { collection, id, doc: evolved, revision: event.revision }));
+        changes.writes.push(change);
+        changes.previous.push(doc ?? undefined);
+      }
       change.doc = evolved;
       change.revision = event.revision;
     }
   }
 
-  // 3. One commit: documents and checkpoint move together.
-  const writes: DocumentWrite[] = [];
+  // 3. One commit: documents and checkpoint move together. Writes go collection by collection (each
+  //    store's table stays in cache).
+  const writes: Change[] = [];
   const previous: (ReadModelDocument | undefined)[] = [];
-  for (const [collection, docs] of changed) {
-    for (const [id, change] of docs) {
-      writes.push(
-        change.doc
-          ? { collection, id, doc: change.doc }
-          : { collection, id, doc: null, revision: change.revision },
-      );
-      previous.push(change.previous);
-    }
+  for (const changes of changed.values()) {
+    for (const change of changes.writes) writes.push(change);
+    for (const doc of changes.previous) previous.push(doc);
   }
-  await store.commit(writes, reached, checkpoint, version === undefined ? undefined : { version, previous });
+  await store.commit(
+    writes as DocumentWrite[],
+    reached,
+    checkpoint,
+    version === undefined ? undefined : { version, previous },
+  );
 }
 
-type Change = {
-  /** The stored document the batch started from. */
-  previous: ReadModelDocument | undefined;
-  doc: ReadModelDocument | null;
-  /** The revision of the last event applied (a deletion's revision). */
-  revision: number;
-};
+type Changes = { byId: Map<string, Change>; writes: Change[]; previous: (ReadModelDocument | undefined)[] };
+
+/** A document write as it builds up over a batch; `revision` is its last event's (a deletion's revision). */
+type Change = { collection: string; id: string; doc: ReadModelDocument | null; revision: number };
 
 const NONE: readonly AnyProjection[] = [];
 

@@ -83,6 +83,12 @@ const groupValue = (value: unknown): unknown =>
       ? UNQUERYABLE
       : value;
 
+/** Whether two documents hold the same values in the index's group fields (most updates keep them). */
+const sameGroup = (index: Index, a: Doc, b: Doc): boolean => {
+  for (const field of index.definition.groupBy) if (a[field] !== b[field]) return false;
+  return true;
+};
+
 /**
  * The embedded read store: documents in maps, ordered indexes in sorted lists. It starts empty and is
  * rebuilt from the event log at start, so it holds nothing the log does not.
@@ -175,7 +181,7 @@ export class MemoryReadStore implements ReadStore {
         const from = previous && this.listOf(index, previous, false);
         if (!doc) from?.remove(previous!);
         else {
-          const to = this.listOf(index, doc, true)!;
+          const to = from && sameGroup(index, previous!, doc) ? from : this.listOf(index, doc, true)!;
           if (from !== to) {
             from?.remove(previous!);
             to.insert(doc);
