@@ -220,7 +220,12 @@ export class SqliteEventStore implements EventStore {
       synchronous: this.synchronous,
       sqliteModule: require.resolve('better-sqlite3'),
     };
-    const writer = new Worker(`(${writerThread.toString()})(require)`, { eval: true, workerData });
+    // No execArgv: the writer is plain JavaScript and needs none of the parent's preloads (a TS loader).
+    const writer = new Worker(`(${writerThread.toString()})(require)`, {
+      eval: true,
+      workerData,
+      execArgv: [],
+    });
     writer.on('message', (reply: WriterReply) => this.onWriterReply(reply));
     writer.on('error', (error) => this.onWriterDied(writer, error));
     writer.on('exit', (code) =>
