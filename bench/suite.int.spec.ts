@@ -73,7 +73,7 @@ describe('bench/suite.ts at a tiny size', () => {
     expect(events).toEqual({ long: 2000, short: 10 });
     expect(sane(firstCommandMs.long) && sane(firstCommandMs.short)).toBe(true);
     for (const cost of [long, short]) {
-      expect(cost.loads).toHaveLength(2);
+      expect(cost.loads).toHaveLength(4);
       cost.loads.forEach(saneLoad);
       expect(cost.loads.every((load) => load.requests === 20)).toBe(true);
     }
