@@ -12,7 +12,7 @@ import {
   groupValues,
 } from '../readStore';
 import { DocumentTable } from './documentTable';
-import { SortedList } from './sortedList';
+import { type PrimaryKey, SortedList } from './sortedList';
 
 type Doc = ReadModelDocument & Record<string, unknown>;
 type Compare = (a: Doc, b: Doc) => number;
@@ -22,6 +22,8 @@ type Groups = Map<unknown, Groups | SortedList<Doc>>;
 
 type Index = {
   definition: AnyIndexDefinition;
+  /** The first orderBy field as a number, kept beside each entry of the lists. */
+  primary: PrimaryKey<Doc>;
   /** The full order, and the order on each prefix of `orderBy` (what a cursor of that length compares). */
   compareOn: Compare[];
   /** The group's list when `groupBy` is empty, else nested maps keyed by the group's values. */
@@ -70,6 +72,12 @@ const compileCompare = (orderBy: AnyIndexDefinition['orderBy']): Compare => {
   return new Function('compareValues', source)(compareValues) as Compare;
 };
 
+/** The first field of `orderBy` where it holds a number (NaN otherwise: the documents decide). */
+const compilePrimary = ([[field, direction]]: AnyIndexDefinition['orderBy']): PrimaryKey<Doc> => {
+  const source = `return function key(doc) { const v = doc[${JSON.stringify(field)}]; return typeof v === 'number' ? v : NaN; };`;
+  return { key: new Function(source)() as (doc: Doc) => number, direction };
+};
+
 /**
  * A group value as a map key, with the equality the JSON group keys of the first version had: missing,
  * null and non-finite numbers are one group (JSON writes them all as null), -0 is 0. Object values
@@ -106,11 +114,15 @@ export class MemoryReadStore implements ReadStore {
         assertIndexDefinition(name, indexName, definition);
         const { orderBy } = definition;
         const compareOn = orderBy.map((_, i) => compileCompare(orderBy.slice(0, i + 1)));
+        const primary = compilePrimary(orderBy);
         compiled.set(indexName, {
           definition,
+          primary,
           compareOn,
           groups:
-            definition.groupBy.length === 0 ? new SortedList(compareOn[compareOn.length - 1]) : new Map(),
+            definition.groupBy.length === 0
+              ? new SortedList(compareOn[compareOn.length - 1], primary)
+              : new Map(),
         });
       }
       this.collections.set(name, {
@@ -256,7 +268,7 @@ export class MemoryReadStore implements ReadStore {
         if (!create) return undefined;
         next =
           i === groupBy.length - 1
-            ? new SortedList(index.compareOn[index.compareOn.length - 1])
+            ? new SortedList(index.compareOn[index.compareOn.length - 1], index.primary)
             : (new Map() as Groups);
         (level as Groups).set(key, next);
       }

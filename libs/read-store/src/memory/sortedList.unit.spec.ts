@@ -44,60 +44,91 @@ describe('SortedList', () => {
   const byScoreThenId = (a: Entry, b: Entry) => a.score - b.score || a.id - b.id;
   const byScore = (a: Entry, b: Entry) => a.score - b.score;
 
-  it('agrees with a sorted array under random inserts, removes, replacements, ranks and slices', () => {
-    for (const [seed, keyRange] of [
-      [1, 50], // many equal scores: replacements mostly stay in place
-      [2, 1_000_000], // distinct scores: replacements mostly move
-      [3, 5_000],
-    ]) {
-      const next = random(seed);
-      const list = new SortedList<Entry>(byScoreThenId);
-      const held = new Map<number, Entry>();
-      let model: Entry[] = [];
-      const sortModel = () => (model = [...held.values()].sort(byScoreThenId));
-      for (let step = 0; step < 12_000; step++) {
-        const roll = next();
-        const id = Math.floor(next() * 4_000);
-        const entry = { score: Math.floor(next() * keyRange), id };
-        const previous = held.get(id);
-        if (roll < 0.15) {
-          // An entry is found only when equal to the one held for its id.
-          expect(list.remove(entry)).toBe(previous?.score === entry.score);
-          if (previous?.score === entry.score) held.delete(id);
-        } else if (roll < 0.25 && previous) {
-          expect(list.remove(previous)).toBe(true);
-          held.delete(id);
-        } else if (previous) {
-          // Replacing keeps one entry per id, wherever the new score sorts.
-          expect(list.replace(previous, entry)).toBe(true);
-          held.set(id, entry);
-        } else {
-          expect(list.replace(entry, entry)).toBe(false);
-          list.insert(entry);
-          held.set(id, entry);
-        }
-        if (step % 250 === 0) {
-          sortModel();
-          expect(list.size).toBe(model.length);
-          expect(list.slice(0, list.size)).toEqual(model);
-          const from = Math.floor(next() * (model.length + 20)) - 10;
-          const count = Math.floor(next() * 40);
-          expect(list.slice(from, count)).toEqual(model.slice(Math.max(0, from), Math.max(0, from) + count));
-          for (const probe of model.slice(0, 3).concat(model.slice(-3), [model[model.length >> 1]])) {
-            if (probe) expect(list.rankOf(probe)).toBe(model.indexOf(probe));
-          }
-          // A cursor on a prefix of the order: every entry whose score is at or below it.
-          const cursor = { score: Math.floor(next() * keyRange), id: -1 };
-          expect(list.countUpTo(cursor, byScore)).toBe(model.filter((e) => e.score <= cursor.score).length);
-        }
-      }
-      sortModel();
-      expect(list.slice(0, list.size)).toEqual(model);
-    }
-  });
+  const byScoreDescThenId = (a: Entry, b: Entry) => b.score - a.score || a.id - b.id;
+  const byScoreDesc = (a: Entry, b: Entry) => b.score - a.score;
+  // The list alone; with the score as a primary key kept beside the items; the same where some items
+  // have no numeric key (NaN: their order comes from the items); and descending.
+  const variants: [string, () => SortedList<Entry>, (a: Entry, b: Entry) => number, typeof byScore][] = [
+    ['no primary key', () => new SortedList(byScoreThenId), byScoreThenId, byScore],
+    [
+      'primary key',
+      () => new SortedList(byScoreThenId, { key: (e) => e.score, direction: 1 }),
+      byScoreThenId,
+      byScore,
+    ],
+    [
+      'primary key, partly NaN',
+      () => new SortedList(byScoreThenId, { key: (e) => (e.id % 7 === 0 ? NaN : e.score), direction: 1 }),
+      byScoreThenId,
+      byScore,
+    ],
+    [
+      'descending primary key',
+      () => new SortedList(byScoreDescThenId, { key: (e) => e.score, direction: -1 }),
+      byScoreDescThenId,
+      byScoreDesc,
+    ],
+  ];
 
-  it('moves a replacement across chunk boundaries', () => {
-    const list = new SortedList<Entry>(byScoreThenId);
+  it.each(variants)(
+    'agrees with a sorted array under random inserts, removes, replacements, ranks and slices (%s)',
+    (_name, create, byScoreThenId, byScore) => {
+      for (const [seed, keyRange] of [
+        [1, 50], // many equal scores: replacements mostly stay in place
+        [2, 1_000_000], // distinct scores: replacements mostly move
+        [3, 5_000],
+      ]) {
+        const next = random(seed);
+        const list = create();
+        const held = new Map<number, Entry>();
+        let model: Entry[] = [];
+        const sortModel = () => (model = [...held.values()].sort(byScoreThenId));
+        for (let step = 0; step < 12_000; step++) {
+          const roll = next();
+          const id = Math.floor(next() * 4_000);
+          const entry = { score: Math.floor(next() * keyRange), id };
+          const previous = held.get(id);
+          if (roll < 0.15) {
+            // An entry is found only when equal to the one held for its id.
+            expect(list.remove(entry)).toBe(previous?.score === entry.score);
+            if (previous?.score === entry.score) held.delete(id);
+          } else if (roll < 0.25 && previous) {
+            expect(list.remove(previous)).toBe(true);
+            held.delete(id);
+          } else if (previous) {
+            // Replacing keeps one entry per id, wherever the new score sorts.
+            expect(list.replace(previous, entry)).toBe(true);
+            held.set(id, entry);
+          } else {
+            expect(list.replace(entry, entry)).toBe(false);
+            list.insert(entry);
+            held.set(id, entry);
+          }
+          if (step % 250 === 0) {
+            sortModel();
+            expect(list.size).toBe(model.length);
+            expect(list.slice(0, list.size)).toEqual(model);
+            const from = Math.floor(next() * (model.length + 20)) - 10;
+            const count = Math.floor(next() * 40);
+            expect(list.slice(from, count)).toEqual(
+              model.slice(Math.max(0, from), Math.max(0, from) + count),
+            );
+            for (const probe of model.slice(0, 3).concat(model.slice(-3), [model[model.length >> 1]])) {
+              if (probe) expect(list.rankOf(probe)).toBe(model.indexOf(probe));
+            }
+            // A cursor on a prefix of the order: every entry whose score is at or below it.
+            const cursor = { score: Math.floor(next() * keyRange), id: -1 };
+            expect(list.countUpTo(cursor, byScore)).toBe(model.filter((e) => byScore(e, cursor) <= 0).length);
+          }
+        }
+        sortModel();
+        expect(list.slice(0, list.size)).toEqual(model);
+      }
+    },
+  );
+
+  it.each(variants.slice(0, 3))('moves a replacement across chunk boundaries (%s)', (_name, create) => {
+    const list = create();
     const entries = Array.from({ length: 5_000 }, (_, id) => ({ score: id * 2, id }));
     for (const entry of entries) list.insert(entry);
     // First of the list to the end, last to the front, and one onto a neighbour's key.
