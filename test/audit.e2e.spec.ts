@@ -1,11 +1,11 @@
 import Database from 'better-sqlite3';
-import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ChainVerifier, type VerificationReport, eventHash, readAnchors, verifyEventLog } from '@app/audit';
 import { SqliteEventStore } from '@app/event-store';
+import { runAuditCli } from './support/auditCli';
 import { burst } from './support/burst';
 import { type Response, keys, startApp } from './support/testApp';
 
@@ -281,12 +281,7 @@ describe('audit: hash chains and anchors (e2e)', () => {
   });
 
   it('the CLI prints ok and exits 0 on a clean log, names the break and exits 1 on a tampered one', () => {
-    const cli = (dataDir: string) =>
-      spawnSync(process.execPath, ['-r', '@swc-node/register', 'apps/audit/src/main.ts', 'verify'], {
-        cwd: join(__dirname, '..'),
-        env: { ...process.env, DATA_DIR: dataDir },
-        encoding: 'utf8',
-      });
+    const cli = (dataDir: string) => runAuditCli(['verify'], { DATA_DIR: dataDir });
     const clean = cli(pristine);
     expect(clean.stdout).toMatch(/^ok: \d+ events in \d+ streams/);
     expect(clean.status).toBe(0);

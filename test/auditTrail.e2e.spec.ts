@@ -1,9 +1,9 @@
 import { eventHash } from '@app/audit';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateLog } from '../bench/support/logGenerator';
+import { runAuditCli } from './support/auditCli';
 import type { RecordedEvent } from '@app/event-store';
 import type { WalletView } from '@app/projections';
 import { type TestApp, keys, startApp } from './support/testApp';
@@ -31,6 +31,22 @@ describe('audit: history, state at a point, export, replay check (e2e)', () => {
   let startedAt: string;
 
   const audit = (path: string, key = AUDITOR_KEY) => api.query(path, key);
+
+  /** NDJSON lines as events. */
+  const lines = (text: string): RecordedEvent[] =>
+    text
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line));
+
+  const exported = async (path: string) => {
+    const response = await fetch(api.url + path, { headers: { authorization: `Bearer ${AUDITOR_KEY}` } });
+    return {
+      status: response.status,
+      type: response.headers.get('content-type'),
+      text: await response.text(),
+    };
+  };
 
   beforeAll(async () => {
     api = await startApp({ env: { API_KEYS, AUDIT_ANCHOR_EVERY_MS: '3600000' } });
@@ -166,21 +182,6 @@ describe('audit: history, state at a point, export, replay check (e2e)', () => {
   });
 
   describe('NDJSON export', () => {
-    const lines = (text: string): RecordedEvent[] =>
-      text
-        .split('\n')
-        .filter(Boolean)
-        .map((line) => JSON.parse(line));
-
-    const exported = async (path: string) => {
-      const response = await fetch(api.url + path, { headers: { authorization: `Bearer ${AUDITOR_KEY}` } });
-      return {
-        status: response.status,
-        type: response.headers.get('content-type'),
-        text: await response.text(),
-      };
-    };
-
     it("exports a player's stream exactly as stored, hashes included", async () => {
       const result = await exported('/v1/audit/export?playerId=p1');
       expect(result.status).toBe(200);
@@ -227,23 +228,13 @@ describe('audit: history, state at a point, export, replay check (e2e)', () => {
   });
 
   describe('the CLI (npm run audit), on the same log', () => {
-    const cli = (...args: string[]) =>
-      spawnSync(process.execPath, ['-r', '@swc-node/register', 'apps/audit/src/main.ts', ...args], {
-        cwd: join(__dirname, '..'),
-        env: { ...process.env, DATA_DIR: api.dataDir, MONGO_URL: '' },
-        encoding: 'utf8',
-      });
+    const cli = (...args: string[]) => runAuditCli(args, { DATA_DIR: api.dataDir, MONGO_URL: '' });
 
     it('answers history, state and export as the API does', async () => {
       const history = cli('history', '--player', 'p1');
       expect(history.status).toBe(0);
       const api1 = (await audit('/v1/audit/players/p1/history?limit=200')).body.events;
-      expect(
-        history.stdout
-          .split('\n')
-          .filter(Boolean)
-          .map((line) => JSON.parse(line)),
-      ).toEqual(api1);
+      expect(lines(history.stdout)).toEqual(api1);
 
       const { position } = served[3];
       const state = cli('state', '--player', 'p1', '--position', String(position));
@@ -251,14 +242,9 @@ describe('audit: history, state at a point, export, replay check (e2e)', () => {
         (await audit(`/v1/audit/players/p1/state?position=${position}`)).body,
       );
 
-      const exported = cli('export', '--from', served[0].servedAt, '--to', served[7].servedAt);
-      const response = await fetch(
-        `${api.url}/v1/audit/export?from=${served[0].servedAt}&to=${served[7].servedAt}`,
-        {
-          headers: { authorization: `Bearer ${AUDITOR_KEY}` },
-        },
-      );
-      expect(exported.stdout).toBe(await response.text());
+      const { from, to } = { from: served[0].servedAt, to: served[7].servedAt };
+      const fromCli = cli('export', '--from', from, '--to', to);
+      expect(fromCli.stdout).toBe((await exported(`/v1/audit/export?from=${from}&to=${to}`)).text);
     });
 
     it('exits 2 with the reason on bad usage, and sends replay-check to the api in embedded mode', () => {

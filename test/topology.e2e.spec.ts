@@ -2,10 +2,10 @@ import { audit } from '@app/domain';
 import { SqliteEventStore } from '@app/event-store';
 import { readModelCollections } from '@app/projections';
 import { AliasedReadStore } from '@app/read-store';
-import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { type Topology, startTopology } from '../scripts/topology';
+import { runAuditCli } from './support/auditCli';
 import { readModelDigest, rebuiltReadModels } from './support/readModels';
 import { KAFKA, MONGO, describeWith, serverAddress } from './support/servers';
 
@@ -368,17 +368,12 @@ describeWith([KAFKA, MONGO], 'Process topology: two apis, a relay and two projec
 
   it('passes the audit replay check, over HTTP and as the CLI, until a MongoDB document is corrupted', async () => {
     const cli = () =>
-      spawnSync(process.execPath, ['-r', '@swc-node/register', 'apps/audit/src/main.ts', 'replay-check'], {
-        cwd: join(__dirname, '..'),
-        env: {
-          ...process.env,
-          DATA_DIR: topology.dataDir,
-          MONGO_URL: topology.mongoUrl,
-          KAFKA_BROKERS: topology.brokers,
-          KAFKA_TOPIC_PREFIX: topology.topicPrefix,
-          KAFKA_PARTITIONS: String(topology.partitions),
-        },
-        encoding: 'utf8',
+      runAuditCli(['replay-check'], {
+        DATA_DIR: topology.dataDir,
+        MONGO_URL: topology.mongoUrl,
+        KAFKA_BROKERS: topology.brokers,
+        KAFKA_TOPIC_PREFIX: topology.topicPrefix,
+        KAFKA_PARTITIONS: String(topology.partitions),
       });
     const clean = await call(0, 'GET', '/v1/audit/replay-check');
     expect(clean.body).toMatchObject({ ok: true, differenceCount: 0, unsettled: [] });
