@@ -9,18 +9,9 @@ import {
   readModelCollections,
   readModels,
 } from './index';
+import { eventLog } from './testing/eventLog';
 
-let position = 0;
-const recorded = (streamId: string, revision: number, type: string, data: unknown): RecordedEvent => ({
-  id: `${streamId}#${revision}`,
-  type,
-  streamId,
-  revision,
-  position: ++position,
-  occurredAt: '2026-11-21T10:00:00.000Z',
-  data,
-  metadata: { schemaVersion: 1 },
-});
+const recorded = eventLog();
 
 const economyStream = 'playerEconomy-p1';
 const history: RecordedEvent[] = [

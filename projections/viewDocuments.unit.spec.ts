@@ -1,20 +1,11 @@
 import type { RecordedEvent } from '@app/event-store';
 import { MemoryReadStore } from '@app/read-store';
 import { project, readModelCollections, readModels } from './index';
+import { eventLog } from './testing/eventLog';
 
 // The documents each view writes, byte for byte (key order included): what the views produced before
 // they were tuned for replay speed and memory, and what MongoDB stores.
-let position = 0;
-const recorded = (streamId: string, revision: number, type: string, data: unknown) => ({
-  id: `${streamId}#${revision}`,
-  type,
-  streamId,
-  revision,
-  position: ++position,
-  occurredAt: `2026-11-21T10:0${revision}:00.000Z`,
-  data,
-  metadata: { schemaVersion: 1 },
-});
+const recorded = eventLog((revision) => `2026-11-21T10:0${revision}:00.000Z`);
 const events: RecordedEvent[] = [
   recorded('playerEconomy-p1', 0, 'CurrencyGranted', {
     playerId: 'p1',
