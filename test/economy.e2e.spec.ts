@@ -91,6 +91,55 @@ describe('economy API (e2e)', () => {
     expect(await economy(playerId)).toHaveLength(2);
   });
 
+  // A new command costs no idempotency lookup: the store recognises a retry's event ids when it is
+  // appended, and a retry that decides differently now is looked up before it is refused.
+  describe('a retry after the stream moved on still returns the original result', () => {
+    const spend = (playerId: string, amount: number) =>
+      api.command(
+        'POST',
+        `/v1/players/${playerId}/spends`,
+        { currency: 'GOLD', amount, reason: 'x' },
+        keys.game,
+      );
+
+    it('when deciding again would append the same events', async () => {
+      const playerId = player();
+      await grant(playerId, 500);
+      const idempotencyKey = randomUUID();
+      const first = await purchase(playerId, { sku: 'gem-pack', quantity: 1 }, idempotencyKey);
+      await grant(playerId, 7);
+      const retry = await purchase(playerId, { sku: 'gem-pack', quantity: 1 }, idempotencyKey);
+      expect([retry.status, retry.headers.get('idempotent-replayed')]).toEqual([200, 'true']);
+      expect({ ...retry.body, replayed: false }).toEqual(first.body);
+      expect(await economy(playerId)).toHaveLength(3);
+    });
+
+    it('when deciding again would refuse', async () => {
+      const playerId = player();
+      await grant(playerId, 100);
+      const idempotencyKey = randomUUID();
+      const first = await purchase(playerId, { sku: 'sword', quantity: 1 }, idempotencyKey);
+      expect(first.status).toBe(201);
+      await grant(playerId, 100);
+      expect((await spend(playerId, 100)).status).toBe(201);
+      // The wallet is empty and the sword already held: a new decision would be a 409.
+      const retry = await purchase(playerId, { sku: 'sword', quantity: 1 }, idempotencyKey);
+      expect([retry.status, retry.headers.get('idempotent-replayed')]).toEqual([200, 'true']);
+      expect({ ...retry.body, replayed: false }).toEqual(first.body);
+      expect(await economy(playerId)).toHaveLength(4);
+    });
+
+    it('and the same key with a different body that would be refused is still a 422', async () => {
+      const playerId = player();
+      await grant(playerId, 30);
+      const idempotencyKey = randomUUID();
+      await purchase(playerId, { sku: 'gem-pack', quantity: 1 }, idempotencyKey);
+      const reused = await purchase(playerId, { sku: 'gem-pack', quantity: 5 }, idempotencyKey);
+      expect([reused.status, problemType(reused)]).toEqual([422, '/problems/idempotency-key-reused']);
+      expect(await economy(playerId)).toHaveLength(2);
+    });
+  });
+
   it('concurrent retries of one command append it exactly once', async () => {
     const playerId = player();
     await grant(playerId, 500);

@@ -51,6 +51,11 @@ export type AppendResult = {
   nextRevision: StreamRevision;
   /** Global position of the last event appended. */
   position: GlobalPosition;
+  /**
+   * False when the events were already in the stream (a retried append): nothing was written, and the
+   * revision and position are those of the first append.
+   */
+  written: boolean;
 };
 
 export type Subscription = { close(): Promise<void> };
@@ -65,6 +70,11 @@ export type SubscribeOptions = {
 };
 
 export interface EventStore {
+  /**
+   * Appends at the expected revision. Events whose ids are already in the stream, in this order, are a
+   * retried append: whatever the expected revision, nothing is written and the first result is returned
+   * (`written: false`). An id already used elsewhere is an EventIdConflictError.
+   */
   appendToStream(streamId: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult>;
   readStream(streamId: string, fromRevision?: StreamRevision): Promise<RecordedEvent[]>;
   /** Events strictly after `after`, in global order. */

@@ -37,7 +37,8 @@ const SCHEMA_VERSION = 1;
 
 /**
  * Loads event-sourced state and runs commands against it, the way every command handler does:
- *   1. replay check (Idempotency-Key), 2. load, 3. decide (pure), 4. append at the expected revision.
+ *   1. load, 2. decide (pure), 3. append at the expected revision; a retried Idempotency-Key gets the
+ *   first answer.
  *
  * - Commands on one stream run one at a time in this process, so a hot wallet queues instead of
  *   failing; across processes the expected revision still guards, and a conflict re-reads and re-decides.
@@ -79,16 +80,25 @@ export class AggregateStore {
   ): Promise<CommandResult> {
     return this.serialised(streamId, async () => {
       for (let attempt = 1; ; attempt++) {
-        // 1. A retry of a command already applied gets the original answer and appends nothing.
-        const replay = await this.replayOf(streamId, context);
-        if (replay) return replay;
-
-        // 2. Load, 3. decide.
+        // 1. Load, 2. decide. A retry of a command already applied must get the original answer, whatever
+        //    the state says now: the store recognises its event ids on append, and a retry that decides
+        //    differently this time (a refusal, nothing to do) is looked up before that answer is given.
+        //    A new command, the common case, costs no lookup.
         const { state, revision, position, lastHash } = await this.load(streamId, fold);
-        const events = decide(state);
-        if (events.length === 0) return { streamId, revision, position, events: [], replayed: false };
+        let events: Event[];
+        try {
+          events = decide(state);
+        } catch (refusal) {
+          const replay = await this.replayOf(streamId, context);
+          if (replay) return replay;
+          throw refusal;
+        }
+        if (events.length === 0) {
+          const replay = await this.replayOf(streamId, context);
+          return replay ?? { streamId, revision, position, events: [], replayed: false };
+        }
 
-        // 4. Append at the revision the decision was made on, each event chained to the one before it.
+        // 3. Append at the revision the decision was made on, each event chained to the one before it.
         //    The chain is only right at that revision: a conflict reloads the stream and re-hashes.
         const commandId = eventId(context, -1);
         const occurredAt = context.receivedAt.toISOString();
@@ -121,6 +131,8 @@ export class AggregateStore {
             recorded,
             revision === -1 ? 'no_stream' : revision,
           );
+          // The store recognised the event ids: a retry, answered with what the first attempt appended.
+          if (!result.written) return await this.replayOf(streamId, context).then(orKeyReused);
           // The cache stays at the revision decided on: the next load reads the events just appended, as
           // stored. (A concurrent retry of the same command in another process makes the store answer with
           // the events that process wrote; caching our own would chain the next event to hashes not stored.)
@@ -132,7 +144,9 @@ export class AggregateStore {
             replayed: false,
           };
         } catch (error) {
-          if (error instanceof EventIdConflictError) throw keyReused();
+          // Some of the ids are in the stream, not all: the same command deciding differently on a retry.
+          if (error instanceof EventIdConflictError)
+            return await this.replayOf(streamId, context).then(orKeyReused);
           if (!(error instanceof WrongExpectedRevisionError)) throw error;
           // Another process wrote first: forget our view of the stream and decide again on fresh state.
           this.cache.delete(streamId);
@@ -191,6 +205,11 @@ export class AggregateStore {
     if (this.cache.size > CACHE_SIZE) this.cache.delete(this.cache.keys().next().value as string);
   }
 }
+
+const orKeyReused = (replay: CommandResult | undefined): CommandResult => {
+  if (!replay) throw keyReused();
+  return replay;
+};
 
 const keyReused = () =>
   new Problem(

@@ -16,6 +16,7 @@ import {
 } from '@eventstore/db-client';
 import {
   type AppendResult,
+  EventIdConflictError,
   type EventMetadata,
   type EventStore,
   type ExpectedRevision,
@@ -51,6 +52,10 @@ export class EsdbEventStore implements EventStore {
     events: NewEvent[],
     expected: ExpectedRevision,
   ): Promise<AppendResult> {
+    // ESDB recognises repeated ids only at the revision they were first appended at; a retry decided on
+    // a stream that has moved on since would be written again. Look for the first id before appending.
+    const retried = await this.retriedAppend(streamId, events);
+    if (retried) return retried;
     try {
       const result = await this.client.appendToStream(
         streamId,
@@ -70,6 +75,7 @@ export class EsdbEventStore implements EventStore {
       return {
         nextRevision: Number(result.nextExpectedRevision),
         position: result.position ? Number(result.position.prepare) : await this.headPosition(),
+        written: true,
       };
     } catch (error) {
       if (error instanceof WrongExpectedVersionError) {
@@ -82,6 +88,18 @@ export class EsdbEventStore implements EventStore {
       }
       throw error;
     }
+  }
+
+  /** The first append's result when `events` are already in the stream, in this order. */
+  private async retriedAppend(streamId: string, events: NewEvent[]): Promise<AppendResult | undefined> {
+    const first = await this.findEvent(streamId, events[0].id);
+    if (!first) return undefined;
+    const stored = (await this.readStream(streamId, first.revision)).slice(0, events.length);
+    if (stored.length !== events.length || stored.some((event, i) => event.id !== events[i].id)) {
+      throw new EventIdConflictError(events[0].id);
+    }
+    const last = stored[stored.length - 1];
+    return { nextRevision: last.revision, position: last.position, written: false };
   }
 
   async readStream(streamId: string, fromRevision: StreamRevision = 0): Promise<RecordedEvent[]> {

@@ -248,8 +248,10 @@ export class SqliteEventStore implements EventStore {
       // Durable from here on: settle the callers, then wake the subscribers.
       batch.forEach(({ resolve, reject }, i) => {
         const outcome = reply.outcomes[i];
-        if (outcome.ok) resolve({ nextRevision: outcome.nextRevision, position: outcome.position });
-        else reject(toError(outcome));
+        if (outcome.ok) {
+          const { nextRevision, position, written } = outcome;
+          resolve({ nextRevision, position, written });
+        } else reject(toError(outcome));
       });
       this.appended.emit('appended');
     }

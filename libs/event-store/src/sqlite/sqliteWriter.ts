@@ -17,7 +17,7 @@ export type WriterAppend = {
 };
 
 export type WriterOutcome =
-  | { ok: true; nextRevision: StreamRevision; position: number }
+  | { ok: true; nextRevision: StreamRevision; position: number; written: boolean }
   | { ok: false; kind: 'wrong-revision'; streamId: string; expected: ExpectedRevision; actual: number | null }
   | { ok: false; kind: 'id-conflict'; eventId: string }
   | { ok: false; kind: 'error'; message: string; code?: string };
@@ -85,7 +85,7 @@ export function writerThread(load: (id: string) => unknown): void {
       throw idConflict(events[0].id);
     }
     const last = rows[rows.length - 1];
-    return { ok: true, nextRevision: last.revision, position: last.position };
+    return { ok: true, nextRevision: last.revision, position: last.position, written: false };
   };
 
   const appendOne = (append: WriterAppend): WriterOutcome => {
@@ -117,7 +117,7 @@ export function writerThread(load: (id: string) => unknown): void {
         throw error;
       }
     }
-    return { ok: true, nextRevision: revision, position };
+    return { ok: true, nextRevision: revision, position, written: true };
   };
 
   // Nested better-sqlite3 transactions are savepoints: a failed append rolls back only itself.

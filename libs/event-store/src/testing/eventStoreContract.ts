@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  EventIdConflictError,
   type EventStore,
   type NewEvent,
   type RecordedEvent,
@@ -99,9 +100,23 @@ export const eventStoreContract = (name: string, open: () => Promise<EventStore>
       const id = stream();
       const events = [event(1), event(2)];
       const first = await store.appendToStream(id, events, 'no_stream');
-      await expect(store.appendToStream(id, events, 'no_stream')).resolves.toEqual(first);
-      await expect(store.appendToStream(id, events, 'any')).resolves.toEqual(first);
+      expect(first.written).toBe(true);
+      const retried = { ...first, written: false };
+      await expect(store.appendToStream(id, events, 'no_stream')).resolves.toEqual(retried);
+      await expect(store.appendToStream(id, events, 'any')).resolves.toEqual(retried);
       expect(await store.readStream(id)).toHaveLength(2);
+    });
+
+    it('recognises a retried append decided after the stream moved on', async () => {
+      const id = stream();
+      const events = [event(1), event(2)];
+      const first = await store.appendToStream(id, events, 'no_stream');
+      await store.appendToStream(id, [event(3)], 1);
+      await expect(store.appendToStream(id, events, 2)).resolves.toEqual({ ...first, written: false });
+      await expect(store.appendToStream(id, [events[0], event(4)], 2)).rejects.toBeInstanceOf(
+        EventIdConflictError,
+      );
+      expect(await store.readStream(id)).toHaveLength(3);
     });
 
     it('finds an event by id within its stream', async () => {
