@@ -11,13 +11,10 @@
  *
  * 1. Command throughput: score submissions, then purchases, spread over many players, `connections`
  *    concurrent connections for `seconds`; baseline: bare Fastify, same settings, measured before and after.
- * 2. Latency at a fixed rate of 50% of each kind's measured maximum (autocannon's overallRate), same
- *    connections. Coordinated omission is NOT corrected: autocannon is closed-loop (a connection sends its
- *    next request only once the previous answered; latency runs from the actual send), so a stall delays
- *    the requests behind it without counting their wait. It is bounded instead: at half the saturating
- *    rate each connection is idle about half the time, and the run reports the achieved rate beside the
- *    target; a stall that delayed requests shows as an achieved rate below it. Baseline: bare Fastify
- *    at the same rate.
+ * 2. Latency at a fixed rate of 50% of each kind's measured maximum, corrected for coordinated omission
+ *    (bench/support/openLoad.ts, as wrk2 does): open loop, request i is due at start + i / rate and its
+ *    latency runs from that moment, so a stall counts for every request that fell due during it. Same
+ *    connections; the achieved rate is reported beside the target. Baseline: bare Fastify at the same rate.
  * 3. Hot wallet: `hotPurchases` purchases on ONE player, funded for exactly that many, `connections` at a
  *    time; then checks no 5xx, every purchase 201, balance 0, inventory and stream hold each exactly once.
  *    Retries per command: appends the store rejected for a wrong expected revision, per command.
@@ -51,6 +48,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SqliteEventStore } from '@app/event-store';
 import { forkWorker } from './support/fork';
+import { openLoad } from './support/openLoad';
 import { EconomyTraffic, appendPlayerHistory, trafficPlayerId } from './support/economyTraffic';
 import { boardId, generateLog } from './support/logGenerator';
 import { type Machine, integer, machine, ms, ratio, runAndReport, runMain } from './support/report';
@@ -100,7 +98,7 @@ export const FULL: Omit<SuiteOptions, 'cleanup' | 'log'> = {
   longCommands: 1000,
 };
 
-/** What autocannon measured: req/s over the run, latency in ms, and every kind of failure. */
+/** What a load run measured: req/s over the run, latency in ms, and every kind of failure. */
 export type Load = {
   requests: number;
   seconds: number;
@@ -207,28 +205,46 @@ async function job<R>(config: SuiteWorkerConfig, cleanup: Cleanup, exposeGc = fa
 
 type Request = { method: 'GET' | 'POST'; path: () => string; body?: () => object };
 
-/** autocannon against `url`: `amount` requests, or `seconds` of them; at `rate` req/s overall if given. */
+const headers = (request: Request, key = GAME_KEY): Record<string, string> => ({
+  authorization: `Bearer ${key}`,
+  ...(request.body ? { 'content-type': 'application/json', 'idempotency-key': randomUUID() } : {}),
+});
+
+/** Open loop at `rate` req/s, latency from each request's intended send time (benchmark 2). */
+const atRate = (
+  url: string,
+  request: Request,
+  options: { connections: number; seconds: number; rate: number },
+): Promise<Load> =>
+  openLoad(
+    url,
+    () => ({
+      method: request.method,
+      path: request.path(),
+      headers: headers(request),
+      body: request.body && JSON.stringify(request.body()),
+    }),
+    options,
+  );
+
+/** autocannon (closed loop) against `url`: `amount` requests, or `seconds` of them. */
 async function load(
   url: string,
   request: Request,
-  options: { connections: number; seconds?: number; amount?: number; rate?: number; key?: string },
+  options: { connections: number; seconds?: number; amount?: number; key?: string },
 ): Promise<Load> {
   const start = now();
   const result = await autocannon({
     url,
     connections: options.connections,
     ...(options.amount ? { amount: options.amount } : { duration: options.seconds }),
-    ...(options.rate ? { overallRate: options.rate } : {}),
     requests: [
       {
         method: request.method,
         setupRequest: (req) => ({
           ...req,
           path: request.path(),
-          headers: {
-            authorization: `Bearer ${options.key ?? GAME_KEY}`,
-            ...(request.body ? { 'content-type': 'application/json', 'idempotency-key': randomUUID() } : {}),
-          },
+          headers: headers(request, options.key),
           ...(request.body ? { body: JSON.stringify(request.body()) } : {}),
         }),
       },
@@ -252,7 +268,6 @@ async function load(
     status5xx,
     errors: result.errors,
     timeouts: result.timeouts,
-    ...(options.rate ? { targetRate: options.rate } : {}),
   };
 }
 
@@ -372,19 +387,19 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResults> {
   log('2. latency at 50% of max, 4. projection lag');
   await api.child.send({ type: 'report' });
   await api.next('api');
-  const latencyScores = await load(api.url, score, {
+  const latencyScores = await atRate(api.url, score, {
     connections,
     seconds,
     rate: Math.max(1, Math.round(scores.requestsPerSecond / 2)),
   });
-  const latencyPurchases = await load(api.url, purchase, {
+  const latencyPurchases = await atRate(api.url, purchase, {
     connections,
     seconds,
     rate: Math.max(1, Math.round(purchases.requestsPerSecond / 2)),
   });
   api.child.send({ type: 'report' });
   const lagReport = (await api.next('api')) as { report: ApiReport };
-  const latencyBaseline = await load(bare.url, bareRequest, {
+  const latencyBaseline = await atRate(bare.url, bareRequest, {
     connections,
     seconds,
     rate: Math.max(1, Math.round(scores.requestsPerSecond / 2)),
@@ -651,7 +666,7 @@ export function toMarkdown(results: SuiteResults): string {
   for (const kind of ['scores', 'purchases'] as const) {
     const load = latency[kind];
     rows.push([
-      `2. ${kind} p50 / p99 at ${integer(load.targetRate ?? 0)} req/s (50% of max; achieved ${integer(load.requestsPerSecond)})`,
+      `2. ${kind} p50 / p99 at ${integer(load.targetRate ?? 0)} req/s (50% of max, open loop; achieved ${integer(load.requestsPerSecond)})`,
       p50p99(load),
       `${p50p99(latency.baseline)} (bare Fastify at ${integer(latency.baseline.targetRate ?? 0)} req/s)`,
       ratio(load.latency.p99, latency.baseline.latency.p99),

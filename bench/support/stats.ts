@@ -12,6 +12,7 @@ export type Distribution = {
   mean: number;
   p50: number;
   p95: number;
+  p97_5: number;
   p99: number;
   max: number;
 };
@@ -27,6 +28,7 @@ export const distribution = (values: readonly number[]): Distribution => {
     mean: round(sorted.length ? sum / sorted.length : NaN),
     p50: rank(0.5),
     p95: rank(0.95),
+    p97_5: rank(0.975),
     p99: rank(0.99),
     max: round(sorted.length ? sorted[sorted.length - 1] : NaN),
   };

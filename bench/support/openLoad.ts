@@ -1,0 +1,89 @@
+import { Agent, request as httpRequest } from 'node:http';
+import { distribution, now, steadily } from './stats';
+
+export type OpenRequest = { method: string; path: string; headers: Record<string, string>; body?: string };
+
+export type OpenLoadResult = {
+  requests: number;
+  seconds: number;
+  requestsPerSecond: number;
+  /** ms from each request's intended send time (its slot in the schedule) to the end of its response. */
+  latency: { mean: number; p50: number; p97_5: number; p99: number; max: number };
+  non2xx: number;
+  status5xx: number;
+  errors: number;
+  timeouts: number;
+  targetRate: number;
+};
+
+/**
+ * Open-loop load at a fixed rate, corrected for coordinated omission (as wrk2 does): request i is due at
+ * start + i / rate whether or not earlier ones have been answered, and its latency runs from that moment.
+ * When the server stalls, the requests that fell due meanwhile wait (for a free connection, then for the
+ * server), and that wait is counted, as a player calling at that moment would see it. A closed-loop
+ * generator (autocannon) would instead send fewer requests during the stall and time each from its
+ * actual send, hiding the queue.
+ *
+ * `connections` keep-alive connections, one request in flight on each; requests beyond that queue in
+ * the client, and their queueing is part of their latency. The rate is what the schedule asked for; the
+ * achieved rate (answers over the wall time) is reported beside it.
+ */
+export async function openLoad(
+  url: string,
+  next: () => OpenRequest,
+  { rate, seconds, connections }: { rate: number; seconds: number; connections: number },
+): Promise<OpenLoadResult> {
+  const { hostname, port } = new URL(url);
+  const agent = new Agent({ keepAlive: true, maxSockets: connections });
+  const latencies: number[] = [];
+  let non2xx = 0;
+  let status5xx = 0;
+  let errors = 0;
+  let pending = 0;
+  let drained: (() => void) | undefined;
+
+  const send = (due: number) => {
+    const { method, path, headers, body } = next();
+    pending++;
+    const finish = () => {
+      if (--pending === 0) drained?.();
+    };
+    const outgoing = httpRequest({ agent, hostname, port, method, path, headers }, (response) => {
+      response.resume();
+      response.once('end', () => {
+        latencies.push(now() - due);
+        const status = response.statusCode ?? 0;
+        if (status < 200 || status >= 300) non2xx++;
+        if (status >= 500) status5xx++;
+        finish();
+      });
+    });
+    outgoing.once('error', () => {
+      errors++;
+      finish();
+    });
+    outgoing.end(body);
+  };
+
+  const start = now();
+  let sent = 0;
+  await steadily(rate, seconds, (count) => {
+    for (let i = 0; i < count; i++, sent++) send(start + (sent * 1000) / rate);
+  });
+  if (pending > 0) await new Promise<void>((resolve) => (drained = resolve));
+  const elapsed = (now() - start) / 1000;
+  agent.destroy();
+
+  const { mean, p50, p97_5, p99, max } = distribution(latencies);
+  return {
+    requests: latencies.length,
+    seconds: elapsed,
+    requestsPerSecond: latencies.length / elapsed,
+    latency: { mean, p50, p97_5, p99, max },
+    non2xx,
+    status5xx,
+    errors,
+    timeouts: 0,
+    targetRate: rate,
+  };
+}
