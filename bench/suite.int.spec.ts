@@ -1,4 +1,5 @@
-import { type Load, type SuiteResults, runSuite, toMarkdown } from './suite';
+import { type SuiteResults, runSuite, toMarkdown } from './suite';
+import type { Load } from './support/openLoad';
 import { Cleanup } from './support/servers';
 import type { Distribution } from './support/stats';
 

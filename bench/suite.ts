@@ -48,7 +48,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SqliteEventStore } from '@app/event-store';
 import { forkWorker } from './support/fork';
-import { openLoad } from './support/openLoad';
+import { type Load, openLoad } from './support/openLoad';
 import { EconomyTraffic, appendPlayerHistory, trafficPlayerId } from './support/economyTraffic';
 import { boardId, generateLog } from './support/logGenerator';
 import { type Machine, integer, machine, ms, ratio, runAndReport, runMain } from './support/report';
@@ -96,19 +96,6 @@ export const FULL: Omit<SuiteOptions, 'cleanup' | 'log'> = {
   rankQueries: 20_000,
   longStream: 100_000,
   longCommands: 1000,
-};
-
-/** What a load run measured: req/s over the run, latency in ms, and every kind of failure. */
-export type Load = {
-  requests: number;
-  seconds: number;
-  requestsPerSecond: number;
-  latency: { mean: number; p50: number; p97_5: number; p99: number; max: number };
-  non2xx: number;
-  status5xx: number;
-  errors: number;
-  timeouts: number;
-  targetRate?: number;
 };
 
 export type SuiteResults = {

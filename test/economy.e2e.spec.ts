@@ -41,6 +41,12 @@ describe('economy API (e2e)', () => {
   const purchase = (playerId: string, body: object, idempotencyKey?: string) =>
     api.command('POST', `/v1/players/${playerId}/purchases`, body, keys.game, idempotencyKey);
 
+  /** The retry was answered with the first attempt's result, marked as a replay. */
+  const expectReplayOf = (first: { body: object }, retry: Awaited<ReturnType<typeof purchase>>) => {
+    expect([retry.status, retry.headers.get('idempotent-replayed')]).toEqual([200, 'true']);
+    expect({ ...retry.body, replayed: false }).toEqual(first.body);
+  };
+
   it('50 concurrent purchases against a wallet funded for exactly K items: K succeed, balance 0', async () => {
     const playerId = player();
     const K = 7;
@@ -85,9 +91,7 @@ describe('economy API (e2e)', () => {
     expect(first.status).toBe(201);
 
     const retry = await purchase(playerId, { quantity: 1, sku: 'sword' }, idempotencyKey); // same body, other key order
-    expect(retry.status).toBe(200);
-    expect(retry.headers.get('idempotent-replayed')).toBe('true');
-    expect({ ...retry.body, replayed: false }).toEqual(first.body);
+    expectReplayOf(first, retry);
     expect(await economy(playerId)).toHaveLength(2);
   });
 
@@ -109,8 +113,7 @@ describe('economy API (e2e)', () => {
       const first = await purchase(playerId, { sku: 'gem-pack', quantity: 1 }, idempotencyKey);
       await grant(playerId, 7);
       const retry = await purchase(playerId, { sku: 'gem-pack', quantity: 1 }, idempotencyKey);
-      expect([retry.status, retry.headers.get('idempotent-replayed')]).toEqual([200, 'true']);
-      expect({ ...retry.body, replayed: false }).toEqual(first.body);
+      expectReplayOf(first, retry);
       expect(await economy(playerId)).toHaveLength(3);
     });
 
@@ -124,8 +127,7 @@ describe('economy API (e2e)', () => {
       expect((await spend(playerId, 100)).status).toBe(201);
       // The wallet is empty and the sword already held: a new decision would be a 409.
       const retry = await purchase(playerId, { sku: 'sword', quantity: 1 }, idempotencyKey);
-      expect([retry.status, retry.headers.get('idempotent-replayed')]).toEqual([200, 'true']);
-      expect({ ...retry.body, replayed: false }).toEqual(first.body);
+      expectReplayOf(first, retry);
       expect(await economy(playerId)).toHaveLength(4);
     });
 

@@ -3,17 +3,18 @@ import { distribution, now, steadily } from './stats';
 
 export type OpenRequest = { method: string; path: string; headers: Record<string, string>; body?: string };
 
-export type OpenLoadResult = {
+/** What a load run measured (this one or autocannon): req/s over the run, latency in ms, every failure. */
+export type Load = {
   requests: number;
   seconds: number;
   requestsPerSecond: number;
-  /** ms from each request's intended send time (its slot in the schedule) to the end of its response. */
   latency: { mean: number; p50: number; p97_5: number; p99: number; max: number };
   non2xx: number;
   status5xx: number;
   errors: number;
   timeouts: number;
-  targetRate: number;
+  /** Open loop only: the rate the schedule asked for. */
+  targetRate?: number;
 };
 
 /**
@@ -32,9 +33,10 @@ export async function openLoad(
   url: string,
   next: () => OpenRequest,
   { rate, seconds, connections }: { rate: number; seconds: number; connections: number },
-): Promise<OpenLoadResult> {
+): Promise<Load & { targetRate: number }> {
   const { hostname, port } = new URL(url);
   const agent = new Agent({ keepAlive: true, maxSockets: connections });
+  // From each request's intended send time (its slot in the schedule) to the end of its response.
   const latencies: number[] = [];
   let non2xx = 0;
   let status5xx = 0;
