@@ -45,6 +45,7 @@ describe('bench/suite.ts at a tiny size', () => {
   it('1-2: loads both command kinds and the bare baseline without a failed request, at 50% rate too', () => {
     const { throughput, latency } = results;
     [...throughput.baseline, throughput.scores, throughput.purchases].forEach(saneLoad);
+    [throughput.floor.scores, throughput.floor.purchases].forEach(saneLoad);
     [latency.scores, latency.purchases, latency.baseline].forEach(saneLoad);
     expect(latency.scores.targetRate).toBe(Math.max(1, Math.round(throughput.scores.requestsPerSecond / 2)));
   });

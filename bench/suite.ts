@@ -11,6 +11,8 @@
  *
  * 1. Command throughput: score submissions, then purchases, spread over many players, `connections`
  *    concurrent connections for `seconds`; baseline: bare Fastify, same settings, measured before and after.
+ *    Beside it, the framework's floor: the same API with the event store stubbed out (suiteWorker), to
+ *    show how much of the gap is NestJS and validation and how much the event-sourced path.
  * 2. Latency at a fixed rate of 50% of each kind's measured maximum, corrected for coordinated omission
  *    (bench/support/openLoad.ts, as wrk2 does): open loop, request i is due at start + i / rate and its
  *    latency runs from that moment, so a stall counts for every request that fell due during it. Same
@@ -102,7 +104,14 @@ export type SuiteResults = {
   date: string;
   machine: Machine;
   settings: Omit<SuiteOptions, 'cleanup' | 'log'>;
-  throughput: { baseline: Load[]; baselineRequestsPerSecond: number; scores: Load; purchases: Load };
+  throughput: {
+    baseline: Load[];
+    baselineRequestsPerSecond: number;
+    scores: Load;
+    purchases: Load;
+    /** The same API with the event store stubbed out: what the framework alone allows. */
+    floor: { scores: Load; purchases: Load };
+  };
   latency: { scores: Load; purchases: Load; baseline: Load };
   hotWallet: {
     load: Load;
@@ -319,7 +328,11 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResults> {
 
   const bare = startWorker({ role: 'bare' }, cleanup);
   const api = startWorker({ role: 'api', dataDir: join(work, 'api'), apiKeys: API_KEYS }, cleanup);
-  await Promise.all([bare.ready, api.ready]);
+  const floor = startWorker(
+    { role: 'api', dataDir: join(work, 'floor'), apiKeys: API_KEYS, stubbed: true },
+    cleanup,
+  );
+  await Promise.all([bare.ready, api.ready, floor.ready]);
 
   // Setup: one board, one cheap stackable item, every player funded for far more than the run buys.
   await call(api.url, 'PUT', '/v1/leaderboards/bench', {
@@ -367,6 +380,11 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResults> {
   const baseline1 = await load(bare.url, bareRequest, { connections, seconds });
   const scores = await load(api.url, score, { connections, seconds });
   const purchases = await load(api.url, purchase, { connections, seconds });
+  const floorLoads = {
+    scores: await load(floor.url, score, { connections, seconds }),
+    purchases: await load(floor.url, purchase, { connections, seconds }),
+  };
+  await floor.stop();
   const baseline2 = await load(bare.url, bareRequest, { connections, seconds });
   const baselineRequestsPerSecond = (baseline1.requestsPerSecond + baseline2.requestsPerSecond) / 2;
 
@@ -519,7 +537,13 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResults> {
     date: new Date().toISOString(),
     machine: machine(),
     settings: settings as SuiteResults['settings'],
-    throughput: { baseline: [baseline1, baseline2], baselineRequestsPerSecond, scores, purchases },
+    throughput: {
+      baseline: [baseline1, baseline2],
+      baselineRequestsPerSecond,
+      scores,
+      purchases,
+      floor: floorLoads,
+    },
     latency: { scores: latencyScores, purchases: latencyPurchases, baseline: latencyBaseline },
     hotWallet: {
       load: hotLoad,
@@ -648,6 +672,16 @@ export function toMarkdown(results: SuiteResults): string {
       `${integer(t.baselineRequestsPerSecond)} (bare Fastify)`,
       ratio(load.requestsPerSecond, t.baselineRequestsPerSecond),
       `≥ 0.50× durable: ${met(load.requestsPerSecond >= 0.5 * t.baselineRequestsPerSecond && load.non2xx === 0)}`,
+    ]);
+  }
+  for (const kind of ['scores', 'purchases'] as const) {
+    const load = t.floor[kind];
+    rows.push([
+      `1. ${kind}, the same API with the event store stubbed out (the framework's floor), req/s`,
+      integer(load.requestsPerSecond),
+      `${integer(t.baselineRequestsPerSecond)} (bare Fastify)`,
+      ratio(load.requestsPerSecond, t.baselineRequestsPerSecond),
+      'context: the best any command could do on this stack',
     ]);
   }
   for (const kind of ['scores', 'purchases'] as const) {

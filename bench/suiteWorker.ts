@@ -4,12 +4,15 @@
  * - `api`: the embedded API as `apps/api/src/main.ts` builds it (createApp), instrumented with timestamps
  *   only: when each append returned (durable) and when each read-model commit returned, and how many
  *   appends the store rejected for a wrong expected revision (the retries of the concurrency loop).
+ * - `api` with `stubbed`: the same API with the event store left out (commands answered at once), the
+ *   framework's floor.
  * - `bare`: the baseline, a bare Fastify server answering a fixed small JSON to any GET or POST.
  * - `replay`: rebuilds every read model from a log into a MemoryReadStore (`apply`), or only reads and
  *   JSON-parses the same log (`parse`, the baseline); events/s and peak RSS.
  * - `rank`: replays a leaderboard log into a MemoryReadStore, measures the heap it holds, then times the
  *   API's own query handlers (top 10, a player's rank, around-me) against it.
  */
+import { GENESIS_HASH } from '@app/audit';
 import { SqliteEventStore, WrongExpectedRevisionError } from '@app/event-store';
 import { leaderboards } from '@app/domain';
 import { leaderboardEntryId, rankingGroup, readModelCollections, readModels, replay } from '@app/projections';
@@ -17,6 +20,7 @@ import { MemoryReadStore } from '@app/read-store';
 import Fastify from 'fastify';
 import { join } from 'node:path';
 import { createApp } from '../apps/api/src/bootstrap';
+import { AggregateStore, type CommandResult } from '../apps/api/src/infrastructure/aggregateStore';
 import { EVENT_STORE, READ_STORE } from '../apps/api/src/infrastructure/tokens';
 import {
   GetEntries,
@@ -27,7 +31,13 @@ import {
 import { type Distribution, distribution, now } from './support/stats';
 
 export type SuiteWorkerConfig =
-  | { role: 'api'; dataDir: string; apiKeys: string }
+  | {
+      role: 'api';
+      dataDir: string;
+      apiKeys: string;
+      /** The framework floor: every command answered with a fixed result, no event store work. */
+      stubbed?: boolean;
+    }
   | { role: 'bare' }
   | { role: 'replay'; file: string; mode: 'apply' | 'parse'; batchSize: number }
   | { role: 'rank'; file: string; leaderboardId: string; players: number; queries: number };
@@ -76,6 +86,7 @@ async function api(config: Extract<SuiteWorkerConfig, { role: 'api' }>): Promise
     API_KEYS: config.apiKeys,
     LOG_LEVEL: 'warn',
   });
+  if (config.stubbed) stubEventSourcing(app.get(AggregateStore));
   const events = app.get<SqliteEventStore>(EVENT_STORE);
   const readStore = app.get<MemoryReadStore>(READ_STORE);
   let appendedAt = new Map<number, number>();
@@ -119,6 +130,23 @@ async function api(config: Extract<SuiteWorkerConfig, { role: 'api' }>): Promise
     conflicts = 0;
   });
   return { url: address(app.getHttpServer().address()), stop: () => app.close() };
+}
+
+/**
+ * What the API costs without event sourcing: the same HTTP stack (Fastify, guard, validation, command
+ * bus, handler, response), with AggregateStore answering at once: no read, decision, hash, append,
+ * fsync or projection. Bench-only; it shows how much of the gap to bare Fastify is the framework.
+ */
+function stubEventSourcing(streams: AggregateStore): void {
+  const answer: CommandResult = { streamId: 'stub', revision: 0, position: 1, events: [], replayed: false };
+  streams.handle = async () => answer;
+  // Every stream reads as empty (also the audit stream, so the log anchorer idles as on a new log).
+  streams.load = async (_streamId, fold) => ({
+    state: fold.initialState(),
+    revision: -1,
+    position: 0,
+    lastHash: GENESIS_HASH,
+  });
 }
 
 const address = (bound: unknown) => `http://127.0.0.1:${(bound as { port: number }).port}`;
