@@ -8,17 +8,21 @@ const PAGE = 1000;
 
 /**
  * The events of the scope in global order, as stored (envelope, data and metadata with hash and
- * previousHash). A time range reads the log a page at a time, in constant memory, and reads all of it,
- * because occurredAt (when the api received the command) is not strictly ordered by position. A player's
- * stream is read at once.
+ * previousHash), a page at a time, in constant memory. A time range reads all of the log, because
+ * occurredAt (when the api received the command) is not strictly ordered by position.
  */
 export async function* exportEvents(
   store: Pick<EventStore, 'readStream' | 'readAll'>,
   scope: ExportScope,
 ): AsyncGenerator<RecordedEvent[]> {
   if ('playerId' in scope) {
-    yield await store.readStream(economy.playerEconomyStreamId(scope.playerId));
-    return;
+    const streamId = economy.playerEconomyStreamId(scope.playerId);
+    for (let from = 0; ;) {
+      const page = await store.readStream(streamId, from, PAGE);
+      if (page.length > 0) yield page;
+      if (page.length < PAGE) return;
+      from = page[page.length - 1].revision + 1;
+    }
   }
   const from = scope.from.getTime();
   const to = scope.to.getTime();

@@ -41,7 +41,8 @@ export async function playerHistory(
 ): Promise<HistoryPage> {
   const streamId = economy.playerEconomyStreamId(playerId);
   const first = afterRevision === undefined ? 0 : afterRevision + 1;
-  const read = await store.readStream(streamId, Math.max(0, first - 1));
+  // The event before the page, the page, and one more to tell whether another page follows.
+  const read = await store.readStream(streamId, Math.max(0, first - 1), limit + 2);
   const before = first > 0 ? read.find((event) => event.revision === first - 1) : undefined;
   const page = read.filter((event) => event.revision >= first).slice(0, limit + 1);
   // Without the event before the page (deleted), the page's first event is reported as following a gap.

@@ -1,5 +1,6 @@
 import type { RecordedEvent } from '@app/event-store';
 import { GENESIS_HASH, eventHash } from './canonicalForm';
+import { exportEvents } from './eventExport';
 import { playerHistory, playerStateAt } from './playerHistory';
 
 const STREAM = 'playerEconomy-p1';
@@ -39,10 +40,20 @@ const chainedStream = (length: number): RecordedEvent[] => {
   });
 };
 
-const storeOf = (events: RecordedEvent[]) => ({
-  readStream: async (streamId: string, from = 0) =>
-    events.filter((event) => event.streamId === streamId && event.revision >= from),
-});
+/** An in-memory store that counts the events it hands out. */
+const storeOf = (events: RecordedEvent[]) => {
+  const store = {
+    eventsRead: 0,
+    readStream: async (streamId: string, from = 0, maxCount = Infinity) => {
+      const read = events
+        .filter((event) => event.streamId === streamId && event.revision >= from)
+        .slice(0, maxCount);
+      store.eventsRead += read.length;
+      return read;
+    },
+  };
+  return store;
+};
 
 const statuses = async (events: RecordedEvent[], afterRevision?: number) =>
   (await playerHistory(storeOf(events), 'p1', { afterRevision, limit: 50 })).events.map(
@@ -63,6 +74,18 @@ describe('playerHistory', () => {
       [4, { status: 'verified' }],
     ]);
     expect(last.nextAfterRevision).toBeNull();
+  });
+
+  it("reads the page's events, not the rest of the stream", async () => {
+    const store = storeOf(chainedStream(100));
+    const page = await playerHistory(store, 'p1', { afterRevision: 10, limit: 5 });
+    expect(page.events.map((event) => event.revision)).toEqual([11, 12, 13, 14, 15]);
+    expect(page.events.every((event) => event.verification.status === 'verified')).toBe(true);
+    expect(page.nextAfterRevision).toBe(15);
+    // The event before the page (to check the first link), the page, one more (is there a next page?).
+    expect(store.eventsRead).toBe(7);
+    const last = await playerHistory(store, 'p1', { afterRevision: 94, limit: 5 });
+    expect([last.events.length, last.nextAfterRevision]).toEqual([5, null]);
   });
 
   it('marks the altered event broken and judges the next against it as stored', async () => {
@@ -125,5 +148,16 @@ describe('playerStateAt', () => {
     (events[1].data as { balanceAfter: number }).balanceAfter = 1_000_000;
     const state = await playerStateAt(storeOf(events), 'p1', { position: 1000 });
     expect(state.verification).toMatchObject({ ok: false, broken: { kind: 'altered', revision: 1 } });
+  });
+});
+
+describe('exportEvents of a player', () => {
+  it('yields the whole stream in pages of 1,000, never reading more than a page at a time', async () => {
+    const events = chainedStream(2500);
+    const store = { ...storeOf(events), readAll: async () => [] };
+    const pages: RecordedEvent[][] = [];
+    for await (const page of exportEvents(store, { playerId: 'p1' })) pages.push(page);
+    expect(pages.map((page) => page.length)).toEqual([1000, 1000, 500]);
+    expect(pages.flat()).toEqual(events);
   });
 });

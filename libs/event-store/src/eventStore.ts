@@ -76,7 +76,8 @@ export interface EventStore {
    * (`written: false`). An id already used elsewhere is an EventIdConflictError.
    */
   appendToStream(streamId: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult>;
-  readStream(streamId: string, fromRevision?: StreamRevision): Promise<RecordedEvent[]>;
+  /** The stream's events from `fromRevision` (default 0) in order: at most `maxCount` (default all). */
+  readStream(streamId: string, fromRevision?: StreamRevision, maxCount?: number): Promise<RecordedEvent[]>;
   /** Events strictly after `after`, in global order. */
   readAll(after: GlobalPosition, limit: number): Promise<RecordedEvent[]>;
   /** Catch-up from `after`, then live, without gaps or duplicates. */

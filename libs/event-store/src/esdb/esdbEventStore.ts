@@ -94,7 +94,7 @@ export class EsdbEventStore implements EventStore {
   private async retriedAppend(streamId: string, events: NewEvent[]): Promise<AppendResult | undefined> {
     const first = await this.findEvent(streamId, events[0].id);
     if (!first) return undefined;
-    const stored = (await this.readStream(streamId, first.revision)).slice(0, events.length);
+    const stored = await this.readStream(streamId, first.revision, events.length);
     if (stored.length !== events.length || stored.some((event, i) => event.id !== events[i].id)) {
       throw new EventIdConflictError(events[0].id);
     }
@@ -102,12 +102,17 @@ export class EsdbEventStore implements EventStore {
     return { nextRevision: last.revision, position: last.position, written: false };
   }
 
-  async readStream(streamId: string, fromRevision: StreamRevision = 0): Promise<RecordedEvent[]> {
+  async readStream(
+    streamId: string,
+    fromRevision: StreamRevision = 0,
+    maxCount?: number,
+  ): Promise<RecordedEvent[]> {
     const events: RecordedEvent[] = [];
     try {
       for await (const resolved of this.client.readStream(streamId, {
         fromRevision: BigInt(fromRevision),
         direction: FORWARDS,
+        ...(maxCount === undefined ? {} : { maxCount }),
       })) {
         events.push(toRecorded(resolved));
       }

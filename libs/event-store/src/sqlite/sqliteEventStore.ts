@@ -131,8 +131,9 @@ export class SqliteEventStore implements EventStore {
     const columns = 'position, id, stream_id, revision, type, data, metadata, occurred_at';
     this.statements = {
       byId: this.db.prepare<[string], Row>(`SELECT ${columns} FROM events WHERE id = ?`),
-      stream: this.db.prepare<[string, number], Row>(
-        `SELECT ${columns} FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision`,
+      // LIMIT -1: no limit.
+      stream: this.db.prepare<[string, number, number], Row>(
+        `SELECT ${columns} FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision LIMIT ?`,
       ),
       all: this.db.prepare<[number, number], Row>(
         `SELECT ${columns} FROM events WHERE position > ? ORDER BY position LIMIT ?`,
@@ -276,8 +277,12 @@ export class SqliteEventStore implements EventStore {
     else this.idle.emit('idle');
   }
 
-  async readStream(streamId: string, fromRevision: StreamRevision = 0): Promise<RecordedEvent[]> {
-    return this.statements.stream.all(streamId, fromRevision).map(toRecorded);
+  async readStream(
+    streamId: string,
+    fromRevision: StreamRevision = 0,
+    maxCount = -1,
+  ): Promise<RecordedEvent[]> {
+    return this.statements.stream.all(streamId, fromRevision, maxCount).map(toRecorded);
   }
 
   async readAll(after: GlobalPosition, limit: number): Promise<RecordedEvent[]> {

@@ -119,6 +119,16 @@ export const eventStoreContract = (name: string, open: () => Promise<EventStore>
       expect(await store.readStream(id)).toHaveLength(3);
     });
 
+    it('reads a stream from a revision, at most maxCount events', async () => {
+      const id = stream();
+      await store.appendToStream(id, [event(1), event(2), event(3), event(4)], 'no_stream');
+      const numbers = (events: RecordedEvent[]) => events.map((e) => (e.data as { n: number }).n);
+      expect(numbers(await store.readStream(id, 1, 2))).toEqual([2, 3]);
+      expect(numbers(await store.readStream(id, 2))).toEqual([3, 4]);
+      expect(numbers(await store.readStream(id, 3, 10))).toEqual([4]);
+      expect(await store.readStream(id, 4, 1)).toEqual([]);
+    });
+
     it('finds an event by id within its stream', async () => {
       const id = stream();
       const events = [event(1), event(2)];
