@@ -33,6 +33,7 @@ type Fold<State, Event extends DomainEvent> = Pick<Decider<State, never, Event>,
 
 const MAX_ATTEMPTS = 5;
 const CACHE_SIZE = 100_000;
+const READ_PAGE = 1000;
 const SCHEMA_VERSION = 1;
 
 /**
@@ -57,17 +58,21 @@ export class AggregateStore {
     fold: Fold<State, Event>,
   ): Promise<Loaded<State>> {
     const cached = this.cache.get(streamId) as Loaded<State> | undefined;
-    const from = cached ?? { state: fold.initialState(), revision: -1, position: 0, lastHash: GENESIS_HASH };
-    const tail = await this.store.readStream(streamId, from.revision + 1);
-    const loaded =
-      tail.length === 0
-        ? from
-        : {
-            state: tail.reduce((state, event) => fold.evolve(state, event as unknown as Event), from.state),
-            revision: tail[tail.length - 1].revision,
-            position: tail[tail.length - 1].position,
-            lastHash: chainLink(tail[tail.length - 1]),
-          };
+    let loaded = cached ?? { state: fold.initialState(), revision: -1, position: 0, lastHash: GENESIS_HASH };
+    // Page by page, so folding a long stream for the first time holds one page of events, not all of them.
+    for (;;) {
+      const page = await this.store.readStream(streamId, loaded.revision + 1, READ_PAGE);
+      if (page.length > 0) {
+        const last = page[page.length - 1];
+        loaded = {
+          state: page.reduce((state, event) => fold.evolve(state, event as unknown as Event), loaded.state),
+          revision: last.revision,
+          position: last.position,
+          lastHash: chainLink(last),
+        };
+      }
+      if (page.length < READ_PAGE) break;
+    }
     this.remember(streamId, loaded);
     return loaded;
   }
