@@ -22,6 +22,7 @@ import {
   type GlobalPosition,
   type NewEvent,
   type RecordedEvent,
+  type RecordedEventWithoutMetadata,
   type StreamRevision,
   type SubscribeOptions,
   type Subscription,
@@ -115,6 +116,14 @@ export class EsdbEventStore implements EventStore {
       if (events.length === limit) break;
     }
     return events;
+  }
+
+  async readAllWithoutMetadata(
+    after: GlobalPosition,
+    limit: number,
+  ): Promise<RecordedEventWithoutMetadata[]> {
+    // The client parses every event's metadata whatever we ask: it can only be left out here.
+    return (await this.readAll(after, limit)).map(({ metadata: _metadata, ...event }) => event);
   }
 
   subscribeToAll({ after, onEvents, onError }: SubscribeOptions): Subscription {

@@ -11,6 +11,7 @@ import {
   type GlobalPosition,
   type NewEvent,
   type RecordedEvent,
+  type RecordedEventWithoutMetadata,
   type StreamRevision,
   type SubscribeOptions,
   type Subscription,
@@ -25,14 +26,15 @@ import {
   writerThread,
 } from './sqliteWriter';
 
-type Row = {
+type Row = RowWithoutMetadata & { metadata: string };
+
+type RowWithoutMetadata = {
   position: number;
   id: string;
   stream_id: string;
   revision: number;
   type: string;
   data: string;
-  metadata: string;
   occurred_at: string;
 };
 
@@ -128,7 +130,8 @@ export class SqliteEventStore implements EventStore {
     this.db.exec(SCHEMA);
     this.appended.setMaxListeners(0);
 
-    const columns = 'position, id, stream_id, revision, type, data, metadata, occurred_at';
+    const withoutMetadata = 'position, id, stream_id, revision, type, data, occurred_at';
+    const columns = `${withoutMetadata}, metadata`;
     this.statements = {
       byId: this.db.prepare<[string], Row>(`SELECT ${columns} FROM events WHERE id = ?`),
       stream: this.db.prepare<[string, number], Row>(
@@ -136,6 +139,10 @@ export class SqliteEventStore implements EventStore {
       ),
       all: this.db.prepare<[number, number], Row>(
         `SELECT ${columns} FROM events WHERE position > ? ORDER BY position LIMIT ?`,
+      ),
+      // Not even read from the row: SQLite skips the column and no string is made for it.
+      allWithoutMetadata: this.db.prepare<[number, number], RowWithoutMetadata>(
+        `SELECT ${withoutMetadata} FROM events WHERE position > ? ORDER BY position LIMIT ?`,
       ),
       lastPosition: this.db.prepare<[], { position: number | null }>(
         'SELECT MAX(position) AS position FROM events',
@@ -286,6 +293,13 @@ export class SqliteEventStore implements EventStore {
     return this.statements.all.all(after, limit).map(toRecorded);
   }
 
+  async readAllWithoutMetadata(
+    after: GlobalPosition,
+    limit: number,
+  ): Promise<RecordedEventWithoutMetadata[]> {
+    return this.statements.allWithoutMetadata.all(after, limit).map(toRecordedWithoutMetadata);
+  }
+
   async findEvent(streamId: string, eventId: string): Promise<RecordedEvent | undefined> {
     const row = this.statements.byId.get(eventId);
     return row && row.stream_id === streamId ? toRecorded(row) : undefined;
@@ -382,6 +396,17 @@ const toError = (outcome: Exclude<WriterOutcome, { ok: true }>): Error => {
   if (outcome.kind === 'id-conflict') return new EventIdConflictError(outcome.eventId);
   return Object.assign(new Error(outcome.message), { code: outcome.code });
 };
+
+// Two literals rather than one built on the other: each keeps one object shape, allocated once.
+const toRecordedWithoutMetadata = (row: RowWithoutMetadata): RecordedEventWithoutMetadata => ({
+  id: row.id,
+  type: row.type,
+  streamId: row.stream_id,
+  revision: row.revision,
+  position: row.position,
+  occurredAt: row.occurred_at,
+  data: JSON.parse(row.data),
+});
 
 const toRecorded = (row: Row): RecordedEvent => ({
   id: row.id,

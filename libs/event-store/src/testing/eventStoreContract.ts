@@ -130,6 +130,22 @@ export const eventStoreContract = (name: string, open: () => Promise<EventStore>
       expect(await store.headPosition()).toBeGreaterThanOrEqual(log[2].position);
     });
 
+    it('reads the global log without metadata: the events of readAll, without the key', async () => {
+      const start = await store.headPosition();
+      const [a, b] = [stream(), stream()];
+      await store.appendToStream(a, [event(1), event(2)], 'no_stream');
+      await store.appendToStream(b, [event(3)], 'no_stream');
+      const ours = (e: { streamId: string }) => e.streamId === a || e.streamId === b;
+      const full = (await store.readAll(start, 1000)).filter(ours);
+      const bare = (await store.readAllWithoutMetadata(start, 1000)).filter(ours);
+      expect(full).toHaveLength(3);
+      expect(bare).toEqual(full.map(({ metadata: _metadata, ...rest }) => rest));
+      expect(bare.filter((e) => 'metadata' in e)).toEqual([]);
+      const afterFirst = await store.readAllWithoutMetadata(full[0].position, 1);
+      expect(afterFirst).toHaveLength(1);
+      expect(afterFirst[0].position).toBeGreaterThan(full[0].position);
+    });
+
     it('subscribes from a position: catch-up, then live, with no gap and no duplicate', async () => {
       const start = await store.headPosition();
       const id = stream();
