@@ -26,17 +26,27 @@ import {
   writerThread,
 } from './sqliteWriter';
 
-type Row = RowWithoutMetadata & { metadata: string };
-
-type RowWithoutMetadata = {
+type Row = {
   position: number;
   id: string;
   stream_id: string;
   revision: number;
   type: string;
   data: string;
+  metadata: string;
   occurred_at: string;
 };
+
+/** A row of the global log without metadata, as an array (raw mode), in the order the query selects. */
+type RowWithoutMetadata = [
+  position: number,
+  id: string,
+  streamId: string,
+  revision: number,
+  type: string,
+  data: string,
+  occurredAt: string,
+];
 
 type PendingAppend = {
   append: WriterAppend;
@@ -130,8 +140,7 @@ export class SqliteEventStore implements EventStore {
     this.db.exec(SCHEMA);
     this.appended.setMaxListeners(0);
 
-    const withoutMetadata = 'position, id, stream_id, revision, type, data, occurred_at';
-    const columns = `${withoutMetadata}, metadata`;
+    const columns = 'position, id, stream_id, revision, type, data, metadata, occurred_at';
     this.statements = {
       byId: this.db.prepare<[string], Row>(`SELECT ${columns} FROM events WHERE id = ?`),
       stream: this.db.prepare<[string, number], Row>(
@@ -140,10 +149,14 @@ export class SqliteEventStore implements EventStore {
       all: this.db.prepare<[number, number], Row>(
         `SELECT ${columns} FROM events WHERE position > ? ORDER BY position LIMIT ?`,
       ),
-      // Not even read from the row: SQLite skips the column and no string is made for it.
-      allWithoutMetadata: this.db.prepare<[number, number], RowWithoutMetadata>(
-        `SELECT ${withoutMetadata} FROM events WHERE position > ? ORDER BY position LIMIT ?`,
-      ),
+      // For rebuilding read models: metadata is not selected (no string made for it, nothing to parse),
+      // and rows come as arrays (raw), not as one more object per event to collect.
+      allWithoutMetadata: this.db
+        .prepare<[number, number], RowWithoutMetadata>(
+          `SELECT position, id, stream_id, revision, type, data, occurred_at
+           FROM events WHERE position > ? ORDER BY position LIMIT ?`,
+        )
+        .raw(true),
       lastPosition: this.db.prepare<[], { position: number | null }>(
         'SELECT MAX(position) AS position FROM events',
       ),
@@ -397,15 +410,14 @@ const toError = (outcome: Exclude<WriterOutcome, { ok: true }>): Error => {
   return Object.assign(new Error(outcome.message), { code: outcome.code });
 };
 
-// Two literals rather than one built on the other: each keeps one object shape, allocated once.
 const toRecordedWithoutMetadata = (row: RowWithoutMetadata): RecordedEventWithoutMetadata => ({
-  id: row.id,
-  type: row.type,
-  streamId: row.stream_id,
-  revision: row.revision,
-  position: row.position,
-  occurredAt: row.occurred_at,
-  data: JSON.parse(row.data),
+  id: row[1],
+  type: row[4],
+  streamId: row[2],
+  revision: row[3],
+  position: row[0],
+  occurredAt: row[6],
+  data: JSON.parse(row[5]),
 });
 
 const toRecorded = (row: Row): RecordedEvent => ({
