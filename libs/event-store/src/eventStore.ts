@@ -61,11 +61,11 @@ export type AppendResult = {
 
 export type Subscription = { close(): Promise<void> };
 
-export type SubscribeOptions = {
+export type SubscribeOptions<Event = RecordedEvent> = {
   /** Deliver events strictly after this position. */
   after: GlobalPosition;
   /** Called with consecutive batches; the next batch waits until the returned promise settles. */
-  onEvents: (events: RecordedEvent[]) => Promise<void>;
+  onEvents: (events: Event[]) => Promise<void>;
   onError?: (error: unknown) => void;
   batchSize?: number;
 };
@@ -82,6 +82,8 @@ export interface EventStore {
   readAllWithoutMetadata(after: GlobalPosition, limit: number): Promise<RecordedEventWithoutMetadata[]>;
   /** Catch-up from `after`, then live, without gaps or duplicates. */
   subscribeToAll(options: SubscribeOptions): Subscription;
+  /** subscribeToAll without the metadata (as readAllWithoutMetadata): what read models follow. */
+  subscribeToAllWithoutMetadata(options: SubscribeOptions<RecordedEventWithoutMetadata>): Subscription;
   /** The event with this id in this stream, if it was ever appended there. */
   findEvent(streamId: string, eventId: string): Promise<RecordedEvent | undefined>;
   /** Position of the last event in the log (0 when empty). */

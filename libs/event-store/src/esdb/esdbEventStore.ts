@@ -118,12 +118,19 @@ export class EsdbEventStore implements EventStore {
     return events;
   }
 
+  // The client parses every event's metadata whatever we ask: it can only be left out afterwards.
   async readAllWithoutMetadata(
     after: GlobalPosition,
     limit: number,
   ): Promise<RecordedEventWithoutMetadata[]> {
-    // The client parses every event's metadata whatever we ask: it can only be left out here.
-    return (await this.readAll(after, limit)).map(({ metadata: _metadata, ...event }) => event);
+    return (await this.readAll(after, limit)).map(withoutMetadata);
+  }
+
+  subscribeToAllWithoutMetadata({
+    onEvents,
+    ...options
+  }: SubscribeOptions<RecordedEventWithoutMetadata>): Subscription {
+    return this.subscribeToAll({ ...options, onEvents: (events) => onEvents(events.map(withoutMetadata)) });
   }
 
   subscribeToAll({ after, onEvents, onError }: SubscribeOptions): Subscription {
@@ -259,6 +266,9 @@ const toStoredMetadata = (event: NewEvent): StoredMetadata => ({
   ...(event.metadata.correlationId ? { $correlationId: event.metadata.correlationId } : {}),
   ...(event.metadata.causationId ? { $causationId: event.metadata.causationId } : {}),
 });
+
+const withoutMetadata = ({ metadata: _metadata, ...event }: RecordedEvent): RecordedEventWithoutMetadata =>
+  event;
 
 const toRecorded = (resolved: ResolvedEvent | AllStreamResolvedEvent): RecordedEvent => {
   const event = resolved.event;

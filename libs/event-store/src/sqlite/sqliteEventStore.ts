@@ -310,6 +310,10 @@ export class SqliteEventStore implements EventStore {
     after: GlobalPosition,
     limit: number,
   ): Promise<RecordedEventWithoutMetadata[]> {
+    return this.readAllWithoutMetadataNow(after, limit);
+  }
+
+  private readAllWithoutMetadataNow(after: GlobalPosition, limit: number): RecordedEventWithoutMetadata[] {
     return this.statements.allWithoutMetadata.all(after, limit).map(toRecordedWithoutMetadata);
   }
 
@@ -339,7 +343,18 @@ export class SqliteEventStore implements EventStore {
     return this.statements.saveCheckpoint.run({ name, position, owner, now: Date.now() }).changes === 1;
   }
 
-  subscribeToAll({ after, onEvents, onError, batchSize = 1000 }: SubscribeOptions): Subscription {
+  subscribeToAll(options: SubscribeOptions): Subscription {
+    return this.subscribe((after, limit) => this.readAllNow(after, limit), options);
+  }
+
+  subscribeToAllWithoutMetadata(options: SubscribeOptions<RecordedEventWithoutMetadata>): Subscription {
+    return this.subscribe((after, limit) => this.readAllWithoutMetadataNow(after, limit), options);
+  }
+
+  private subscribe<Event extends { position: GlobalPosition }>(
+    read: (after: GlobalPosition, limit: number) => Event[],
+    { after, onEvents, onError, batchSize = 1000 }: SubscribeOptions<Event>,
+  ): Subscription {
     let position = after;
     let stopped = false;
     let wake: (() => void) | undefined;
@@ -348,7 +363,7 @@ export class SqliteEventStore implements EventStore {
 
     const run = async () => {
       while (!stopped && !this.closed) {
-        const events = this.readAllNow(position, batchSize);
+        const events = read(position, batchSize);
         if (events.length > 0) {
           await onEvents(events);
           position = events[events.length - 1].position;
