@@ -8,7 +8,7 @@
  *   framework's floor.
  * - `bare`: the baseline, a bare Fastify server answering a fixed small JSON to any GET or POST.
  * - `replay`: rebuilds every read model from a log into a MemoryReadStore (`apply`), or only reads and
- *   JSON-parses the same log (`parse`, the baseline); events/s and peak RSS.
+ *   JSON-parses the same log, metadata included (`parse`, the baseline); events/s and peak RSS.
  * - `rank`: replays a leaderboard log into a MemoryReadStore, measures the heap it holds, then times the
  *   API's own query handlers (top 10, a player's rank, around-me) against it.
  */
@@ -171,7 +171,8 @@ async function replayLog(config: Extract<SuiteWorkerConfig, { role: 'replay' }>)
       await replay(events, store, readModels, { batchSize: config.batchSize });
       count = head;
     } else {
-      // The baseline: the same reads (readAll parses data and metadata), nothing applied.
+      // The baseline: every whole stored event read and JSON-parsed (readAll: data and metadata), nothing
+      // applied. It parses more than the replay, which reads the log without metadata (no read model uses it).
       for (let position = 0; position < head;) {
         const batch = await events.readAll(position, config.batchSize);
         if (batch.length === 0) break;

@@ -1,4 +1,4 @@
-import type { RecordedEvent } from '@app/event-store';
+import type { RecordedEventWithoutMetadata } from '@app/event-store';
 import type { DocumentWrite, ReadModelDocument, ReadStore } from '@app/read-store';
 import type { Projection } from './projection';
 
@@ -24,7 +24,7 @@ export type ProjectOptions = {
 export async function project(
   store: ReadStore,
   projections: readonly AnyProjection[],
-  events: readonly RecordedEvent[],
+  events: readonly RecordedEventWithoutMetadata[],
   { checkpoint, position }: ProjectOptions = {},
 ): Promise<void> {
   const reached = position ?? events[events.length - 1]?.position;
@@ -36,7 +36,7 @@ export async function project(
 async function projectInto(
   store: ReadStore,
   projections: readonly AnyProjection[],
-  events: readonly RecordedEvent[],
+  events: readonly RecordedEventWithoutMetadata[],
   reached: number,
   checkpoint: string | undefined,
 ): Promise<void> {

@@ -1,10 +1,13 @@
 import type { DomainEvent } from '@app/domain';
-import type { RecordedEvent } from '@app/event-store';
+import type { RecordedEventWithoutMetadata } from '@app/event-store';
 import type { CollectionDefinition, ReadModelDocument } from '@app/read-store';
 
-/** A recorded domain event, narrowed by its `type` like the domain union it comes from. */
+/**
+ * A recorded domain event, narrowed by its `type` like the domain union it comes from. Without its
+ * metadata: a read model is built from what happened, never from who asked (so a replay need not read it).
+ */
 export type Recorded<E extends DomainEvent> =
-  E extends DomainEvent<infer Type, infer Data> ? RecordedEvent<Data> & { type: Type } : never;
+  E extends DomainEvent<infer Type, infer Data> ? RecordedEventWithoutMetadata<Data> & { type: Type } : never;
 
 /**
  * One read model: which events it reads, which document each one touches, and how it changes it.

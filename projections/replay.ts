@@ -28,14 +28,15 @@ const DEFAULT_BATCH = 1000;
 
 /**
  * Reads the global log in batches and applies each to `store` with `project()`: the embedded mode's
- * catch-up at boot and the blue/green rebuild both run it. Returns the position reached: the last
- * event applied, or `after` when there was nothing to apply.
+ * catch-up at boot, the blue/green rebuild and the audit's replay check run it. It reads the log without
+ * metadata: no read model uses it, and it is most of what reading and parsing the log costs. Returns the
+ * position reached: the last event applied, or `after` when there was nothing to apply.
  *
  * Safe to overlap with live writers: every document keeps the stream revision it applied, so events a
  * projector already wrote are skipped, and a replay interrupted half-way can simply run again.
  */
 export async function replay(
-  events: Pick<EventStore, 'readAll' | 'headPosition'>,
+  events: Pick<EventStore, 'readAllWithoutMetadata' | 'headPosition'>,
   store: ReadStore,
   projections: readonly AnyProjection[],
   { after = 0, until, batchSize = DEFAULT_BATCH, checkpoint, onProgress }: ReplayOptions = {},
@@ -44,7 +45,9 @@ export async function replay(
   let position = after;
   let applied = 0;
   while (position < stop) {
-    const batch = (await events.readAll(position, batchSize)).filter((event) => event.position <= stop);
+    const batch = (await events.readAllWithoutMetadata(position, batchSize)).filter(
+      (event) => event.position <= stop,
+    );
     if (batch.length === 0) break;
     await project(store, projections, batch, { checkpoint });
     position = batch[batch.length - 1].position;

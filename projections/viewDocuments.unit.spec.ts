@@ -2,6 +2,7 @@ import type { RecordedEvent } from '@app/event-store';
 import { MemoryReadStore } from '@app/read-store';
 import { project, readModelCollections, readModels } from './index';
 import { eventLog } from './testing/eventLog';
+import { storedDocuments } from './testing/storedDocuments';
 
 // The documents each view writes, byte for byte (key order included): what the views produced before
 // they were tuned for replay speed and memory, and what MongoDB stores.
@@ -91,22 +92,14 @@ const expected = [
   '["leaderboardEntries",{"_id":"speed|2026-W47|p2","leaderboardId":"speed","period":"2026-W47","playerId":"p2","sortOrder":"asc","score":6,"subscore":1,"achievedAt":"2026-11-21T10:01:00.000Z","rankScore":6,"rankSubscore":1,"metadata":{"car":"red"},"revision":1}]',
 ];
 
-const stored = async (store: MemoryReadStore) => {
-  const lines: string[] = [];
-  for (const { name } of readModelCollections)
-    for await (const batch of store.documents(name, 100))
-      for (const doc of batch) lines.push(JSON.stringify([name, doc]));
-  return lines;
-};
-
 describe('view documents', () => {
   it('are the same, key order included, whether a batch holds every event or one', async () => {
     const together = new MemoryReadStore(readModelCollections);
     await project(together, readModels, events);
-    expect(await stored(together)).toEqual(expected);
+    expect(await storedDocuments(together)).toEqual(expected);
 
     const oneByOne = new MemoryReadStore(readModelCollections);
     for (const event of events) await project(oneByOne, readModels, [event]);
-    expect(await stored(oneByOne)).toEqual(expected);
+    expect(await storedDocuments(oneByOne)).toEqual(expected);
   });
 });

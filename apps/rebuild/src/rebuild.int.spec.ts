@@ -140,7 +140,7 @@ describeWith([MONGO], 'rebuildReadModels: blue/green rebuild while events keep a
     await replay(events, live, projections);
     const failing = {
       headPosition: () => events.headPosition(),
-      readAll: () => Promise.reject(new Error('log unreachable')),
+      readAllWithoutMetadata: () => Promise.reject(new Error('log unreachable')),
     };
     await expect(
       rebuildReadModels({ events: failing, aliases: live.aliases, projections, graceMs: 1100 }),

@@ -12,7 +12,7 @@ import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export type RebuildOptions = {
-  events: Pick<EventStore, 'readAll' | 'headPosition'>;
+  events: Pick<EventStore, 'readAllWithoutMetadata' | 'headPosition'>;
   aliases: ReadModelAliases;
   projections?: readonly AnyProjection[];
   /**

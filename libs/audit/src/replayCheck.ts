@@ -77,7 +77,7 @@ const MAX_SUSPECTS = 10_000;
  * a suspect still moving after the last is reported as `unsettled`, not as a difference.
  */
 export async function replayCheck(
-  events: Pick<EventStore, 'readAll' | 'headPosition'>,
+  events: Pick<EventStore, 'readAllWithoutMetadata' | 'headPosition'>,
   live: ReadStore,
   options: ReplayCheckOptions,
 ): Promise<ReplayCheckReport> {

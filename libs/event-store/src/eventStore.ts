@@ -46,6 +46,12 @@ export type RecordedEvent<Data = unknown> = {
   metadata: EventMetadata;
 };
 
+/**
+ * A recorded event without its metadata: all the read models are built from (no projection reads
+ * metadata, which is most of an envelope's bytes: command ids, request hash, hash chain).
+ */
+export type RecordedEventWithoutMetadata<Data = unknown> = Omit<RecordedEvent<Data>, 'metadata'>;
+
 export type AppendResult = {
   /** Revision of the stream's last event after the append. */
   nextRevision: StreamRevision;
@@ -60,11 +66,11 @@ export type AppendResult = {
 
 export type Subscription = { close(): Promise<void> };
 
-export type SubscribeOptions = {
+export type SubscribeOptions<Event = RecordedEvent> = {
   /** Deliver events strictly after this position. */
   after: GlobalPosition;
   /** Called with consecutive batches; the next batch waits until the returned promise settles. */
-  onEvents: (events: RecordedEvent[]) => Promise<void>;
+  onEvents: (events: Event[]) => Promise<void>;
   onError?: (error: unknown) => void;
   batchSize?: number;
 };
@@ -80,8 +86,15 @@ export interface EventStore {
   readStream(streamId: string, fromRevision?: StreamRevision, maxCount?: number): Promise<RecordedEvent[]>;
   /** Events strictly after `after`, in global order. */
   readAll(after: GlobalPosition, limit: number): Promise<RecordedEvent[]>;
+  /**
+   * readAll without the metadata, for rebuilding read models: a store that can skip reading and parsing
+   * it does. The events are otherwise the same (no `metadata` key at all).
+   */
+  readAllWithoutMetadata(after: GlobalPosition, limit: number): Promise<RecordedEventWithoutMetadata[]>;
   /** Catch-up from `after`, then live, without gaps or duplicates. */
   subscribeToAll(options: SubscribeOptions): Subscription;
+  /** subscribeToAll without the metadata (as readAllWithoutMetadata): what read models follow. */
+  subscribeToAllWithoutMetadata(options: SubscribeOptions<RecordedEventWithoutMetadata>): Subscription;
   /** The event with this id in this stream, if it was ever appended there. */
   findEvent(streamId: string, eventId: string): Promise<RecordedEvent | undefined>;
   /** Position of the last event in the log (0 when empty). */

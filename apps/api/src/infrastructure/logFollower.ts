@@ -39,7 +39,7 @@ export abstract class LogFollower extends ReadModelProgress implements OnApplica
   }
 
   private subscribe(store: ReadStore, projections: readonly AnyProjection[]): void {
-    this.subscription = this.events.subscribeToAll({
+    this.subscription = this.events.subscribeToAllWithoutMetadata({
       after: this.position,
       onEvents: async (events) => {
         await project(store, projections, events);

@@ -23,6 +23,7 @@ import {
   type GlobalPosition,
   type NewEvent,
   type RecordedEvent,
+  type RecordedEventWithoutMetadata,
   type StreamRevision,
   type SubscribeOptions,
   type Subscription,
@@ -138,6 +139,21 @@ export class EsdbEventStore implements EventStore {
       if (events.length === limit) break;
     }
     return events;
+  }
+
+  // The client parses every event's metadata whatever we ask: it can only be left out afterwards.
+  async readAllWithoutMetadata(
+    after: GlobalPosition,
+    limit: number,
+  ): Promise<RecordedEventWithoutMetadata[]> {
+    return (await this.readAll(after, limit)).map(withoutMetadata);
+  }
+
+  subscribeToAllWithoutMetadata({
+    onEvents,
+    ...options
+  }: SubscribeOptions<RecordedEventWithoutMetadata>): Subscription {
+    return this.subscribeToAll({ ...options, onEvents: (events) => onEvents(events.map(withoutMetadata)) });
   }
 
   subscribeToAll({ after, onEvents, onError }: SubscribeOptions): Subscription {
@@ -273,6 +289,9 @@ const toStoredMetadata = (event: NewEvent): StoredMetadata => ({
   ...(event.metadata.correlationId ? { $correlationId: event.metadata.correlationId } : {}),
   ...(event.metadata.causationId ? { $causationId: event.metadata.causationId } : {}),
 });
+
+const withoutMetadata = ({ metadata: _metadata, ...event }: RecordedEvent): RecordedEventWithoutMetadata =>
+  event;
 
 const toRecorded = (resolved: ResolvedEvent | AllStreamResolvedEvent): RecordedEvent => {
   const event = resolved.event;

@@ -11,6 +11,7 @@ import {
   type GlobalPosition,
   type NewEvent,
   type RecordedEvent,
+  type RecordedEventWithoutMetadata,
   type StreamRevision,
   type SubscribeOptions,
   type Subscription,
@@ -35,6 +36,17 @@ type Row = {
   metadata: string;
   occurred_at: string;
 };
+
+/** A row of the global log without metadata, as an array (raw mode), in the order the query selects. */
+type RowWithoutMetadata = [
+  position: number,
+  id: string,
+  streamId: string,
+  revision: number,
+  type: string,
+  data: string,
+  occurredAt: string,
+];
 
 type PendingAppend = {
   append: WriterAppend;
@@ -138,6 +150,14 @@ export class SqliteEventStore implements EventStore {
       all: this.db.prepare<[number, number], Row>(
         `SELECT ${columns} FROM events WHERE position > ? ORDER BY position LIMIT ?`,
       ),
+      // For rebuilding read models: metadata is not selected (no string made for it, nothing to parse),
+      // and rows come as arrays (raw), not as one more object per event to collect.
+      allWithoutMetadata: this.db
+        .prepare<[number, number], RowWithoutMetadata>(
+          `SELECT position, id, stream_id, revision, type, data, occurred_at
+           FROM events WHERE position > ? ORDER BY position LIMIT ?`,
+        )
+        .raw(true),
       lastPosition: this.db.prepare<[], { position: number | null }>(
         'SELECT MAX(position) AS position FROM events',
       ),
@@ -293,6 +313,17 @@ export class SqliteEventStore implements EventStore {
     return this.statements.all.all(after, limit).map(toRecorded);
   }
 
+  async readAllWithoutMetadata(
+    after: GlobalPosition,
+    limit: number,
+  ): Promise<RecordedEventWithoutMetadata[]> {
+    return this.readAllWithoutMetadataNow(after, limit);
+  }
+
+  private readAllWithoutMetadataNow(after: GlobalPosition, limit: number): RecordedEventWithoutMetadata[] {
+    return this.statements.allWithoutMetadata.all(after, limit).map(toRecordedWithoutMetadata);
+  }
+
   async findEvent(streamId: string, eventId: string): Promise<RecordedEvent | undefined> {
     const row = this.statements.byId.get(eventId);
     return row && row.stream_id === streamId ? toRecorded(row) : undefined;
@@ -319,7 +350,18 @@ export class SqliteEventStore implements EventStore {
     return this.statements.saveCheckpoint.run({ name, position, owner, now: Date.now() }).changes === 1;
   }
 
-  subscribeToAll({ after, onEvents, onError, batchSize = 1000 }: SubscribeOptions): Subscription {
+  subscribeToAll(options: SubscribeOptions): Subscription {
+    return this.subscribe((after, limit) => this.readAllNow(after, limit), options);
+  }
+
+  subscribeToAllWithoutMetadata(options: SubscribeOptions<RecordedEventWithoutMetadata>): Subscription {
+    return this.subscribe((after, limit) => this.readAllWithoutMetadataNow(after, limit), options);
+  }
+
+  private subscribe<Event extends { position: GlobalPosition }>(
+    read: (after: GlobalPosition, limit: number) => Event[],
+    { after, onEvents, onError, batchSize = 1000 }: SubscribeOptions<Event>,
+  ): Subscription {
     let position = after;
     let stopped = false;
     let wake: (() => void) | undefined;
@@ -328,7 +370,7 @@ export class SqliteEventStore implements EventStore {
 
     const run = async () => {
       while (!stopped && !this.closed) {
-        const events = this.readAllNow(position, batchSize);
+        const events = read(position, batchSize);
         if (events.length > 0) {
           await onEvents(events);
           position = events[events.length - 1].position;
@@ -389,6 +431,16 @@ const toError = (outcome: Exclude<WriterOutcome, { ok: true }>): Error => {
   if (outcome.kind === 'id-conflict') return new EventIdConflictError(outcome.eventId);
   return Object.assign(new Error(outcome.message), { code: outcome.code });
 };
+
+const toRecordedWithoutMetadata = (row: RowWithoutMetadata): RecordedEventWithoutMetadata => ({
+  id: row[1],
+  type: row[4],
+  streamId: row[2],
+  revision: row[3],
+  position: row[0],
+  occurredAt: row[6],
+  data: JSON.parse(row[5]),
+});
 
 const toRecorded = (row: Row): RecordedEvent => ({
   id: row.id,

@@ -4,6 +4,7 @@ import {
   type EventStore,
   type NewEvent,
   type RecordedEvent,
+  type RecordedEventWithoutMetadata,
   WrongExpectedRevisionError,
 } from '../eventStore';
 
@@ -153,6 +154,45 @@ export const eventStoreContract = (name: string, open: () => Promise<EventStore>
       expect(afterFirst[0].position).toBeGreaterThan(log[0].position);
       expect(await store.readAll(start, 2)).toHaveLength(2);
       expect(await store.headPosition()).toBeGreaterThanOrEqual(log[2].position);
+    });
+
+    it('reads the global log without metadata: the events of readAll, without the key', async () => {
+      const start = await store.headPosition();
+      const [a, b] = [stream(), stream()];
+      await store.appendToStream(a, [event(1), event(2)], 'no_stream');
+      await store.appendToStream(b, [event(3)], 'no_stream');
+      const ours = (e: { streamId: string }) => e.streamId === a || e.streamId === b;
+      const full = (await store.readAll(start, 1000)).filter(ours);
+      const bare = (await store.readAllWithoutMetadata(start, 1000)).filter(ours);
+      expect(full).toHaveLength(3);
+      expect(bare).toEqual(full.map(({ metadata: _metadata, ...rest }) => rest));
+      expect(bare.filter((e) => 'metadata' in e)).toEqual([]);
+      const afterFirst = await store.readAllWithoutMetadata(full[0].position, 1);
+      expect(afterFirst).toHaveLength(1);
+      expect(afterFirst[0].position).toBeGreaterThan(full[0].position);
+    });
+
+    it('subscribes without metadata: the events of readAll, without the key', async () => {
+      const start = await store.headPosition();
+      const id = stream();
+      await store.appendToStream(id, [event(1), event(2)], 'no_stream');
+      const received: RecordedEventWithoutMetadata[] = [];
+      let resolveAll: () => void;
+      const allReceived = new Promise<void>((resolve) => (resolveAll = resolve));
+      const subscription = store.subscribeToAllWithoutMetadata({
+        after: start,
+        batchSize: 1,
+        onEvents: async (events) => {
+          received.push(...events.filter((e) => e.streamId === id));
+          if (received.length >= 3) resolveAll();
+        },
+      });
+      await store.appendToStream(id, [event(3)], 1);
+      await allReceived;
+      await subscription.close();
+      const full = (await store.readAll(start, 1000)).filter((e) => e.streamId === id);
+      expect(received).toEqual(full.map(({ metadata: _metadata, ...rest }) => rest));
+      expect(received.filter((e) => 'metadata' in e)).toEqual([]);
     });
 
     it('subscribes from a position: catch-up, then live, with no gap and no duplicate', async () => {
