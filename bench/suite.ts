@@ -69,6 +69,17 @@ import {
 const REPO_ROOT = resolve(__dirname, '..');
 export const RESULTS_DIR = join(REPO_ROOT, 'bench', 'results');
 
+/** The Node flags `npm start` gives the API (package.json; the Dockerfile's CMD has the same): benchmark 6 uses them. */
+function apiNodeFlags(): string[] {
+  const { scripts } = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as {
+    scripts: { start: string };
+  };
+  const flags = /\bnode ((?:--\S+ )*)dist\/apps\/api\/src\/main\.js/.exec(scripts.start);
+  if (!flags)
+    throw new Error("package.json's start script does not run node [flags] dist/apps/api/src/main.js");
+  return flags[1].split(' ').filter(Boolean);
+}
+
 const GAME_KEY = 'bench-game-server-0123456789';
 const ADMIN_KEY = 'bench-live-ops-0123456789';
 const API_KEYS = `live-ops:${ADMIN_KEY}:admin,read;game-server:${GAME_KEY}:economy,scores,read`;
@@ -182,8 +193,10 @@ function startWorker(
   config: SuiteWorkerConfig,
   cleanup: Cleanup,
   exposeGc = false,
+  nodeFlags: string[] = [],
 ): Worker & { ready: Promise<void> } {
-  const { child, stop } = forkWorker(SUITE_WORKER, config, cleanup, exposeGc ? ['--expose-gc'] : []);
+  const execArgv = [...(exposeGc ? ['--expose-gc'] : []), ...nodeFlags];
+  const { child, stop } = forkWorker(SUITE_WORKER, config, cleanup, execArgv);
   const waiting = new Map<string, (message: SuiteWorkerMessage) => void>();
   const failed = new Promise<never>((_, fail) =>
     child.once('exit', (code) => fail(new Error(`the ${config.role} worker exited (${code})`))),
@@ -477,7 +490,12 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResults> {
     true,
   );
   const rankBare = startWorker({ role: 'bare' }, cleanup);
-  const rankApi = startWorker({ role: 'api', dataDir: rankDir, apiKeys: API_KEYS }, cleanup);
+  const rankApi = startWorker(
+    { role: 'api', dataDir: rankDir, apiKeys: API_KEYS },
+    cleanup,
+    false,
+    apiNodeFlags(),
+  );
   await Promise.all([rankBare.ready, rankApi.ready]);
   const rankPlayer = () => `player-${String(random(options.rankPlayers)).padStart(6, '0')}`;
   const get = (path: () => string): Request => ({ method: 'GET', path });
