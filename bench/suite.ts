@@ -30,7 +30,8 @@
  *    MemoryReadStore, heap measured around it) the API's query handlers answer top 10, a player's rank and
  *    around-me (5 either side); baseline: one document by id. Over HTTP: the embedded API booted on that
  *    log, once idle after its boot (CPU under 5% for a second) and a 1 s warm-up, autocannon on each
- *    query; baseline: bare Fastify with the same settings.
+ *    query; baseline: bare Fastify with the same settings, before and after the three queries (this
+ *    machine's load drifts over a minute; the ratio is to the mean of the two p99s).
  * 7. Long history: one player's economy stream holds `longStream` events (hash-chained, as the API writes
  *    them) and another's 10, written before a fresh API boots on that log. First, each player's first
  *    command after that boot (a grant: the aggregate cache is cold, so the whole stream is read and
@@ -67,6 +68,17 @@ import {
 
 const REPO_ROOT = resolve(__dirname, '..');
 export const RESULTS_DIR = join(REPO_ROOT, 'bench', 'results');
+
+/** The Node flags `npm start` gives the API (package.json; the Dockerfile's CMD has the same): benchmark 6 uses them. */
+function apiNodeFlags(): string[] {
+  const { scripts } = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as {
+    scripts: { start: string };
+  };
+  const flags = /\bnode ((?:--\S+ )*)dist\/apps\/api\/src\/main\.js/.exec(scripts.start);
+  if (!flags)
+    throw new Error("package.json's start script does not run node [flags] dist/apps/api/src/main.js");
+  return flags[1].split(' ').filter(Boolean);
+}
 
 const GAME_KEY = 'bench-game-server-0123456789';
 const ADMIN_KEY = 'bench-live-ops-0123456789';
@@ -139,7 +151,15 @@ export type SuiteResults = {
   };
   rank: {
     inProcess: RankReport;
-    http: { top10: Load; rank: Load; aroundMe: Load; baseline: Load; idleAfterSeconds: number };
+    http: {
+      top10: Load;
+      rank: Load;
+      aroundMe: Load;
+      /** Bare Fastify before the three queries, and after them (`baselineAfter`). */
+      baseline: Load;
+      baselineAfter: Load;
+      idleAfterSeconds: number;
+    };
   };
 };
 
@@ -167,8 +187,10 @@ function startWorker(
   config: SuiteWorkerConfig,
   cleanup: Cleanup,
   exposeGc = false,
+  nodeFlags: string[] = [],
 ): Worker & { ready: Promise<void> } {
-  const { child, stop } = forkWorker(SUITE_WORKER, config, cleanup, exposeGc ? ['--expose-gc'] : []);
+  const execArgv = [...(exposeGc ? ['--expose-gc'] : []), ...nodeFlags];
+  const { child, stop } = forkWorker(SUITE_WORKER, config, cleanup, execArgv);
   const waiting = new Map<string, (message: SuiteWorkerMessage) => void>();
   const failed = new Promise<never>((_, fail) =>
     child.once('exit', (code) => fail(new Error(`the ${config.role} worker exited (${code})`))),
@@ -488,7 +510,12 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResults> {
     true,
   );
   const rankBare = startWorker({ role: 'bare' }, cleanup);
-  const rankApi = startWorker({ role: 'api', dataDir: rankDir, apiKeys: API_KEYS }, cleanup);
+  const rankApi = startWorker(
+    { role: 'api', dataDir: rankDir, apiKeys: API_KEYS },
+    cleanup,
+    false,
+    apiNodeFlags(),
+  );
   await Promise.all([rankBare.ready, rankApi.ready]);
   const rankPlayer = () => `player-${String(random(options.rankPlayers)).padStart(6, '0')}`;
   const get = (path: () => string): Request => ({ method: 'GET', path });
@@ -508,12 +535,9 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResults> {
       warmup,
     );
   }
+  const bareQuery = get(() => `/v1/leaderboards/${leaderboardId}/players/x`);
   const http = {
-    baseline: await load(
-      rankBare.url,
-      get(() => `/v1/leaderboards/${leaderboardId}/players/x`),
-      httpSettings,
-    ),
+    baseline: await load(rankBare.url, bareQuery, httpSettings),
     top10: await load(
       rankApi.url,
       get(() => `/v1/leaderboards/${leaderboardId}/entries?limit=10`),
@@ -530,8 +554,9 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResults> {
       httpSettings,
     ),
   };
+  const baselineAfter = await load(rankBare.url, bareQuery, httpSettings);
   await Promise.all([rankApi.stop(), rankBare.stop()]);
-  const rankHttp = { ...http, idleAfterSeconds: idleAfter };
+  const rankHttp = { ...http, baselineAfter, idleAfterSeconds: idleAfter };
 
   return {
     date: new Date().toISOString(),
@@ -736,6 +761,8 @@ export function toMarkdown(results: SuiteResults): string {
       `p99 < 1 ms: ${met(d.p99 < 1000)}`,
     ]);
   }
+  const { baseline: bareBefore, baselineAfter: bareAfter } = rank.http;
+  const bareP99 = (bareBefore.latency.p99 + bareAfter.latency.p99) / 2;
   for (const [name, load] of [
     ['top 10', rank.http.top10],
     ['player rank', rank.http.rank],
@@ -744,8 +771,8 @@ export function toMarkdown(results: SuiteResults): string {
     rows.push([
       `6. ${name} over HTTP p50 / p99 (${integer(load.requestsPerSecond)} req/s)`,
       p50p99(load),
-      `${p50p99(rank.http.baseline)} (bare Fastify, ${integer(rank.http.baseline.requestsPerSecond)} req/s)`,
-      ratio(load.latency.p99, rank.http.baseline.latency.p99),
+      `${p50p99(bareBefore)}, after: ${p50p99(bareAfter)} (bare Fastify, ${integer(bareBefore.requestsPerSecond)} / ${integer(bareAfter.requestsPerSecond)} req/s)`,
+      ratio(load.latency.p99, bareP99),
       `p99 < 5 ms: ${met(load.latency.p99 < 5 && load.non2xx === 0)}`,
     ]);
   }

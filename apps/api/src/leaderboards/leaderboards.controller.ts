@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Param, Post, Put, Query, Res, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Get, Param, Post, Put, Query, Res, UseGuards } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
@@ -6,7 +6,7 @@ import { RequiresScope } from '../http/auth/scopes';
 import { Command, type CommandContext } from '../http/commandRequest';
 import { CommandResponse, respond } from '../http/commandResponse';
 import { Problem } from '../http/problem';
-import { ReadAfterWriteInterceptor } from '../http/readAfterWrite.interceptor';
+import { ReadAfterWriteGuard } from '../http/readAfterWrite.interceptor';
 import { IdPipe, ReadQuery, decodeCursor, pageLimit } from '../http/validation';
 import {
   AroundQuery,
@@ -75,7 +75,7 @@ export class LeaderboardsController {
 
   @Get()
   @RequiresScope('read')
-  @UseInterceptors(ReadAfterWriteInterceptor)
+  @UseGuards(ReadAfterWriteGuard)
   @ApiResponse({ status: 200, type: LeaderboardResponse })
   get(@Param('leaderboardId', IdPipe) leaderboardId: string, @Query() _query: ReadQuery) {
     return this.queries.execute(new GetLeaderboard(leaderboardId));
@@ -83,7 +83,7 @@ export class LeaderboardsController {
 
   @Get('entries')
   @RequiresScope('read')
-  @UseInterceptors(ReadAfterWriteInterceptor)
+  @UseGuards(ReadAfterWriteGuard)
   @ApiOperation({ summary: 'Top entries in rank order, keyset-paginated' })
   @ApiResponse({ status: 200, type: EntriesResponse })
   entries(@Param('leaderboardId', IdPipe) leaderboardId: string, @Query() query: EntriesQuery) {
@@ -93,7 +93,7 @@ export class LeaderboardsController {
 
   @Get('players/:playerId')
   @RequiresScope('read')
-  @UseInterceptors(ReadAfterWriteInterceptor)
+  @UseGuards(ReadAfterWriteGuard)
   @ApiOperation({ summary: "A player's rank, entry and the players around them" })
   @ApiResponse({ status: 200, type: PlayerRankResponse })
   player(
