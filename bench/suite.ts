@@ -6,8 +6,9 @@
  *   npm run bench:pipeline            (the Kafka pipeline benchmark, bench/pipeline.ts)
  *
  * Servers run as their own processes (bench/suiteWorker.ts): the embedded API (SQLite, synchronous=FULL:
- * every write is durable when it returns; in-memory read models) and the baseline, a bare Fastify server
- * answering a fixed small JSON. autocannon generates the load from this process.
+ * every write is durable when it returns; in-memory read models; the Node flags of `npm start`) and the
+ * baseline, a bare Fastify server answering a fixed small JSON. autocannon (and, for benchmark 2, the
+ * open-loop generator) runs in this process.
  *
  * 1. Command throughput: score submissions, then purchases, spread over many players, `connections`
  *    concurrent connections for `seconds`; baseline: bare Fastify, same settings, measured before and after.
@@ -69,7 +70,7 @@ import {
 const REPO_ROOT = resolve(__dirname, '..');
 export const RESULTS_DIR = join(REPO_ROOT, 'bench', 'results');
 
-/** The Node flags `npm start` gives the API (package.json; the Dockerfile's CMD has the same): benchmark 6 uses them. */
+/** The Node flags `npm start` gives the API (package.json; the Dockerfile's CMD has the same). */
 function apiNodeFlags(): string[] {
   const { scripts } = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as {
     scripts: { start: string };
@@ -187,9 +188,9 @@ function startWorker(
   config: SuiteWorkerConfig,
   cleanup: Cleanup,
   exposeGc = false,
-  nodeFlags: string[] = [],
 ): Worker & { ready: Promise<void> } {
-  const execArgv = [...(exposeGc ? ['--expose-gc'] : []), ...nodeFlags];
+  // An API runs with the flags it ships with.
+  const execArgv = [...(exposeGc ? ['--expose-gc'] : []), ...(config.role === 'api' ? apiNodeFlags() : [])];
   const { child, stop } = forkWorker(SUITE_WORKER, config, cleanup, execArgv);
   const waiting = new Map<string, (message: SuiteWorkerMessage) => void>();
   const failed = new Promise<never>((_, fail) =>
@@ -510,12 +511,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResults> {
     true,
   );
   const rankBare = startWorker({ role: 'bare' }, cleanup);
-  const rankApi = startWorker(
-    { role: 'api', dataDir: rankDir, apiKeys: API_KEYS },
-    cleanup,
-    false,
-    apiNodeFlags(),
-  );
+  const rankApi = startWorker({ role: 'api', dataDir: rankDir, apiKeys: API_KEYS }, cleanup);
   await Promise.all([rankBare.ready, rankApi.ready]);
   const rankPlayer = () => `player-${String(random(options.rankPlayers)).padStart(6, '0')}`;
   const get = (path: () => string): Request => ({ method: 'GET', path });

@@ -41,6 +41,19 @@ const nestProjects = (
   JSON.parse(read('nest-cli.json')) as { projects: Record<string, { entryFile: string }> }
 ).projects;
 const appServices = Object.keys(APPS) as (keyof typeof APPS)[];
+/** The Node flags `npm start` gives the api (its young generation): every way of shipping it uses them. */
+const apiNodeFlags = (
+  /\bnode ((?:--\S+ )*)dist\/apps\/api\/src\/main\.js/.exec(
+    (JSON.parse(read('package.json')) as { scripts: { start: string } }).scripts.start,
+  )?.[1] ?? ''
+)
+  .split(' ')
+  .filter(Boolean);
+const commandOf = (app: keyof typeof APPS) => [
+  'node',
+  ...(app === 'api' ? apiNodeFlags : []),
+  `dist/apps/${APPS[app]}/src/main.js`,
+];
 
 const composeSchemaValidator = () => {
   const schemaFile = join(dirname(require.resolve('dclint/package.json')), 'schemas', 'compose.schema.json');
@@ -145,7 +158,7 @@ describe('docker-compose.yml', () => {
       expect(service.image).toEqual(first.image);
     }
     for (const app of appServices) {
-      expect(services[app].command).toEqual(['node', `dist/apps/${APPS[app]}/src/main.js`]);
+      expect(services[app].command).toEqual(commandOf(app));
       // The entry file nest-cli.json declares for the app is what `nest build` compiles there.
       expect(`dist/${nestProjects[APPS[app]].entryFile}.js`).toBe(`dist/apps/${APPS[app]}/src/main.js`);
     }
@@ -285,6 +298,9 @@ describe('Dockerfile', () => {
     expect(finalStage).toMatch(/NODE_ENV=production/);
     expect(finalStage).toMatch(/better_sqlite3\.node/);
     expect(instructions(finalStage, 'EXPOSE')).toEqual(['3000']);
+    // The image's default command is the api's, with the flags npm start gives it.
+    expect(apiNodeFlags).toEqual(['--min-semi-space-size=64', '--max-semi-space-size=64']);
+    expect(JSON.parse(/^CMD (\[.*\])$/m.exec(finalStage)?.[1] ?? 'null')).toEqual(commandOf('api'));
   });
 
   it('keeps local state and build output out of the build context', () => {

@@ -13,7 +13,6 @@ import { EconomyModule } from './economy/economy.module';
 import { HealthController } from './health/health.controller';
 import type { ApiKey } from './http/auth/apiKeys';
 import { API_KEYS, ApiKeyGuard } from './http/auth/scopes';
-import { ReadAfterWriteInterceptor } from './http/readAfterWrite.interceptor';
 import { PersistenceModule } from './infrastructure/persistence.module';
 import { LeaderboardsModule } from './leaderboards/leaderboards.module';
 
@@ -50,9 +49,8 @@ export class AppModule {
         { provide: APP_CONFIG, useValue: config },
         { provide: API_KEYS, useValue: apiKeys },
         { provide: APP_GUARD, useClass: ApiKeyGuard },
-        ReadAfterWriteInterceptor,
       ],
-      exports: [APP_CONFIG, ReadAfterWriteInterceptor],
+      exports: [APP_CONFIG],
     };
   }
 }

@@ -1,11 +1,11 @@
-import { Body, Controller, Get, Param, Put, Query, Res, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Get, Param, Put, Query, Res, UseGuards } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { RequiresScope } from '../http/auth/scopes';
 import { Command, type CommandContext } from '../http/commandRequest';
 import { CommandResponse, respond } from '../http/commandResponse';
-import { ReadAfterWriteInterceptor } from '../http/readAfterWrite.interceptor';
+import { ReadAfterWriteGuard } from '../http/readAfterWrite.guard';
 import { IdPipe, PageQuery, ReadQuery, decodeCursor, pageLimit } from '../http/validation';
 import { DefineCatalogItem, GetCatalogItem, ListCatalogItems } from './catalog';
 import { CatalogItemBody, CatalogItemResponse, CatalogPageResponse } from './dto';
@@ -35,7 +35,7 @@ export class CatalogController {
 
   @Get(':sku')
   @RequiresScope('read')
-  @UseInterceptors(ReadAfterWriteInterceptor)
+  @UseGuards(ReadAfterWriteGuard)
   @ApiResponse({ status: 200, type: CatalogItemResponse })
   get(@Param('sku', IdPipe) sku: string, @Query() _query: ReadQuery) {
     return this.queries.execute(new GetCatalogItem(sku));
@@ -43,7 +43,7 @@ export class CatalogController {
 
   @Get()
   @RequiresScope('read')
-  @UseInterceptors(ReadAfterWriteInterceptor)
+  @UseGuards(ReadAfterWriteGuard)
   @ApiResponse({ status: 200, type: CatalogPageResponse })
   list(@Query() query: PageQuery) {
     const after = decodeCursor(

@@ -1,11 +1,11 @@
-import { Body, Controller, Get, Param, Post, Query, Res, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Get, Param, Post, Query, Res, UseGuards } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { RequiresScope } from '../http/auth/scopes';
 import { Command, type CommandContext } from '../http/commandRequest';
 import { CommandResponse, respond } from '../http/commandResponse';
-import { ReadAfterWriteInterceptor } from '../http/readAfterWrite.interceptor';
+import { ReadAfterWriteGuard } from '../http/readAfterWrite.guard';
 import { IdPipe, PageQuery, ReadQuery, decodeCursor, pageLimit } from '../http/validation';
 import { ChangePlayerEconomy, type EconomyRequest } from './commands';
 import {
@@ -103,7 +103,7 @@ export class EconomyController {
 
   @Get('wallet')
   @RequiresScope('read')
-  @UseInterceptors(ReadAfterWriteInterceptor)
+  @UseGuards(ReadAfterWriteGuard)
   @ApiResponse({ status: 200, type: WalletResponse })
   wallet(@Param('playerId', IdPipe) playerId: string, @Query() _query: ReadQuery) {
     return this.queries.execute(new GetWallet(playerId));
@@ -111,7 +111,7 @@ export class EconomyController {
 
   @Get('inventory')
   @RequiresScope('read')
-  @UseInterceptors(ReadAfterWriteInterceptor)
+  @UseGuards(ReadAfterWriteGuard)
   @ApiResponse({ status: 200, type: InventoryResponse })
   inventory(@Param('playerId', IdPipe) playerId: string, @Query() _query: ReadQuery) {
     return this.queries.execute(new GetInventory(playerId));
@@ -119,7 +119,7 @@ export class EconomyController {
 
   @Get('ledger')
   @RequiresScope('read')
-  @UseInterceptors(ReadAfterWriteInterceptor)
+  @UseGuards(ReadAfterWriteGuard)
   @ApiOperation({ summary: 'Every balance and item change, oldest first, with the balance after it' })
   @ApiResponse({ status: 200, type: LedgerResponse })
   ledger(@Param('playerId', IdPipe) playerId: string, @Query() query: PageQuery) {

@@ -62,7 +62,7 @@ export const IsAmount = (description: string) =>
     Max(Number.MAX_SAFE_INTEGER, { message: '$property must not exceed 2^53-1' }),
   );
 
-/** Query string: `?minPosition=` for read-after-write (checked by ReadAfterWriteInterceptor). */
+/** Query string: `?minPosition=` for read-after-write (checked by ReadAfterWriteGuard). */
 export class ReadQuery {
   @ApiPropertyOptional({
     description: 'Wait until read models have applied this global position (max ~2 s), else 503',

@@ -6,7 +6,7 @@ import { RequiresScope } from '../http/auth/scopes';
 import { Command, type CommandContext } from '../http/commandRequest';
 import { CommandResponse, respond } from '../http/commandResponse';
 import { Problem } from '../http/problem';
-import { ReadAfterWriteGuard } from '../http/readAfterWrite.interceptor';
+import { ReadAfterWriteGuard } from '../http/readAfterWrite.guard';
 import { IdPipe, ReadQuery, decodeCursor, pageLimit } from '../http/validation';
 import {
   AroundQuery,

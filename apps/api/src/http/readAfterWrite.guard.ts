@@ -1,13 +1,5 @@
-import {
-  type CallHandler,
-  type CanActivate,
-  type ExecutionContext,
-  Inject,
-  Injectable,
-  type NestInterceptor,
-} from '@nestjs/common';
+import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { from, switchMap, type Observable } from 'rxjs';
 import { APP_CONFIG, type AppConfig } from '@app/runtime';
 import { ReadModelProgress } from '../infrastructure/readModelProgress';
 import { Problem } from './problem';
@@ -43,10 +35,10 @@ function readAfterWrite(
 }
 
 /**
- * Read-after-write as a guard, for hot query routes. It runs where the interceptor would (after the
- * global ApiKeyGuard, before the pipes) but outside Nest's interceptor chain, which costs every request
- * an rxjs pipeline and two AsyncResource.bind wrappers, minPosition or not: on the rank routes that was
- * most of the garbage each scavenge promoted into a heap holding 1,000,000 leaderboard entries.
+ * Read-after-write on a query route. A guard, not an interceptor: it runs after the global ApiKeyGuard
+ * and before the pipes, outside Nest's interceptor chain, which costs every request an rxjs pipeline and
+ * two AsyncResource.bind wrappers, minPosition or not (on the rank routes that was most of the garbage
+ * each scavenge promoted into a heap holding 1,000,000 leaderboard entries).
  */
 @Injectable()
 export class ReadAfterWriteGuard implements CanActivate {
@@ -57,19 +49,5 @@ export class ReadAfterWriteGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): true | Promise<true> {
     return readAfterWrite(context, this.projections, this.config)?.then(() => true) ?? true;
-  }
-}
-
-/** Read-after-write as an interceptor: the same check and wait as ReadAfterWriteGuard. */
-@Injectable()
-export class ReadAfterWriteInterceptor implements NestInterceptor {
-  constructor(
-    private readonly projections: ReadModelProgress,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
-
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const waiting = readAfterWrite(context, this.projections, this.config);
-    return waiting ? from(waiting).pipe(switchMap(() => next.handle())) : next.handle();
   }
 }
