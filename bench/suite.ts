@@ -51,6 +51,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SqliteEventStore } from '@app/event-store';
+import { apiNodeFlags } from '../scripts/apiNodeFlags';
 import { forkWorker } from './support/fork';
 import { type Load, openLoad } from './support/openLoad';
 import { EconomyTraffic, appendPlayerHistory, trafficPlayerId } from './support/economyTraffic';
@@ -69,17 +70,6 @@ import {
 
 const REPO_ROOT = resolve(__dirname, '..');
 export const RESULTS_DIR = join(REPO_ROOT, 'bench', 'results');
-
-/** The Node flags `npm start` gives the API (package.json; the Dockerfile's CMD has the same). */
-function apiNodeFlags(): string[] {
-  const { scripts } = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as {
-    scripts: { start: string };
-  };
-  const flags = /\bnode ((?:--\S+ )*)dist\/apps\/api\/src\/main\.js/.exec(scripts.start);
-  if (!flags)
-    throw new Error("package.json's start script does not run node [flags] dist/apps/api/src/main.js");
-  return flags[1].split(' ').filter(Boolean);
-}
 
 const GAME_KEY = 'bench-game-server-0123456789';
 const ADMIN_KEY = 'bench-live-ops-0123456789';

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { parseApiKeys } from '../apps/api/src/http/auth/apiKeys';
+import { apiNodeFlags } from '../scripts/apiNodeFlags';
 import { AppConfig, loadConfig } from '../libs/runtime/src/config';
 
 /**
@@ -41,17 +42,9 @@ const nestProjects = (
   JSON.parse(read('nest-cli.json')) as { projects: Record<string, { entryFile: string }> }
 ).projects;
 const appServices = Object.keys(APPS) as (keyof typeof APPS)[];
-/** The Node flags `npm start` gives the api (its young generation): every way of shipping it uses them. */
-const apiNodeFlags = (
-  /\bnode ((?:--\S+ )*)dist\/apps\/api\/src\/main\.js/.exec(
-    (JSON.parse(read('package.json')) as { scripts: { start: string } }).scripts.start,
-  )?.[1] ?? ''
-)
-  .split(' ')
-  .filter(Boolean);
 const commandOf = (app: keyof typeof APPS) => [
   'node',
-  ...(app === 'api' ? apiNodeFlags : []),
+  ...(app === 'api' ? apiNodeFlags() : []),
   `dist/apps/${APPS[app]}/src/main.js`,
 ];
 
@@ -299,7 +292,7 @@ describe('Dockerfile', () => {
     expect(finalStage).toMatch(/better_sqlite3\.node/);
     expect(instructions(finalStage, 'EXPOSE')).toEqual(['3000']);
     // The image's default command is the api's, with the flags npm start gives it.
-    expect(apiNodeFlags).toEqual(['--min-semi-space-size=64', '--max-semi-space-size=64']);
+    expect(apiNodeFlags()).toEqual(['--min-semi-space-size=64', '--max-semi-space-size=64']);
     expect(JSON.parse(/^CMD (\[.*\])$/m.exec(finalStage)?.[1] ?? 'null')).toEqual(commandOf('api'));
   });
 
