@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { type WriteStream, createWriteStream } from 'node:fs';
 import { resolve } from 'node:path';
+import { apiNodeFlags } from './apiNodeFlags';
 
 const repoRoot = resolve(__dirname, '..');
 
@@ -32,11 +33,17 @@ export class WorkerProcess {
 
   start(): void {
     if (this.running) throw new Error(`${this.app} is already running`);
-    const child = spawn(process.execPath, ['-r', '@swc-node/register', `apps/${this.app}/src/main.ts`], {
-      cwd: repoRoot,
-      env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn', ...this.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    // An api runs with the Node flags it ships with (npm start).
+    const flags = this.app === 'api' ? apiNodeFlags() : [];
+    const child = spawn(
+      process.execPath,
+      [...flags, '-r', '@swc-node/register', `apps/${this.app}/src/main.ts`],
+      {
+        cwd: repoRoot,
+        env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn', ...this.env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     if (this.options.logFile && !this.log) this.log = createWriteStream(this.options.logFile, { flags: 'a' });
     const keep = (chunk: Buffer) => {
       // The tail is what explains a failure; the whole log of a long run is not.
