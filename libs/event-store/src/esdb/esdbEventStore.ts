@@ -76,6 +76,9 @@ export class EsdbEventStore implements EventStore {
       return {
         nextRevision: Number(result.nextExpectedRevision),
         position: result.position ? Number(result.position.prepare) : await this.headPosition(),
+        // Not certain: when another process appended the same ids at the same revision between the lookup
+        // above and this append, ESDB answers it as an idempotent success. Callers therefore read back
+        // what was stored rather than trust their own copy (AggregateStore does).
         written: true,
       };
     } catch (error) {
