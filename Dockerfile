@@ -52,8 +52,6 @@ EXPOSE 3000
 # Every app serves GET /health on PORT (api: event store reachable; workers: their own dependencies).
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-# The api's young generation is fixed at 2 x 64 MB, as in package.json's start script (Node refuses
-# --min-semi-space-size in NODE_OPTIONS): a query allocates ~50 KB, and with V8's default (at most 16 MB,
-# shrunk again when idle) the api scavenges every 15-40 ms under load, 2-4 ms each beside 1,000,000
-# leaderboard entries.
+# The api runs with package.json's config.apiNodeFlags, as npm start does (Node refuses
+# --min-semi-space-size in NODE_OPTIONS): a fixed young generation, why in docs/performance.md.
 CMD ["node", "--min-semi-space-size=64", "--max-semi-space-size=64", "dist/apps/api/src/main.js"]

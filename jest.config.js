@@ -1,11 +1,14 @@
 /**
- * Two projects in one run, sharing one global setup (one Kafka and one FerretDB):
- * - `main`: every unit, integration and end-to-end spec; the level is in each file's name.
+ * The test tiers, one jest project each; the level is in each file's name (`*.unit|int|e2e.spec.ts`):
+ * - `unit`: pure code and in-process adapters. No Java, Go, network or servers: the global setup that
+ *   starts Kafka and FerretDB belongs to the other tiers only, and runs once for whichever of them run.
+ * - `int`: adapters and apps against real servers (SQLite files, Kafka, FerretDB).
+ * - `e2e`: the api over real HTTP, processes, audit, rebuild.
  * - `cluster`: the core end-to-end specs again, unchanged, with startApp in cluster mode (SQLite event
- *   store + relay + Kafka + projector + FerretDB, see test/setup/clusterMode.ts), proving both modes behave
- *   the same.
- * Run one project with `--selectProjects main|cluster`; a spec path goes before that flag, which takes a
- * list (`npx jest test/economy.e2e.spec.ts --selectProjects cluster`).
+ *   store + relay + Kafka + projector + FerretDB, see test/setup/clusterMode.ts).
+ * - `bench`: a tiny run of every benchmark.
+ * `npm test` runs them all; `npm run test:<tier>` one (`jest --selectProjects <tier>`). A spec path goes
+ * before that flag: `npx jest test/economy.e2e.spec.ts --selectProjects cluster`.
  */
 const swc = [
   '@swc/jest',
@@ -27,47 +30,46 @@ const shared = {
   transformIgnorePatterns: ['/node_modules/(?!content-disposition/)'],
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper: {
-    '^@app/audit$': '<rootDir>/libs/audit/src',
-    '^@app/domain$': '<rootDir>/libs/domain/src',
-    '^@app/event-store$': '<rootDir>/libs/event-store/src',
-    '^@app/read-store$': '<rootDir>/libs/read-store/src',
-    '^@app/messaging$': '<rootDir>/libs/messaging/src',
-    '^@app/runtime$': '<rootDir>/libs/runtime/src',
+    '^@app/(event-store|read-store|messaging)/(.*)$': '<rootDir>/libs/$1/src/$2',
     '^@app/projections$': '<rootDir>/projections',
+    '^@app/([a-z-]+)$': '<rootDir>/libs/$1/src',
+    '^@test/support/(.*)$': '<rootDir>/test/support/$1',
   },
 };
 
-/** The end-to-end specs of the core, which start the API through startApp (test/support/testApp.ts). */
+/** One Kafka broker and one FerretDB for the whole run, started for the tiers that use them. */
+const withServers = {
+  globalSetup: '<rootDir>/test/setup/globalSetup.js',
+  globalTeardown: '<rootDir>/test/setup/globalTeardown.js',
+};
+
+const code = ['libs', 'apps', 'projections', 'test', 'examples'].map((root) => `<rootDir>/${root}`);
+
+/** The end-to-end specs of the core, which start the api through startApp (test/support/testApp.ts). */
 const coreEndToEnd = ['api', 'economy', 'leaderboards', 'restart'].map(
   (name) => `<rootDir>/test/${name}.e2e.spec.ts`,
 );
 
 module.exports = {
   projects: [
+    { ...shared, displayName: 'unit', roots: code, testRegex: '\\.unit\\.spec\\.ts$' },
+    { ...shared, ...withServers, displayName: 'int', roots: code, testRegex: '\\.int\\.spec\\.ts$' },
+    { ...shared, ...withServers, displayName: 'e2e', roots: code, testRegex: '\\.e2e\\.spec\\.ts$' },
     {
       ...shared,
-      displayName: 'main',
-      roots: [
-        '<rootDir>/libs',
-        '<rootDir>/apps',
-        '<rootDir>/projections',
-        '<rootDir>/test',
-        '<rootDir>/examples',
-        '<rootDir>/bench',
-      ],
-      testRegex: '\\.(unit|int|e2e)\\.spec\\.ts$',
-    },
-    {
-      ...shared,
+      ...withServers,
       displayName: 'cluster',
       roots: ['<rootDir>/test'],
       testMatch: coreEndToEnd,
       setupFilesAfterEnv: ['<rootDir>/test/setup/clusterMode.ts'],
     },
+    {
+      ...shared,
+      ...withServers,
+      displayName: 'bench',
+      roots: ['<rootDir>/bench'],
+      testRegex: '\\.int\\.spec\\.ts$',
+    },
   ],
-  // One Kafka broker and one FerretDB for the whole run, whichever projects run (integration suites and
-  // the cluster project use them).
-  globalSetup: '<rootDir>/test/setup/globalSetup.js',
-  globalTeardown: '<rootDir>/test/setup/globalTeardown.js',
   testTimeout: 30000,
 };

@@ -7,9 +7,9 @@
  *   compare every document.
  */
 import { replayCheck, verifyEventLog } from '@app/audit';
-import { SqliteEventStore } from '@app/event-store';
+import { SqliteEventStore } from '@app/event-store/sqlite';
 import { readModelCollections, readModels, replay } from '@app/projections';
-import { MemoryReadStore } from '@app/read-store';
+import { MemoryReadStore } from '@app/read-store/memory';
 import { now } from './support/stats';
 
 export type AuditWorkerConfig = { role: 'verify' | 'replay-check'; file: string };
@@ -46,7 +46,10 @@ async function run(config: AuditWorkerConfig): Promise<AuditWorkerReport> {
     const servedRssMb = rssMb();
     let documents = 0;
     const report = await timed(async () => {
-      const check = await replayCheck(events, served, { waitForLive: async () => true });
+      const check = await replayCheck(events, served, {
+        scratchStore: (collections) => new MemoryReadStore(collections),
+        waitForLive: async () => true,
+      });
       documents = Object.values(check.documents).reduce((sum, count) => sum + count, 0);
       return check;
     });

@@ -1,4 +1,4 @@
-import { KAFKA, MONGO, describeWith, serverAddress } from '../test/support/servers';
+import { KAFKA, MONGO, describeWith, serverAddress, testMongoOptions } from '@test/support/servers';
 import { type LagLevel, type PipelineResults, runPipelineBench, toMarkdown } from './pipeline';
 import { Cleanup } from './support/servers';
 import type { Distribution } from './support/stats';
@@ -19,7 +19,11 @@ describeWith([KAFKA, MONGO], 'bench/pipeline.ts at a tiny size', () => {
       readStores: ['memory', 'mongo'],
       cleanup,
       log: () => undefined,
-      servers: { brokers: serverAddress(KAFKA)!, mongoUrl: serverAddress(MONGO)! },
+      servers: {
+        brokers: serverAddress(KAFKA)!,
+        mongoUrl: serverAddress(MONGO)!,
+        mongoWritesPerCall: testMongoOptions.maxWritesPerCall,
+      },
     });
   }, 180_000);
   afterAll(() => cleanup.runAll());

@@ -25,8 +25,9 @@
  * ~50 ms at 100 ledger entries and ~370 ms at 2,000 here, and the projector falls behind at any of
  * these rates; run it there at a few events per second (`--rates 5`).
  */
-import { SqliteEventStore } from '@app/event-store';
-import { type EventMessage, KafkaMessaging, contractTopics, toEventMessage, topicsFor } from '@app/messaging';
+import { SqliteEventStore } from '@app/event-store/sqlite';
+import { type EventMessage, contractTopics, toEventMessage, topicsFor } from '@app/messaging';
+import { KafkaMessaging } from '@app/messaging/kafka';
 import type { LoggerService } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -486,6 +487,8 @@ export async function measureEndToEndLag(options: {
   readStore: ReadStoreKind;
   /** Required for the mongo read store: the projector writes to a fresh database there. */
   mongoUrl?: string;
+  /** The mongo read store's maxWritesPerCall (FerretDB needs one). */
+  mongoWritesPerCall?: number;
   dir: string;
   cleanup: Cleanup;
   levels: { rate: number; seconds: number }[];
@@ -510,7 +513,12 @@ export async function measureEndToEndLag(options: {
   const readStore: ProjectorWorkerConfig['readStore'] =
     options.readStore === 'memory'
       ? { kind: 'memory' }
-      : { kind: 'mongo', mongoUrl: options.mongoUrl!, dbName: `bench_${id}` };
+      : {
+          kind: 'mongo',
+          mongoUrl: options.mongoUrl!,
+          dbName: `bench_${id}`,
+          maxWritesPerCall: options.mongoWritesPerCall,
+        };
   const workers: Worker[] = [];
   await admin.connect();
   try {
@@ -647,7 +655,7 @@ export async function runPipelineBench(options: {
   cleanup: Cleanup;
   log: (line: string) => void;
   /** Servers to use as they are; by default benchServers() (the environment's, or its own). */
-  servers?: { brokers: string; mongoUrl?: string };
+  servers?: { brokers: string; mongoUrl?: string; mongoWritesPerCall?: number };
 }): Promise<PipelineResults> {
   const { events, levels, warmupSeconds, readStores, cleanup, log } = options;
   const servers: BenchServers = options.servers
@@ -655,7 +663,7 @@ export async function runPipelineBench(options: {
     : await benchServers(cleanup, log, { mongo: readStores.includes('mongo') });
   const dir = mkdtempSync(join(tmpdir(), 'bench-pipeline-'));
   cleanup.add('the temp dir', async () => rmSync(dir, { recursive: true, force: true }));
-  const { brokers, mongoUrl } = servers;
+  const { brokers, mongoUrl, mongoWritesPerCall } = servers;
 
   // Unmeasured: kafkajs's encoding is JIT-compiled before the first measured run, not during it.
   log(`throughput: warming kafkajs up`);
@@ -675,6 +683,7 @@ export async function runPipelineBench(options: {
         brokers,
         readStore,
         mongoUrl,
+        mongoWritesPerCall,
         dir,
         cleanup,
         levels,
@@ -726,7 +735,7 @@ export async function runPipelineBench(options: {
 
 const STORE_NAMES: Record<ReadStoreKind, string> = { mongo: 'MongoDB', memory: 'in-memory read store' };
 
-/** The README's table: every figure beside its baseline from the same run. */
+/** docs/performance.md's table: every figure beside its baseline from the same run. */
 export function toMarkdown(results: PipelineResults): string {
   const { throughput, machine } = results;
   const rows: string[][] = [

@@ -7,10 +7,13 @@
  * checkpoint) returned. Reports go to the parent in bulk every 100 ms; the times are taken when things
  * happen, so the bulk sending delays nothing that is measured.
  */
-import { SqliteEventStore } from '@app/event-store';
-import { KafkaMessaging, partitionCheckpoint } from '@app/messaging';
+import { SqliteEventStore } from '@app/event-store/sqlite';
+import { partitionCheckpoint } from '@app/messaging';
+import { KafkaMessaging } from '@app/messaging/kafka';
 import { readModelCollections, readModels } from '@app/projections';
-import { MemoryReadStore, MongoReadStore, type ReadStore } from '@app/read-store';
+import type { ProjectionTarget } from '@app/read-store';
+import { MemoryReadStore } from '@app/read-store/memory';
+import { MongoReadStore } from '@app/read-store/mongo';
 import type { LoggerService } from '@nestjs/common';
 import { KafkaProjector } from '../apps/projector/src/kafkaProjector';
 import { EventRelay } from '../apps/relay/src/eventRelay';
@@ -31,7 +34,8 @@ export type ProjectorWorkerConfig = {
   role: 'projector';
   brokers: string;
   /** MongoDB (a fresh database `dbName` at `mongoUrl`), or memory: the projector without a database's cost. */
-  readStore: { kind: 'mongo'; mongoUrl: string; dbName: string } | { kind: 'memory' };
+  readStore:
+    { kind: 'mongo'; mongoUrl: string; dbName: string; maxWritesPerCall?: number } | { kind: 'memory' };
   topic: string;
   deadLetterTopic: string;
   groupId: string;
@@ -103,16 +107,19 @@ async function startProjector(config: ProjectorWorkerConfig): Promise<() => Prom
           url: config.readStore.mongoUrl,
           dbName: config.readStore.dbName,
           collections: readModelCollections,
+          maxWritesPerCall: config.readStore.maxWritesPerCall,
         })
       : undefined;
-  const readStore: ReadStore = mongo ?? new MemoryReadStore(readModelCollections);
+  const readStore = mongo ?? new MemoryReadStore(readModelCollections);
   const messaging = new KafkaMessaging({ brokers: [config.brokers], clientId: 'projector' });
 
-  // KafkaProjector calls the read store's commit exactly once per partition batch, inside handleBatch.
+  // KafkaProjector commits once per partition batch, inside handleBatch, through the store's projection
+  // target: the store itself.
+  const target: ProjectionTarget = readStore;
   const committed = new Map<string, { position: number; at: number }>();
-  const commit = readStore.commit.bind(readStore);
-  readStore.commit = async (writes, position, checkpoint) => {
-    await commit(writes, position, checkpoint);
+  const commit = target.commitBatch.bind(target);
+  target.commitBatch = async (writes, position, checkpoint, ...rest) => {
+    await commit(writes, position, checkpoint, ...rest);
     committed.set(checkpoint ?? '', { position, at: now() });
   };
   const applied = reporter<ApplyReport>((reports) => send({ type: 'applied', reports }));

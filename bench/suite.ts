@@ -50,7 +50,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { SqliteEventStore } from '@app/event-store';
+import { SqliteEventStore } from '@app/event-store/sqlite';
 import { apiNodeFlags } from '../scripts/apiNodeFlags';
 import { forkWorker } from './support/fork';
 import { type Load, openLoad } from './support/openLoad';
@@ -674,7 +674,7 @@ const micros = (d: Distribution) => `${d.p50.toFixed(1)} / ${d.p99.toFixed(1)} Â
 /** What one command costs: the API's CPU time where /proc tells it, otherwise its share of the wall time. */
 const commandCost = (cost: CommandCost) => cost.cpuMs ?? 1000 / cost.requestsPerSecond;
 
-/** The README's table: every figure beside its same-run baseline, and the issue's target met or missed. */
+/** docs/performance.md's table: every figure beside its same-run baseline, and the issue's target met or missed. */
 export function toMarkdown(results: SuiteResults): string {
   const { throughput: t, latency, hotWallet: hot, lag, replay, rank, machine: m } = results;
   const parseRate = (replay.parse[0].eventsPerSecond + replay.parse[1].eventsPerSecond) / 2;

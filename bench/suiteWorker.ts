@@ -12,22 +12,30 @@
  * - `rank`: replays a leaderboard log into a MemoryReadStore, measures the heap it holds, then times the
  *   API's own query handlers (top 10, a player's rank, around-me) against it.
  */
+import { type CommandResult, StreamCommandHandler } from '@app/application';
 import { GENESIS_HASH } from '@app/audit';
-import { SqliteEventStore, WrongExpectedRevisionError } from '@app/event-store';
+import { WrongExpectedRevisionError } from '@app/event-store';
+import { SqliteEventStore } from '@app/event-store/sqlite';
 import { leaderboards } from '@app/domain';
-import { leaderboardEntryId, rankingGroup, readModelCollections, readModels, replay } from '@app/projections';
-import { MemoryReadStore } from '@app/read-store';
+import {
+  boardRanking,
+  leaderboardEntryId,
+  leaderboardEntryView,
+  readModelCollections,
+  readModels,
+  replay,
+} from '@app/projections';
+import { MemoryReadStore } from '@app/read-store/memory';
 import Fastify from 'fastify';
 import { join } from 'node:path';
 import { createApp } from '../apps/api/src/bootstrap';
-import { AggregateStore, type CommandResult } from '../apps/api/src/infrastructure/aggregateStore';
-import { EVENT_STORE, READ_STORE } from '../apps/api/src/infrastructure/tokens';
+import { EVENT_STORE, READ_STORE } from '../apps/api/src/persistence/tokens';
 import {
   GetEntries,
   GetEntriesHandler,
   GetPlayerRank,
   GetPlayerRankHandler,
-} from '../apps/api/src/leaderboards/leaderboards';
+} from '../apps/api/src/leaderboards/queries';
 import { type Distribution, distribution, now } from './support/stats';
 
 export type SuiteWorkerConfig =
@@ -86,7 +94,7 @@ async function api(config: Extract<SuiteWorkerConfig, { role: 'api' }>): Promise
     API_KEYS: config.apiKeys,
     LOG_LEVEL: 'warn',
   });
-  if (config.stubbed) stubEventSourcing(app.get(AggregateStore));
+  if (config.stubbed) stubEventSourcing(app.get(StreamCommandHandler));
   const events = app.get<SqliteEventStore>(EVENT_STORE);
   const readStore = app.get<MemoryReadStore>(READ_STORE);
   let appendedAt = new Map<number, number>();
@@ -109,9 +117,10 @@ async function api(config: Extract<SuiteWorkerConfig, { role: 'api' }>): Promise
       throw error;
     }
   };
-  const commit = readStore.commit.bind(readStore);
-  readStore.commit = async (writes, position, checkpoint) => {
-    await commit(writes, position, checkpoint);
+  // The embedded projector commits each batch through the store's projection target: the store itself.
+  const commit = readStore.commitBatch.bind(readStore);
+  readStore.commitBatch = async (writes, position, ...rest) => {
+    await commit(writes, position, ...rest);
     const at = now();
     for (const [appended, returnedAt] of appendedAt) {
       if (appended > position) continue;
@@ -134,10 +143,10 @@ async function api(config: Extract<SuiteWorkerConfig, { role: 'api' }>): Promise
 
 /**
  * What the API costs without event sourcing: the same HTTP stack (Fastify, guard, validation, command
- * bus, handler, response), with AggregateStore answering at once: no read, decision, hash, append,
+ * bus, handler, response), with the stream command handler answering at once: no read, decision, hash, append,
  * fsync or projection. Bench-only; it shows how much of the gap to bare Fastify is the framework.
  */
-function stubEventSourcing(streams: AggregateStore): void {
+function stubEventSourcing(streams: StreamCommandHandler): void {
   const answer: CommandResult = { streamId: 'stub', revision: 0, position: 1, events: [], replayed: false };
   streams.handle = async () => answer;
   // Every stream reads as empty (also the audit stream, so the log anchorer idles as on a new log).
@@ -199,11 +208,7 @@ async function rank(config: Extract<SuiteWorkerConfig, { role: 'rank' }>): Promi
   gc();
   const held = process.memoryUsage().heapUsed - before;
   const period = leaderboards.periodOf('never', new Date());
-  const entries = await store.count({
-    collection: 'leaderboardEntries',
-    index: 'ranking',
-    group: rankingGroup(config.leaderboardId, period),
-  });
+  const entries = await store.count(boardRanking(config.leaderboardId, period));
 
   const entriesHandler = new GetEntriesHandler(store);
   const rankHandler = new GetPlayerRankHandler(store);
@@ -233,7 +238,7 @@ async function rank(config: Extract<SuiteWorkerConfig, { role: 'rank' }>): Promi
     rankHandler.execute(new GetPlayerRank(leaderboardId, player(), undefined, 5)),
   );
   const baseline = await time(() =>
-    store.find('leaderboardEntries', leaderboardEntryId(leaderboardId, period, player())),
+    store.find(leaderboardEntryView.collection, leaderboardEntryId(leaderboardId, period, player())),
   );
   return {
     entries,

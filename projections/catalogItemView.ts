@@ -1,5 +1,5 @@
 import type { catalog } from '@app/domain';
-import type { ReadModelDocument } from '@app/read-store';
+import type { IndexQuery, ReadModelDocument } from '@app/read-store';
 import type { Projection } from './projection';
 
 /** GET /v1/catalog/items[/{sku}] */
@@ -15,4 +15,11 @@ export const catalogItemView: Projection<CatalogItemView, catalog.CatalogItemEve
   handles: ['CatalogItemDefined', 'CatalogItemUpdated'],
   documentId: (event) => event.data.sku,
   evolve: (_doc, event) => ({ _id: event.data.sku, ...event.data, revision: event.revision }),
+};
+
+/** The whole catalog by sku. */
+export const catalogItemsBySku: IndexQuery<CatalogItemView> = {
+  collection: catalogItemView.collection,
+  index: 'bySku',
+  group: {},
 };

@@ -1,12 +1,22 @@
-import { type AnyIndexDefinition, MongoReadStore } from '@app/read-store';
+import { type AnyIndexDefinition } from '@app/read-store';
+import { MongoReadStore } from '@app/read-store/mongo';
 import type { mongo } from 'mongoose';
 import { randomUUID } from 'node:crypto';
-import { MONGO, describeWith, serverAddress } from '../test/support/servers';
+import { MONGO, describeWith, serverAddress, testMongoOptions } from '@test/support/servers';
 import {
   type CatalogItemView,
   type LeaderboardEntryView,
   type LedgerEntryView,
+  boardRanking,
+  catalogItemView,
+  catalogItemsBySku,
+  inventoryView,
+  leaderboardEntryView,
+  leaderboardView,
+  ledgerView,
+  playerLedger,
   readModelCollections,
+  walletView,
 } from './index';
 
 type Filter = Record<string, unknown>;
@@ -94,6 +104,7 @@ describeWith([MONGO], 'index usage: every read-store query is served by an index
       dbName: namespace,
       namespace,
       collections: readModelCollections,
+      ...testMongoOptions,
       connectOptions: { monitorCommands: true },
     });
     store.connection.getClient().on('commandStarted', (event) => {
@@ -153,29 +164,17 @@ describeWith([MONGO], 'index usage: every read-store query is served by an index
       7,
     );
     // The API's queries (apps/api/src/*/queries and handlers), each as the handler issues it.
-    const ranking = {
-      collection: 'leaderboardEntries',
-      index: 'ranking',
-      group: { leaderboardId: 'b', period: 'all' },
-    };
-    await store.find('wallets', 'p1');
-    await store.find('inventories', 'p1');
-    await store.find('leaderboards', 'b');
-    await store.find('catalogItems', 'gem');
-    await store.page({ collection: 'ledger', index: 'byPlayer', group: { playerId: 'p1' } }, undefined, 3);
+    const ranking = boardRanking('b', 'all');
+    await store.find(walletView.collection, 'p1');
+    await store.find(inventoryView.collection, 'p1');
+    await store.find(leaderboardView.collection, 'b');
+    await store.find(catalogItemView.collection, 'gem');
+    await store.page(playerLedger('p1'), undefined, 3);
+    await store.page(playerLedger('p1'), { revision: 0 }, 3);
+    await store.page(catalogItemsBySku, undefined, 3);
+    await store.page(catalogItemsBySku, { sku: 'gem' } as Partial<CatalogItemView>, 3);
+    await store.page(ranking, undefined, 2);
     await store.page(
-      { collection: 'ledger', index: 'byPlayer', group: { playerId: 'p1' } },
-      { revision: 0 },
-      3,
-    );
-    await store.page({ collection: 'catalogItems', index: 'bySku', group: {} }, undefined, 3);
-    await store.page<CatalogItemView>(
-      { collection: 'catalogItems', index: 'bySku', group: {} },
-      { sku: 'gem' } as Partial<CatalogItemView>,
-      3,
-    );
-    await store.page<LeaderboardEntryView>(ranking, undefined, 2);
-    await store.page<LeaderboardEntryView>(
       ranking,
       { rankScore: -10, rankSubscore: 0, achievedAt: '2026-11-21T10:00:00.000Z', playerId: 'b' },
       2,
@@ -184,8 +183,8 @@ describeWith([MONGO], 'index usage: every read-store query is served by an index
     expect(await store.slice(ranking, 0, 2)).toHaveLength(2);
     expect(await store.count(ranking)).toBe(3);
     // The projectors' document loads, the rank cache's load and the checkpoint polls.
-    await store.findMany('ledger', ['e0', 'e1']);
-    for await (const batch of store.documents('leaderboardEntries', 2))
+    await store.findMany(ledgerView.collection, ['e0', 'e1']);
+    for await (const batch of store.documents(leaderboardEntryView.collection, 2))
       expect(batch.length).toBeGreaterThan(0);
     await store.checkpoints();
 

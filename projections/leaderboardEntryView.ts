@@ -1,5 +1,5 @@
 import { leaderboards } from '@app/domain';
-import type { ReadModelDocument } from '@app/read-store';
+import type { IndexQuery, ReadModelDocument } from '@app/read-store';
 import type { Projection } from './projection';
 
 /** One player's standing on one board in one period. */
@@ -29,12 +29,9 @@ export const rankKey = (
     : { rankScore: score, rankSubscore: subscore };
 
 // `join`, not a template: it builds one flat string, where `+` leaves a chain of rope strings behind
-// that a million held entries pay ~100 bytes each for.
+// that every held entry would pay for.
 export const leaderboardEntryId = (leaderboardId: string, period: string, playerId: string): string =>
   [leaderboardId, period, playerId].join('|');
-
-/** The `ranking` index group of one board's period. */
-export const rankingGroup = (leaderboardId: string, period: string) => ({ leaderboardId, period });
 
 export const leaderboardEntryView: Projection<LeaderboardEntryView, leaderboards.ScoreSubmissionEvent> = {
   collection: {
@@ -59,8 +56,8 @@ export const leaderboardEntryView: Projection<LeaderboardEntryView, leaderboards
     const achievedNow = entry.achievedAt === data.submittedAt;
     const metadata = achievedNow ? data.metadata : doc?.metadata;
     const { rankScore, rankSubscore } = rankKey(sortOrder, entry);
-    // One literal with every field (no spreads): the document keeps them all inside the object, ~30
-    // bytes less per entry than a spread-built one with a separate property array.
+    // One literal with every field (no spreads): the document keeps them all inside the object, smaller
+    // per entry than a spread-built one with a separate property array.
     const view: LeaderboardEntryView = {
       // The previous document's strings where it has them (equal values): one copy per entry.
       _id: doc?._id ?? leaderboardEntryId(data.leaderboardId, data.period, data.playerId),
@@ -81,3 +78,10 @@ export const leaderboardEntryView: Projection<LeaderboardEntryView, leaderboards
     return { ...fields, metadata, revision };
   },
 };
+
+/** One board's period in rank order: top N, ranks and around-me. */
+export const boardRanking = (leaderboardId: string, period: string): IndexQuery<LeaderboardEntryView> => ({
+  collection: leaderboardEntryView.collection,
+  index: 'ranking',
+  group: { leaderboardId, period },
+});

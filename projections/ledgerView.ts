@@ -1,5 +1,5 @@
 import type { economy } from '@app/domain';
-import type { ReadModelDocument } from '@app/read-store';
+import type { IndexQuery, ReadModelDocument } from '@app/read-store';
 import type { Projection } from './projection';
 
 export type LedgerChange =
@@ -86,3 +86,10 @@ export const ledgerView: Projection<LedgerEntryView, economy.PlayerEconomyEvent>
       changes: changesOf(event),
     },
 };
+
+/** One player's ledger lines, oldest first. */
+export const playerLedger = (playerId: string): IndexQuery<LedgerEntryView> => ({
+  collection: ledgerView.collection,
+  index: 'byPlayer',
+  group: { playerId },
+});

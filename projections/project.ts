@@ -1,5 +1,5 @@
 import type { RecordedEventWithoutMetadata } from '@app/event-store';
-import type { DocumentWrite, ReadModelDocument, ReadStore } from '@app/read-store';
+import type { DocumentWrite, ProjectionTarget, ReadModelDocument, ReadStore } from '@app/read-store';
 import type { Projection } from './projection';
 
 export type AnyProjection = Projection<ReadModelDocument, never>;
@@ -18,8 +18,8 @@ export type ProjectOptions = {
  * Idempotent: a document remembers the stream revision it last applied, and an event at or below it is
  * skipped, so a redelivered or replayed batch changes nothing.
  *
- * While a blue/green rebuild runs, the store names two sets (`writeTargets`): the batch is applied to
- * each from that set's own documents, so the new set never inherits a document of the old one.
+ * The store names where the batch goes (`projectionTargets`): itself, or while a blue/green rebuild runs
+ * each of two sets, each evolved from its own documents, so the new set never inherits an old document.
  */
 export async function project(
   store: ReadStore,
@@ -29,29 +29,23 @@ export async function project(
 ): Promise<void> {
   const reached = position ?? events[events.length - 1]?.position;
   if (reached === undefined) return;
-  const targets = (await store.writeTargets?.()) ?? [store];
-  for (const target of targets) await projectInto(target, projections, events, reached, checkpoint);
+  for (const target of await store.projectionTargets()) {
+    await projectInto(target, projections, events, reached, checkpoint);
+  }
 }
 
 async function projectInto(
-  store: ReadStore,
+  target: ProjectionTarget,
   projections: readonly AnyProjection[],
   events: readonly RecordedEventWithoutMetadata[],
   reached: number,
   checkpoint: string | undefined,
 ): Promise<void> {
   const routes = routing(projections);
-
-  // 1. Where the batch's documents come from: a store holding them in memory reads them one by one as
-  //    needed; any other store loads every document the batch touches in one findMany per collection.
-  const findNow = store.findNow?.bind(store);
-  // From here to the commit nothing awaits, so what findNow reads is still stored when commit runs;
-  // the version lets the store check that.
-  const version = findNow ? store.readVersion?.() : undefined;
-  let stored: (collection: string, id: string) => ReadModelDocument | undefined;
+  // 1. The documents the batch starts from. Their ids are listed only when the store asks (one that
+  //    fetches them first), and then kept for step 2, in event order.
   let ids: string[] | undefined;
-  if (findNow) stored = findNow;
-  else {
+  const stored = await target.read(() => {
     ids = [];
     const wanted = new Map<string, Set<string>>();
     for (const event of events) {
@@ -64,11 +58,8 @@ async function projectInto(
         set.add(id);
       }
     }
-    const loaded = new Map<string, Map<string, ReadModelDocument>>();
-    for (const [name, set] of wanted) loaded.set(name, await store.findMany(name, [...set]));
-    stored = (collection, id) => loaded.get(collection)!.get(id);
-  }
-
+    return wanted;
+  });
   // 2. Evolve each document in event order, skipping what it has already seen. Each document the batch
   //    changes gets one write, updated as later events evolve it further (a null doc: deleted, at
   //    `revision`), with the stored document it started from.
@@ -81,7 +72,7 @@ async function projectInto(
       let changes = changed.get(collection);
       if (!changes) changed.set(collection, (changes = { byId: new Map(), writes: [], previous: [] }));
       let change = changes.byId.get(id);
-      const doc = change ? change.doc : (stored(collection, id) ?? null);
+      const doc = change ? change.doc : (stored.get(collection, id) ?? null);
       if (doc !== null && doc.revision >= event.revision) continue;
       const evolved = projection.evolve(doc, event as never);
       if (!change) {
@@ -93,7 +84,6 @@ async function projectInto(
       change.revision = event.revision;
     }
   }
-
   // 3. One commit: documents and checkpoint move together. Writes go collection by collection (each
   //    store's table stays in cache).
   const writes: Change[] = [];
@@ -102,12 +92,7 @@ async function projectInto(
     for (const change of changes.writes) writes.push(change);
     for (const doc of changes.previous) previous.push(doc);
   }
-  await store.commit(
-    writes as DocumentWrite[],
-    reached,
-    checkpoint,
-    version === undefined ? undefined : { version, previous },
-  );
+  await target.commitBatch(writes as DocumentWrite[], reached, checkpoint, stored, previous);
 }
 
 type Changes = { byId: Map<string, Change>; writes: Change[]; previous: (ReadModelDocument | undefined)[] };

@@ -1,15 +1,15 @@
 import type { RecordedEvent } from '@app/event-store';
-import { MemoryReadStore } from '@app/read-store';
+import { MemoryReadStore } from '@app/read-store/memory';
 import {
-  type InventoryView,
-  type LeaderboardEntryView,
-  type LedgerEntryView,
-  type WalletView,
+  inventoryView,
+  leaderboardEntryView,
+  playerLedger,
   project,
   readModelCollections,
   readModels,
+  walletView,
 } from './index';
-import { eventLog } from './testing/eventLog';
+import { eventLog } from '@test/support/eventLog';
 
 const recorded = eventLog();
 
@@ -62,14 +62,10 @@ const history: RecordedEvent[] = [
 ];
 
 const snapshot = async (store: MemoryReadStore) => ({
-  wallet: await store.find<WalletView>('wallets', 'p1'),
-  inventory: await store.find<InventoryView>('inventories', 'p1'),
-  ledger: await store.page<LedgerEntryView>(
-    { collection: 'ledger', index: 'byPlayer', group: { playerId: 'p1' } },
-    undefined,
-    100,
-  ),
-  entry: await store.find<LeaderboardEntryView>('leaderboardEntries', 'arena|all|p1'),
+  wallet: await store.find(walletView.collection, 'p1'),
+  inventory: await store.find(inventoryView.collection, 'p1'),
+  ledger: await store.page(playerLedger('p1'), undefined, 100),
+  entry: await store.find(leaderboardEntryView.collection, 'arena|all|p1'),
 });
 
 describe('projections', () => {
@@ -105,6 +101,6 @@ describe('projections', () => {
     const store = new MemoryReadStore(readModelCollections);
     await project(store, readModels, history.slice(0, 2));
     await project(store, readModels, [history[0]]);
-    expect((await store.find<WalletView>('wallets', 'p1'))?.balances).toEqual({ GOLD: 80 });
+    expect((await store.find(walletView.collection, 'p1'))?.balances).toEqual({ GOLD: 80 });
   });
 });

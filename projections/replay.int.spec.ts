@@ -1,11 +1,11 @@
-import { SqliteEventStore } from '@app/event-store';
-import { MemoryReadStore } from '@app/read-store';
+import { SqliteEventStore } from '@app/event-store/sqlite';
+import { MemoryReadStore } from '@app/read-store/memory';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateLog } from '../bench/support/logGenerator';
 import { readModelCollections, readModels, replay } from './index';
-import { storedDocuments } from './testing/storedDocuments';
+import { storedDocuments } from '@test/support/storedDocuments';
 
 describe('replay', () => {
   let dir: string;

@@ -1,8 +1,8 @@
 import type { RecordedEvent } from '@app/event-store';
-import { MemoryReadStore } from '@app/read-store';
+import { MemoryReadStore } from '@app/read-store/memory';
 import { project, readModelCollections, readModels } from './index';
-import { eventLog } from './testing/eventLog';
-import { storedDocuments } from './testing/storedDocuments';
+import { eventLog } from '@test/support/eventLog';
+import { storedDocuments } from '@test/support/storedDocuments';
 
 // The documents each view writes, byte for byte (key order included): what the views produced before
 // they were tuned for replay speed and memory, and what MongoDB stores.

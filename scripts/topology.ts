@@ -11,14 +11,14 @@
  * the Kafka and FerretDB started here, so `--data-dir DIR` starts on it again where it stopped.
  * test/topology.e2e.spec.ts runs this same `startTopology`.
  */
-import { SqliteEventStore } from '@app/event-store';
+import { SqliteEventStore } from '@app/event-store/sqlite';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { freePort, waitFor } from './infra/common';
-import { type FerretDbServer, startFerretDb } from './infra/ferretdb';
+import { FERRETDB_CLIENT_ENV, type FerretDbServer, startFerretDb } from './infra/ferretdb';
 import { type KafkaServer, startKafka } from './infra/kafka';
 import { type WorkerApp, WorkerProcess } from './workerProcess';
 
@@ -156,6 +156,7 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
       KAFKA_TOPIC_PREFIX: topicPrefix,
       KAFKA_PARTITIONS: String(partitions),
       LOG_LEVEL: 'info',
+      ...(servers.ferretdb ? FERRETDB_CLIENT_ENV : {}),
       ...options.env,
     };
     const names: [WorkerApp, string][] = [

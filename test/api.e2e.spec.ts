@@ -1,4 +1,4 @@
-import { startApp, type TestApp } from './support/testApp';
+import { startApp, type TestApp } from '@test/support/testApp';
 
 describe('service surface (e2e)', () => {
   let api: TestApp;

@@ -4,10 +4,10 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ChainVerifier, type VerificationReport, eventHash, readAnchors, verifyEventLog } from '@app/audit';
-import { SqliteEventStore } from '@app/event-store';
-import { runAuditCli } from './support/auditCli';
-import { burst } from './support/burst';
-import { type Response, keys, startApp } from './support/testApp';
+import { SqliteEventStore } from '@app/event-store/sqlite';
+import { runAuditCli } from '@test/support/auditCli';
+import { burst } from '@test/support/burst';
+import { type Response, keys, startApp } from '@test/support/testApp';
 
 const AUDITOR_KEY = 'auditor-secret-0123456789';
 

@@ -3,10 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateLog } from '../bench/support/logGenerator';
-import { runAuditCli } from './support/auditCli';
+import { runAuditCli } from '@test/support/auditCli';
 import type { RecordedEvent } from '@app/event-store';
-import type { WalletView } from '@app/projections';
-import { type TestApp, keys, startApp } from './support/testApp';
+import { walletView } from '@app/projections';
+import { type TestApp, keys, startApp } from '@test/support/testApp';
 
 const AUDITOR_KEY = 'auditor-secret-0123456789';
 const API_KEYS = [
@@ -274,7 +274,7 @@ describe('audit: history, state at a point, export, replay check (e2e)', () => {
 
     it('reports every corrupted, lost and invented document of the served read models', async () => {
       // Corrupt the live read models directly, as a bug in a projection or a stray write would.
-      const wallet = (await api.readModels.find<WalletView>('wallets', 'p1'))!;
+      const wallet = (await api.readModels.find(walletView.collection, 'p1'))!;
       const genuine = structuredClone(wallet);
       wallet.balances.GOLD += 1000;
       await api.readModels.commit(

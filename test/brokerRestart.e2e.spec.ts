@@ -1,7 +1,7 @@
-import { type KafkaServer, startKafka } from '../scripts/infra/kafka';
-import { type Cluster, playTraffic, sleep, startCluster } from './support/cluster';
-import { readModelDigest, rebuiltReadModels } from './support/readModels';
-import { KAFKA, MONGO, describeWith, serverAddress } from './support/servers';
+import { type KafkaServer, startKafka } from '@test/support/servers';
+import { type Cluster, playTraffic, sleep, startCluster } from '@test/support/cluster';
+import { readModelDigest, rebuiltReadModels } from '@test/support/readModels';
+import { KAFKA, MONGO, describeWith, serverAddress } from '@test/support/servers';
 
 /** A broker of its own: stopping the shared one would break the suites running beside this one. */
 describeWith([KAFKA, MONGO], 'Kafka broker stopped and restarted mid-load', () => {
@@ -24,7 +24,7 @@ describeWith([KAFKA, MONGO], 'Kafka broker stopped and restarted mid-load', () =
     broker = await startKafka({ dataDir: broker.dataDir });
 
     expect(await traffic).toEqual([]);
-    // The backlog drains at FerretDB's write speed (see the README): allow minutes, not seconds.
+    // The backlog drains at FerretDB's write speed (docs/performance.md): allow minutes, not seconds.
     await cluster.caughtUp(300_000);
     const live = await readModelDigest(cluster.readStore);
     const rebuilt = await readModelDigest(await rebuiltReadModels(cluster.api.events));

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { parseApiKeys } from '../apps/api/src/http/auth/apiKeys';
-import { apiNodeFlags } from '../scripts/apiNodeFlags';
+import { apiNodeFlags } from '@test/support/workers';
 import { AppConfig, loadConfig } from '../libs/runtime/src/config';
 
 /**
@@ -293,6 +293,9 @@ describe('Dockerfile', () => {
     expect(instructions(finalStage, 'EXPOSE')).toEqual(['3000']);
     // The image's default command is the api's, with the flags npm start gives it.
     expect(apiNodeFlags()).toEqual(['--min-semi-space-size=64', '--max-semi-space-size=64']);
+    expect(JSON.parse(read('package.json')).scripts.start).toMatch(
+      /\bnode \$npm_package_config_apiNodeFlags dist\/apps\/api\/src\/main\.js$/,
+    );
     expect(JSON.parse(/^CMD (\[.*\])$/m.exec(finalStage)?.[1] ?? 'null')).toEqual(commandOf('api'));
   });
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { burst } from './support/burst';
-import { keys, problemType, startApp, type TestApp } from './support/testApp';
+import { burst } from '@test/support/burst';
+import { keys, problemType, startApp, type TestApp } from '@test/support/testApp';
 
 /**
  * The player economy over real HTTP (embedded mode): given a stream, when a request, then a status and

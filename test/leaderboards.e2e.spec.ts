@@ -1,6 +1,6 @@
 import { leaderboards } from '@app/domain';
 import { randomUUID } from 'node:crypto';
-import { keys, problemType, startApp, type TestApp } from './support/testApp';
+import { keys, problemType, startApp, type TestApp } from '@test/support/testApp';
 
 describe('leaderboards API (e2e)', () => {
   let api: TestApp;

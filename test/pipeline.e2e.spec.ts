@@ -1,8 +1,8 @@
 import { type DecodedMessage, decodeEventMessage } from '@app/messaging';
-import { type Cluster, playTraffic, sleep, startCluster } from './support/cluster';
-import { readModelDigest, rebuiltReadModels } from './support/readModels';
-import { KAFKA, MONGO, describeWith, serverAddress } from './support/servers';
-import { keys } from './support/testApp';
+import { type Cluster, playTraffic, sleep, startCluster } from '@test/support/cluster';
+import { readModelDigest, rebuiltReadModels } from '@test/support/readModels';
+import { KAFKA, MONGO, describeWith, serverAddress } from '@test/support/servers';
+import { keys } from '@test/support/testApp';
 
 /**
  * Cluster mode as separate processes: the API appends to SQLite, the relay publishes the log to Kafka,

@@ -1,12 +1,19 @@
 import { partitionCheckpoint } from '@app/messaging';
-import { type WalletView, readModelCollections } from '@app/projections';
-import { AliasedReadStore } from '@app/read-store';
+import { type WalletView, readModelCollections, walletView } from '@app/projections';
+import { AliasedReadStore } from '@app/read-store/mongo';
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
-import { type Cluster, playTraffic, sleep, startCluster } from './support/cluster';
-import { readModelDigest, rebuiltReadModels } from './support/readModels';
-import { KAFKA, MONGO, describeWith, serverAddress } from './support/servers';
-import { keys } from './support/testApp';
+import { type Cluster, playTraffic, sleep, startCluster } from '@test/support/cluster';
+import { readModelDigest, rebuiltReadModels } from '@test/support/readModels';
+import {
+  KAFKA,
+  MONGO,
+  describeWith,
+  serverAddress,
+  testMongoOptions,
+  FERRETDB_CLIENT_ENV,
+} from '@test/support/servers';
+import { keys } from '@test/support/testApp';
 import { rebuildReadModels } from '../apps/rebuild/src/rebuild';
 
 const PARTITIONS = 4;
@@ -42,7 +49,11 @@ describeWith([KAFKA, MONGO], 'Rebuild read models (blue/green) while commands ke
     // The deployment's database, as every process of the cluster reads it: through the alias.
     const { host, port, name } = cluster.readStore.connection;
     mongoUrl = `mongodb://${host}:${port}/${name}`;
-    live = await AliasedReadStore.open({ url: mongoUrl, collections: readModelCollections });
+    live = await AliasedReadStore.open({
+      url: mongoUrl,
+      collections: readModelCollections,
+      ...testMongoOptions,
+    });
   }, 60_000);
   afterAll(async () => {
     await live?.close();
@@ -112,12 +123,10 @@ describeWith([KAFKA, MONGO], 'Rebuild read models (blue/green) while commands ke
     // 2. `npm run rebuild` while commands keep arriving, and for a while after it switched.
     const traffic = steadyTraffic();
     await sleep(1500);
-    const rebuild = await runRebuildCli({ MONGO_URL: mongoUrl, DATA_DIR: cluster.api.dataDir }, [
-      '--grace-ms',
-      '3000',
-      '--batch-size',
-      '200',
-    ]);
+    const rebuild = await runRebuildCli(
+      { ...FERRETDB_CLIENT_ENV, MONGO_URL: mongoUrl, DATA_DIR: cluster.api.dataDir },
+      ['--grace-ms', '3000', '--batch-size', '200'],
+    );
     await sleep(2000);
     const { failures, commands } = await traffic.stop();
 
@@ -144,7 +153,7 @@ describeWith([KAFKA, MONGO], 'Rebuild read models (blue/green) while commands ke
 
     // 5. The api (which opened rm_v1 at start) now answers from the new set, read-after-write included.
     const wallets: WalletView[] = [];
-    for await (const batch of clean.documents<WalletView>('wallets', 5)) {
+    for await (const batch of clean.documents(walletView.collection, 5)) {
       wallets.push(...batch);
       break;
     }

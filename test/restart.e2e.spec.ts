@@ -2,7 +2,7 @@ import { audit } from '@app/domain';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { keys, startApp } from './support/testApp';
+import { keys, startApp } from '@test/support/testApp';
 
 describe('restart (e2e)', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'api-restart-'));

@@ -1,13 +1,20 @@
 import { audit } from '@app/domain';
-import { SqliteEventStore } from '@app/event-store';
+import { SqliteEventStore } from '@app/event-store/sqlite';
 import { readModelCollections } from '@app/projections';
-import { AliasedReadStore } from '@app/read-store';
+import { AliasedReadStore } from '@app/read-store/mongo';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { type Topology, startTopology } from '../scripts/topology';
-import { runAuditCli } from './support/auditCli';
-import { readModelDigest, rebuiltReadModels } from './support/readModels';
-import { KAFKA, MONGO, describeWith, serverAddress } from './support/servers';
+import { runAuditCli } from '@test/support/auditCli';
+import { readModelDigest, rebuiltReadModels } from '@test/support/readModels';
+import {
+  FERRETDB_CLIENT_ENV,
+  KAFKA,
+  MONGO,
+  describeWith,
+  serverAddress,
+  testMongoOptions,
+} from '@test/support/servers';
 
 type Reply = { status: number; body: any; headers: Headers };
 /** What the accepted commands imply for one player. */
@@ -48,7 +55,7 @@ describeWith([KAFKA, MONGO], 'Process topology: two apis, a relay and two projec
       mongoUrl: serverAddress(MONGO)!,
       partitions: 4,
       // Cold processes on a shared 2-core machine: give read-after-write room, log only warnings.
-      env: { LOG_LEVEL: 'warn', READ_AFTER_WRITE_TIMEOUT_MS: '20000' },
+      env: { ...FERRETDB_CLIENT_ENV, LOG_LEVEL: 'warn', READ_AFTER_WRITE_TIMEOUT_MS: '20000' },
       onUnexpectedExit: ({ name }, code, signal) => exits.push(`${name}: ${signal ?? code}`),
     });
   }, 240_000);
@@ -347,6 +354,7 @@ describeWith([KAFKA, MONGO], 'Process topology: two apis, a relay and two projec
       const readStore = await AliasedReadStore.open({
         url: topology.mongoUrl,
         collections: readModelCollections,
+        ...testMongoOptions,
       });
       try {
         const live = await readModelDigest(readStore);
@@ -388,6 +396,7 @@ describeWith([KAFKA, MONGO], 'Process topology: two apis, a relay and two projec
     const readStore = await AliasedReadStore.open({
       url: topology.mongoUrl,
       collections: readModelCollections,
+      ...testMongoOptions,
     });
     try {
       const wallets = readStore.connection.collection(`${(await readStore.alias()).live}_wallets`);

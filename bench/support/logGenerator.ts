@@ -1,6 +1,7 @@
 import { GENESIS_HASH, eventHash } from '@app/audit';
 import { leaderboards } from '@app/domain';
-import { type NewEvent, SqliteEventStore } from '@app/event-store';
+import { type NewEvent } from '@app/event-store';
+import { SqliteEventStore } from '@app/event-store/sqlite';
 import { randomUUID } from 'node:crypto';
 import { EconomyTraffic, commandMetadata } from './economyTraffic';
 import { now } from './stats';

@@ -5,7 +5,7 @@ import { dirname } from 'node:path';
 
 export type Machine = { cpus: number; cpuModel: string; memoryGb: number; node: string; platform: string };
 
-/** The machine a run was measured on: the README's table carries it beside the date. */
+/** The machine a run was measured on: docs/performance.md carries it beside the date. */
 export const machine = (): Machine => ({
   cpus: cpus().length,
   cpuModel: cpus()[0]?.model ?? 'unknown',

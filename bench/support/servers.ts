@@ -1,4 +1,4 @@
-import { startFerretDb } from '../../scripts/infra/ferretdb';
+import { FERRETDB_WRITES_PER_CALL, startFerretDb } from '../../scripts/infra/ferretdb';
 import { startKafka } from '../../scripts/infra/kafka';
 
 /**
@@ -27,6 +27,8 @@ export type BenchServers = {
   brokers: string;
   /** `mongodb://host:port/`; the bench picks its own database. Absent when not asked for. */
   mongoUrl?: string;
+  /** The read store's maxWritesPerCall: FerretDB's when the bench started it, else MONGO_MAX_WRITES_PER_CALL. */
+  mongoWritesPerCall?: number;
   /** Which servers this run started itself (and stops again). */
   started: ('kafka' | 'ferretdb')[];
 };
@@ -64,5 +66,11 @@ export async function benchServers(
   const [brokers, mongoUrl] = await Promise.allSettled([kafka, mongo]);
   if (brokers.status === 'rejected') throw brokers.reason;
   if (mongoUrl.status === 'rejected') throw mongoUrl.reason;
-  return { brokers: brokers.value, mongoUrl: mongoUrl.value, started };
+  const givenLimit = process.env.MONGO_MAX_WRITES_PER_CALL;
+  const mongoWritesPerCall = started.includes('ferretdb')
+    ? FERRETDB_WRITES_PER_CALL
+    : givenLimit
+      ? Number(givenLimit)
+      : undefined;
+  return { brokers: brokers.value, mongoUrl: mongoUrl.value, mongoWritesPerCall, started };
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { TOPICS, toWatermarkMessage } from '@app/messaging';
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
-import { KAFKA, describeWith, serverAddress } from '../../test/support/servers';
+import { KAFKA, describeWith, serverAddress } from '@test/support/servers';
 import { type RevenueJob, startRevenueByHour } from './revenueByHour';
 import { expectedRevenue, revenueScenario } from './testing/revenueScenario';
 

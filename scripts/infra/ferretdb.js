@@ -23,6 +23,15 @@ const {
 
 const FERRETDB_MODULE = 'github.com/FerretDB/FerretDB';
 const FERRETDB_VERSION = 'v1.24.2';
+
+/**
+ * What a client of FerretDB v1 must set (the read store's `maxWritesPerCall`, MONGO_MAX_WRITES_PER_CALL
+ * for the apps): FerretDB holds a pooled SQLite connection for every statement of an `update` command
+ * that matched a document until the whole command ends, and its pool has 100 per database, so an update
+ * command with 100 matching statements waits forever. Real MongoDB needs no limit.
+ */
+const FERRETDB_WRITES_PER_CALL = 50;
+const FERRETDB_CLIENT_ENV = { MONGO_MAX_WRITES_PER_CALL: String(FERRETDB_WRITES_PER_CALL) };
 const binary = path.join(cacheDir, 'bin', 'ferretdb');
 const versionMarker = `${binary}.version`;
 
@@ -123,7 +132,14 @@ const startFerretDb = async ({ dataDir, port } = {}) => {
   });
 };
 
-module.exports = { FERRETDB_VERSION, ferretDbUnavailable, provisionFerretDb, startFerretDb };
+module.exports = {
+  FERRETDB_CLIENT_ENV,
+  FERRETDB_VERSION,
+  FERRETDB_WRITES_PER_CALL,
+  ferretDbUnavailable,
+  provisionFerretDb,
+  startFerretDb,
+};
 
 if (require.main === module) {
   cli({ name: 'ferretdb', start: startFerretDb, provision: provisionFerretDb }).catch((error) => {

@@ -1,11 +1,13 @@
-import { KafkaMessaging, type ReceivedMessage } from '@app/messaging';
+import { type ReceivedMessage } from '@app/messaging';
+import { KafkaMessaging } from '@app/messaging/kafka';
 import { readModelCollections } from '@app/projections';
-import { AliasedReadStore } from '@app/read-store';
+import { AliasedReadStore } from '@app/read-store/mongo';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ClusterWorkers, checkpointsReached, clusterDeployment } from './clusterWorkers';
+import { testMongoOptions } from './servers';
 import { readTopic } from './kafka';
 import { keys, startApi, type Response, type TestApp } from './testApp';
 import type { WorkerProcess } from './workers';
@@ -49,6 +51,7 @@ export async function startCluster(options: {
   const readStore = await AliasedReadStore.open({
     url: deployment.env.MONGO_URL,
     collections: readModelCollections,
+    ...testMongoOptions,
   });
 
   return {

@@ -2,7 +2,7 @@ import { partitionCheckpoint, topicsFor } from '@app/messaging';
 import type { ReadStore } from '@app/read-store';
 import { createHash } from 'node:crypto';
 import { freePort, waitFor } from '../../scripts/infra/common';
-import { KAFKA, MONGO, serverAddress } from './servers';
+import { FERRETDB_CLIENT_ENV, KAFKA, MONGO, serverAddress } from './servers';
 import { WorkerProcess } from './workers';
 
 /** The shared servers jest's global setup started (see ./servers.ts). */
@@ -51,6 +51,7 @@ export function clusterDeployment(
       KAFKA_TOPIC_PREFIX: prefix,
       KAFKA_PARTITIONS: String(partitions),
       MONGO_URL: `${servers.mongoUrl}e2e_${id}`,
+      ...FERRETDB_CLIENT_ENV,
       // A relay that was killed rather than stopped is replaced quickly.
       RELAY_LEASE_TTL_MS: '1500',
     },

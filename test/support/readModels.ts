@@ -2,21 +2,22 @@ import { canonicalJson } from '@app/audit';
 import { createHash } from 'node:crypto';
 import type { EventStore } from '@app/event-store';
 import { readModelCollections, readModels, replay } from '@app/projections';
-import { MemoryReadStore, type ReadStore } from '@app/read-store';
+import { type ReadStore } from '@app/read-store';
+import { MemoryReadStore } from '@app/read-store/memory';
 
 /** One sha256 per read model collection over every document in id order, and the document counts. */
 export async function readModelDigest(
   store: ReadStore,
 ): Promise<Record<string, { count: number; sha256: string }>> {
   const digest: Record<string, { count: number; sha256: string }> = {};
-  for (const { name } of readModelCollections) {
+  for (const collection of readModelCollections) {
     const hash = createHash('sha256');
     let count = 0;
-    for await (const docs of store.documents(name, 1000)) {
+    for await (const docs of store.documents(collection, 1000)) {
       for (const doc of docs) hash.update(canonicalJson(doc)).update('\n');
       count += docs.length;
     }
-    digest[name] = { count, sha256: hash.digest('hex') };
+    digest[collection.name] = { count, sha256: hash.digest('hex') };
   }
   return digest;
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { EventStore, RecordedEvent } from '@app/event-store';
 import type { ReadStore } from '@app/read-store';
 import { createApp } from '../../apps/api/src/bootstrap';
-import { EVENT_STORE, READ_STORE } from '../../apps/api/src/infrastructure/tokens';
+import { EVENT_STORE, READ_STORE } from '../../apps/api/src/persistence/tokens';
 import { ClusterWorkers, type ClusterServers, clusterDeployment, sharedServers } from './clusterWorkers';
 
 /** One key per role, as a game studio would configure them; the reader's is given in hashed form. */

@@ -1,5 +1,4 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { ConfigModule } from '@nestjs/config';
 import { APP_GUARD } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { TerminusModule } from '@nestjs/terminus';
@@ -13,7 +12,7 @@ import { EconomyModule } from './economy/economy.module';
 import { HealthController } from './health/health.controller';
 import type { ApiKey } from './http/auth/apiKeys';
 import { API_KEYS, ApiKeyGuard } from './http/auth/scopes';
-import { PersistenceModule } from './infrastructure/persistence.module';
+import { PersistenceModule } from './persistence/persistence.module';
 import { LeaderboardsModule } from './leaderboards/leaderboards.module';
 
 export type CorrelatedRequest = IncomingMessage & { correlationId?: string };
@@ -22,19 +21,13 @@ export type CorrelatedRequest = IncomingMessage & { correlationId?: string };
 export class AppModule {
   /** The configuration is validated before the module is built, so a bad value never half-starts the app. */
   static forRoot(config: AppConfig, apiKeys: readonly ApiKey[], logger: pino.Logger): DynamicModule {
-    const configModule = ConfigModule.forRoot({
-      isGlobal: true,
-      ignoreEnvFile: true,
-      load: [() => ({ ...config })],
-    });
     return {
       module: AppModule,
       global: true,
       imports: [
-        configModule,
-        // Nest's log lines go to `logger`. No per-request middleware (pino-http's child logger and async
-        // context cost ~14% of a command): the request line is written by a Fastify hook (http/requestLog),
-        // and what logs about a request names its correlation id itself.
+        // Nest's log lines go to `logger`. No per-request middleware (a pino-http child logger and async
+        // context per request): the request line is written by a Fastify hook (http/requestLog), and what
+        // logs about a request names its correlation id itself.
         LoggerModule.forRoot({ pinoHttp: { logger }, forRoutes: [] }),
         CqrsModule.forRoot(),
         TerminusModule.forRoot({ logger: false }),

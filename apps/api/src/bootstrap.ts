@@ -5,7 +5,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import { AppModule, type CorrelatedRequest } from './app.module';
-import { type AppConfig, loadConfig } from '@app/runtime';
+import { type AppConfig, deploymentMode, loadConfig } from '@app/runtime';
 import { type ApiKey, developmentKey, parseApiKeys } from './http/auth/apiKeys';
 import { ProblemFilter } from './http/problem.filter';
 import { apiLogger, logRequests } from './http/requestLog';
@@ -18,12 +18,7 @@ export type App = { app: NestFastifyApplication; config: AppConfig; devKeyFile?:
 /** Builds the API (not yet listening): used by main.ts and by the end-to-end tests. */
 export async function createApp(env: Record<string, string | undefined> = process.env): Promise<App> {
   const config = loadConfig(env);
-  if (config.KAFKA_BROKERS && !config.MONGO_URL) {
-    // Fail loudly rather than serve read models nothing feeds.
-    throw new Error(
-      'KAFKA_BROKERS needs MONGO_URL: with Kafka, the projectors write the read models to MongoDB',
-    );
-  }
+  deploymentMode(config);
   let apiKeys: ApiKey[];
   let devKeyFile: string | undefined;
   if (config.API_KEYS) {

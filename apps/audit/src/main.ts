@@ -12,13 +12,19 @@ import {
   verifyEventLog,
 } from '@app/audit';
 import type { EventStore } from '@app/event-store';
-import { EMBEDDED_CHECKPOINT } from '@app/read-store';
-import { type AppConfig, loadConfig, openEventStore, openReadStore } from '@app/runtime';
+import {
+  type AppConfig,
+  loadConfig,
+  openEventStore,
+  openReadStore,
+  openScratchReadStore,
+  readModelCheckpoints,
+  storedPosition,
+} from '@app/runtime';
 import type { LoggerService } from '@nestjs/common';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { partitionCheckpoints, storedPosition } from '../../api/src/infrastructure/projectorCheckpoints';
 
 const USAGE = `The auditor's tools, reading the event store directly (the same code as the api's /v1/audit).
 
@@ -174,10 +180,11 @@ const COMMANDS: Record<string, Command> = {
       );
     }
     const live = await openReadStore(config, quiet);
-    const checkpoints = config.KAFKA_BROKERS ? partitionCheckpoints(config) : [EMBEDDED_CHECKPOINT];
+    const checkpoints = readModelCheckpoints(config);
     let reported = 0;
     try {
       const report = await replayCheck(store, live, {
+        scratchStore: openScratchReadStore,
         maxListed: options.limit === undefined ? 100 : integer(options, 'limit'),
         waitForLive: async (position) => {
           for (const deadline = Date.now() + LIVE_WAIT_MS; Date.now() < deadline;) {

@@ -1,21 +1,15 @@
 import { economy } from '@app/domain';
 import type { RecordedEvent } from '@app/event-store';
-import {
-  HEADERS,
-  KafkaMessaging,
-  contractTopics,
-  toEventMessage,
-  toWatermarkMessage,
-  topicsFor,
-} from '@app/messaging';
-import { readModelCollections, readModels } from '@app/projections';
-import { MongoReadStore } from '@app/read-store';
+import { HEADERS, contractTopics, toEventMessage, toWatermarkMessage, topicsFor } from '@app/messaging';
+import { KafkaMessaging } from '@app/messaging/kafka';
+import { readModelCollections, readModels, walletView } from '@app/projections';
+import { MongoReadStore } from '@app/read-store/mongo';
 import type { LoggerService } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Counter, Registry } from 'prom-client';
-import { readTopic, waitUntil } from '../../../test/support/kafka';
-import { readModelDigest } from '../../../test/support/readModels';
-import { KAFKA, MONGO, describeWith, serverAddress } from '../../../test/support/servers';
+import { readTopic, waitUntil } from '@test/support/kafka';
+import { readModelDigest } from '@test/support/readModels';
+import { KAFKA, MONGO, describeWith, serverAddress, testMongoOptions } from '@test/support/servers';
 import { KafkaProjector } from './kafkaProjector';
 
 const PARTITIONS = 4;
@@ -70,6 +64,7 @@ describeWith([KAFKA, MONGO], 'KafkaProjector on a real broker and FerretDB', () 
     const store = await MongoReadStore.open({
       url: `${serverAddress(MONGO)}projector_${randomUUID().replace(/-/g, '').slice(0, 12)}`,
       collections: readModelCollections,
+      ...testMongoOptions,
     });
     stores.push(store);
     return store;
@@ -96,7 +91,7 @@ describeWith([KAFKA, MONGO], 'KafkaProjector on a real broker and FerretDB', () 
   };
   const walletsAt = async (store: MongoReadStore, players: number, revision: number) => {
     for (let p = 0; p < players; p++) {
-      const wallet = await store.find('wallets', `player-${p}`);
+      const wallet = await store.find(walletView.collection, `player-${p}`);
       if (wallet?.revision !== revision) return false;
     }
     return true;
@@ -123,7 +118,7 @@ describeWith([KAFKA, MONGO], 'KafkaProjector on a real broker and FerretDB', () 
     await startProjector(topics, store, `projector-${randomUUID()}`, metrics);
 
     await waitUntil(() => walletsAt(store, 1, 1));
-    expect(await store.find('wallets', 'player-0')).toMatchObject({ balances: { GOLD: 10 } });
+    expect(await store.find(walletView.collection, 'player-0')).toMatchObject({ balances: { GOLD: 10 } });
 
     const dead = await readTopic(messaging, topics.deadLetters, (all) => all.length >= 3);
     expect(dead.map((m) => m.headers['dead-letter-reason'])).toEqual([

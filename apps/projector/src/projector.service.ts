@@ -1,7 +1,7 @@
-import { KafkaMessaging, contractTopics, topicsFor } from '@app/messaging';
+import { type Messaging, contractTopics, topicsFor } from '@app/messaging';
 import { readModels } from '@app/projections';
 import type { ReadStore } from '@app/read-store';
-import { APP_CONFIG, type AppConfig, messagingLog, openReadStore } from '@app/runtime';
+import { APP_CONFIG, type AppConfig, openMessaging, openReadStore } from '@app/runtime';
 import {
   Inject,
   Injectable,
@@ -25,7 +25,7 @@ export const PROJECTOR_GROUP = 'projector';
 @Injectable()
 export class ProjectorService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(ProjectorService.name);
-  private readonly messaging: KafkaMessaging;
+  private readonly messaging: Messaging;
   private projector?: KafkaProjector;
   readStore?: ReadStore;
 
@@ -34,11 +34,7 @@ export class ProjectorService implements OnApplicationBootstrap, OnApplicationSh
     @InjectMetric(PROJECTOR_METRICS.applied) private readonly applied: Counter,
     @InjectMetric(PROJECTOR_METRICS.deadLetters) private readonly deadLetters: Counter<'reason'>,
   ) {
-    this.messaging = new KafkaMessaging({
-      brokers: config.KAFKA_BROKERS!.split(','),
-      clientId: 'projector',
-      log: messagingLog(this.logger),
-    });
+    this.messaging = openMessaging(config, 'projector', this.logger);
   }
 
   async onApplicationBootstrap(): Promise<void> {

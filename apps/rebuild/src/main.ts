@@ -1,7 +1,5 @@
 import 'reflect-metadata';
-import { readModelCollections } from '@app/projections';
-import { ALIAS_REFRESH_MS, ReadModelAliases, connectReadModels } from '@app/read-store';
-import { loadConfig, openEventStore } from '@app/runtime';
+import { ALIAS_REFRESH_MS, loadConfig, openEventStore, openReadModelAliases } from '@app/runtime';
 import type { LoggerService } from '@nestjs/common';
 import pino from 'pino';
 import { existsSync } from 'node:fs';
@@ -43,7 +41,7 @@ async function main(): Promise<number> {
 
   const logger = pino({ level: config.LOG_LEVEL, base: { app: 'rebuild' } });
   const events = openEventStore(config, pinoService(logger));
-  const connection = await connectReadModels(config.MONGO_URL!);
+  const readModels = await openReadModelAliases(config);
   // Ctrl-C or a stop before the switch abandons the new set cleanly; after it, the new set serves.
   const abort = new AbortController();
   const stop = (signal: NodeJS.Signals) => abort.abort(new Error(`stopped by ${signal}`));
@@ -51,7 +49,7 @@ async function main(): Promise<number> {
   try {
     const result = await rebuildReadModels({
       events,
-      aliases: new ReadModelAliases(connection, readModelCollections),
+      aliases: readModels.aliases,
       graceMs,
       batchSize,
       signal: abort.signal,
@@ -60,7 +58,7 @@ async function main(): Promise<number> {
     logger.info({ result }, 'rebuild finished');
     return 0;
   } finally {
-    await connection.close();
+    await readModels.close();
     await events.close();
   }
 }

@@ -1,12 +1,14 @@
-import { SqliteEventStore } from '@app/event-store';
-import { MemoryReadStore, AliasedReadStore, RebuildInProgressError, type ReadStore } from '@app/read-store';
+import { SqliteEventStore } from '@app/event-store/sqlite';
+import { type ReadStore } from '@app/read-store';
+import { MemoryReadStore } from '@app/read-store/memory';
+import { AliasedReadStore, RebuildInProgressError } from '@app/read-store/mongo';
 import { project, replay } from '@app/projections';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Tally, tallies, tallyView } from '../../../projections/testing/tallyView';
-import { MONGO, describeWith, serverAddress } from '../../../test/support/servers';
+import { type Tally, tallies, tallyView } from '@test/support/tallyView';
+import { MONGO, describeWith, serverAddress, testMongoOptions } from '@test/support/servers';
 import { rebuildReadModels } from './rebuild';
 
 const projections = [tallyView];
@@ -16,7 +18,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Every document of the toy read model, in id order. */
 const everything = async (store: ReadStore): Promise<Tally[]> => {
   const docs: Tally[] = [];
-  for await (const batch of store.documents<Tally>('tallies', 500)) docs.push(...batch);
+  for await (const batch of store.documents(tallies, 500)) docs.push(...batch);
   return docs;
 };
 
@@ -35,7 +37,7 @@ describeWith([MONGO], 'rebuildReadModels: blue/green rebuild while events keep a
     dir = mkdtempSync(join(tmpdir(), 'rebuild-'));
     events = new SqliteEventStore(join(dir, 'events.db'), { synchronous: 'NORMAL' });
     dbName = `rebuild_${randomUUID().replaceAll('-', '').slice(0, 20)}`;
-    live = await AliasedReadStore.open({ url, dbName, collections, refreshMs: 200 });
+    live = await AliasedReadStore.open({ url, dbName, collections, refreshMs: 200, ...testMongoOptions });
   });
   afterEach(async () => {
     await live.connection.dropDatabase();

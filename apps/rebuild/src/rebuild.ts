@@ -1,12 +1,7 @@
 import type { EventStore } from '@app/event-store';
 import { type AnyProjection, readModels, replay } from '@app/projections';
-import {
-  ALIAS_REFRESH_MS,
-  EMBEDDED_CHECKPOINT,
-  type ReadModelAliases,
-  type ReadStore,
-  RebuildLostError,
-} from '@app/read-store';
+import { EMBEDDED_CHECKPOINT, type ReadStore } from '@app/read-store';
+import { ALIAS_REFRESH_MS, type ReadModelAliases, RebuildLostError } from '@app/runtime';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';

@@ -1,12 +1,14 @@
-import { type NewEvent, SqliteEventStore } from '@app/event-store';
-import { HEADERS, KafkaMessaging, type ReceivedMessage, WATERMARK_TYPE } from '@app/messaging';
+import { type NewEvent } from '@app/event-store';
+import { SqliteEventStore } from '@app/event-store/sqlite';
+import { HEADERS, type ReceivedMessage, WATERMARK_TYPE } from '@app/messaging';
+import { KafkaMessaging } from '@app/messaging/kafka';
 import type { LoggerService } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readTopic, waitUntil } from '../../../test/support/kafka';
-import { KAFKA, describeWith, serverAddress } from '../../../test/support/servers';
+import { readTopic, waitUntil } from '@test/support/kafka';
+import { KAFKA, describeWith, serverAddress } from '@test/support/servers';
 import { EventRelay } from './eventRelay';
 
 const PARTITIONS = 3;

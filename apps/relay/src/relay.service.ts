@@ -1,11 +1,11 @@
 import type { EventStore } from '@app/event-store';
-import { KafkaMessaging, contractTopics, topicsFor } from '@app/messaging';
+import { type Messaging, contractTopics, topicsFor } from '@app/messaging';
 import {
   APP_CONFIG,
   type AppConfig,
   TAIL_POLL_MS,
   instanceId,
-  messagingLog,
+  openMessaging,
   openEventStore,
 } from '@app/runtime';
 import {
@@ -30,7 +30,7 @@ export const RELAY_METRICS = {
 export class RelayService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(RelayService.name);
   readonly events: EventStore;
-  private readonly messaging: KafkaMessaging;
+  private readonly messaging: Messaging;
   private relay?: EventRelay;
 
   constructor(
@@ -40,11 +40,7 @@ export class RelayService implements OnApplicationBootstrap, OnApplicationShutdo
     @InjectMetric(RELAY_METRICS.active) private readonly active: Gauge,
   ) {
     this.events = openEventStore(config, this.logger, { pollIntervalMs: TAIL_POLL_MS });
-    this.messaging = new KafkaMessaging({
-      brokers: config.KAFKA_BROKERS!.split(','),
-      clientId: 'relay',
-      log: messagingLog(this.logger),
-    });
+    this.messaging = openMessaging(config, 'relay', this.logger);
   }
 
   async onApplicationBootstrap(): Promise<void> {

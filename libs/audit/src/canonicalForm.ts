@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { audit } from '@app/domain';
 
 /**
- * The canonical form of an event, so that anyone can recompute its hash (see the README's "Audit"):
+ * The canonical form of an event, so that anyone can recompute its hash (docs/audit.md):
  *
  *   hash = lowercase hex of SHA-256 over the UTF-8 bytes of
  *          canonicalJson({ type, data, streamId, revision, occurredAt, previousHash })

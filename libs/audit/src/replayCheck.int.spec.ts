@@ -1,12 +1,13 @@
-import { SqliteEventStore } from '@app/event-store';
+import { SqliteEventStore } from '@app/event-store/sqlite';
 import { project, replay } from '@app/projections';
-import { AliasedReadStore } from '@app/read-store';
+import { MemoryReadStore } from '@app/read-store/memory';
+import { AliasedReadStore } from '@app/read-store/mongo';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { tallies, tallyView } from '../../../projections/testing/tallyView';
-import { MONGO, describeWith, serverAddress } from '../../../test/support/servers';
+import { tallies, tallyView } from '@test/support/tallyView';
+import { MONGO, describeWith, serverAddress, testMongoOptions } from '@test/support/servers';
 import { type ReplayCheckReport, replayCheck } from './replayCheck';
 
 const projections = [tallyView];
@@ -26,7 +27,7 @@ describeWith([MONGO], 'replayCheck: the read models in MongoDB against a replay 
     dir = mkdtempSync(join(tmpdir(), 'replay-check-'));
     events = new SqliteEventStore(join(dir, 'events.db'), { synchronous: 'NORMAL' });
     const dbName = `replaycheck_${randomUUID().replaceAll('-', '').slice(0, 20)}`;
-    live = await AliasedReadStore.open({ url, dbName, collections: [tallies as never] });
+    live = await AliasedReadStore.open({ url, dbName, collections: [tallies as never], ...testMongoOptions });
   });
   afterEach(async () => {
     await live.connection.dropDatabase();
@@ -54,6 +55,7 @@ describeWith([MONGO], 'replayCheck: the read models in MongoDB against a replay 
   };
   const check = (): Promise<ReplayCheckReport> =>
     replayCheck(events, live, {
+      scratchStore: (collections) => new MemoryReadStore(collections),
       projections,
       batchSize: 7,
       waitForLive: async (position) => {

@@ -1,6 +1,6 @@
 import type { EventStore } from '@app/event-store';
 import { type AnyProjection, readModels, replay } from '@app/projections';
-import { MemoryReadStore, type ReadModelDocument, type ReadStore } from '@app/read-store';
+import type { CollectionDefinition, ReadModelDocument, ReadStore } from '@app/read-store';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { canonicalJson } from './canonicalForm';
 
@@ -26,6 +26,8 @@ export type ReplayCheckProgress =
   | { phase: 'compare'; collection: string; documents: number };
 
 export type ReplayCheckOptions = {
+  /** An empty in-memory read store holding these collections: where the log is replayed to. */
+  scratchStore: (collections: readonly CollectionDefinition<never>[]) => ReadStore;
   /** Resolves true once the live read models have applied the log up to `position`, false when they did not in time. */
   waitForLive: (position: number) => Promise<boolean>;
   /** Each difference as it is confirmed (a CLI prints them all as they come). */
@@ -83,7 +85,7 @@ export async function replayCheck(
 ): Promise<ReplayCheckReport> {
   const started = Date.now();
   const { batchSize = 1000, maxListed = 100, projections = readModels } = options;
-  const rebuilt = new MemoryReadStore(projections.map((projection) => projection.collection));
+  const rebuilt = options.scratchStore(projections.map((projection) => projection.collection));
   const report: ReplayCheckReport = {
     ok: true,
     position: 0,
@@ -121,6 +123,7 @@ export async function replayCheck(
     return options.waitForLive(reached);
   };
 
+  const definitions = new Map(projections.map(({ collection }) => [collection.name, collection]));
   let suspects: { collection: string; id: string }[] = [];
   /** Reports a difference the live side cannot be ahead on; keeps the others for another look. */
   const judge = (difference: ReadModelDifference | undefined, final = false) => {
@@ -141,7 +144,7 @@ export async function replayCheck(
   // 1. Every collection, both sides in _id order.
   for (const { collection } of projections) {
     let compared = 0;
-    for await (const [id, expected, actual] of merged(rebuilt, live, collection.name, batchSize)) {
+    for await (const [id, expected, actual] of merged(rebuilt, live, collection, batchSize)) {
       compared += 1;
       if (compared % batchSize === 0) await nextTurn();
       if (compared % (batchSize * 100) === 0)
@@ -164,7 +167,8 @@ export async function replayCheck(
     const previous = suspects;
     suspects = [];
     for (const { collection, id } of previous) {
-      const [expected, actual] = await Promise.all([rebuilt.find(collection, id), live.find(collection, id)]);
+      const definition = definitions.get(collection)!;
+      const [expected, actual] = await Promise.all([rebuilt.find(definition, id), live.find(definition, id)]);
       judge(compare(collection, id, expected ?? null, actual ?? null), report.position === before);
     }
   }
@@ -198,7 +202,7 @@ const compare = (
 async function* merged(
   rebuilt: ReadStore,
   live: ReadStore,
-  collection: string,
+  collection: CollectionDefinition,
   batchSize: number,
 ): AsyncGenerator<[string, ReadModelDocument | null, ReadModelDocument | null]> {
   const left = flatten(rebuilt.documents(collection, batchSize));

@@ -1,3 +1,1 @@
 export * from './eventStore';
-export * from './sqlite/sqliteEventStore';
-export * from './esdb/esdbEventStore';

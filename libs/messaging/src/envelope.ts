@@ -9,7 +9,7 @@ export const HEADERS = {
   contentType: 'content-type',
 } as const;
 
-/** A message as the relay publishes it: value is the DESIGN.md envelope as JSON. */
+/** A message as the relay publishes it: value is the event envelope (docs/architecture.md) as JSON. */
 export type EventMessage = { key: string; value: string; headers: Record<string, string> };
 
 /** key = stream id, so one stream's events keep their order inside one partition. */

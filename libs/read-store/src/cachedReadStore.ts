@@ -1,4 +1,11 @@
-import type { DocumentWrite, IndexQuery, ReadModelDocument, ReadStore } from './readStore';
+import type {
+  CollectionDefinition,
+  DocumentWrite,
+  IndexQuery,
+  ProjectionTarget,
+  ReadModelDocument,
+  ReadStore,
+} from './readStore';
 
 /**
  * A read store whose reads of some collections come from a cache (an in-memory copy kept current by
@@ -19,16 +26,22 @@ export class CachedReadStore implements ReadStore {
     this.cachedNames = new Set(cachedCollections);
   }
 
-  find<D extends ReadModelDocument>(collection: string, id: string): Promise<D | undefined> {
-    return this.reader(collection).find<D>(collection, id);
+  find<D extends ReadModelDocument>(collection: CollectionDefinition<D>, id: string): Promise<D | undefined> {
+    return this.reader(collection).find(collection, id);
   }
 
-  findMany<D extends ReadModelDocument>(collection: string, ids: readonly string[]): Promise<Map<string, D>> {
-    return this.reader(collection).findMany<D>(collection, ids);
+  findMany<D extends ReadModelDocument>(
+    collection: CollectionDefinition<D>,
+    ids: readonly string[],
+  ): Promise<Map<string, D>> {
+    return this.reader(collection).findMany(collection, ids);
   }
 
-  documents<D extends ReadModelDocument>(collection: string, batchSize: number): AsyncIterable<D[]> {
-    return this.reader(collection).documents<D>(collection, batchSize);
+  documents<D extends ReadModelDocument>(
+    collection: CollectionDefinition<D>,
+    batchSize: number,
+  ): AsyncIterable<D[]> {
+    return this.reader(collection).documents(collection, batchSize);
   }
 
   commit(writes: readonly DocumentWrite[], position: number, checkpoint?: string): Promise<void> {
@@ -36,8 +49,8 @@ export class CachedReadStore implements ReadStore {
   }
 
   /** Projection batches go where the stored read models say (both sets during a blue/green rebuild). */
-  async writeTargets(): Promise<readonly ReadStore[]> {
-    return (await this.stored.writeTargets?.()) ?? [this.stored];
+  projectionTargets(): Promise<readonly ProjectionTarget[]> {
+    return this.stored.projectionTargets();
   }
 
   checkpoint(name?: string): Promise<number> {
@@ -49,22 +62,22 @@ export class CachedReadStore implements ReadStore {
   }
 
   page<D extends ReadModelDocument>(
-    query: IndexQuery,
+    query: IndexQuery<D>,
     after: Partial<D> | undefined,
     limit: number,
   ): Promise<D[]> {
-    return this.reader(query.collection).page<D>(query, after, limit);
+    return this.reader(query.collection).page(query, after, limit);
   }
 
-  rankOf(query: IndexQuery, id: string): Promise<number | undefined> {
+  rankOf<D extends ReadModelDocument>(query: IndexQuery<D>, id: string): Promise<number | undefined> {
     return this.reader(query.collection).rankOf(query, id);
   }
 
-  slice<D extends ReadModelDocument>(query: IndexQuery, from: number, count: number): Promise<D[]> {
-    return this.reader(query.collection).slice<D>(query, from, count);
+  slice<D extends ReadModelDocument>(query: IndexQuery<D>, from: number, count: number): Promise<D[]> {
+    return this.reader(query.collection).slice(query, from, count);
   }
 
-  count(query: IndexQuery): Promise<number> {
+  count<D extends ReadModelDocument>(query: IndexQuery<D>): Promise<number> {
     return this.reader(query.collection).count(query);
   }
 
@@ -73,7 +86,7 @@ export class CachedReadStore implements ReadStore {
     return this.stored.close();
   }
 
-  private reader(collection: string): ReadStore {
-    return this.cachedNames.has(collection) ? this.cache : this.stored;
+  private reader(collection: { name: string }): ReadStore {
+    return this.cachedNames.has(collection.name) ? this.cache : this.stored;
   }
 }

@@ -1,6 +1,6 @@
 /**
- * The read-store port: documents by collection and id, plus ordered indexes that answer pages, ranks
- * and rank ranges without scanning a collection. Read models are written only through `commit`.
+ * Read models: documents by collection and id, plus ordered indexes that answer pages, ranks and rank
+ * ranges without scanning a collection. Read models are written only through commits.
  */
 export type ReadModelDocument = {
   _id: string;
@@ -40,79 +40,94 @@ export type DocumentWrite =
   | { collection: string; id: string; doc: ReadModelDocument }
   | { collection: string; id: string; doc: null; revision: number };
 
-/**
- * What the writes of a commit were evolved from, read with `findNow` at `readVersion()` = `version`:
- * `previous[i]` is the stored document write i started from (undefined: none). Each (collection, id)
- * appears once. A store whose version has moved since looks the documents up itself.
- */
-export type CommitReads = { version: number; previous: readonly (ReadModelDocument | undefined)[] };
-
 /** One group of an index: `group` holds a value for every `groupBy` field (`{}` when there are none). */
-export type IndexQuery = { collection: string; index: string; group: Readonly<Record<string, IndexValue>> };
+export type IndexQuery<Doc extends ReadModelDocument = ReadModelDocument> = {
+  collection: CollectionDefinition<Doc>;
+  index: string;
+  group: Readonly<Record<string, IndexValue>>;
+};
+
+/** An index query seen from an adapter, which knows collections by name. */
+export type AnyIndexQuery = Pick<IndexQuery, 'index' | 'group'> & { collection: { name: string } };
 
 /** The checkpoint of the embedded projector, which tails the whole log as one stream. */
 export const EMBEDDED_CHECKPOINT = 'embedded';
 
+/** The stored documents a projection batch starts from, by collection name and id. */
+export type BatchDocuments = { get(collection: string, id: string): ReadModelDocument | undefined };
+
+/**
+ * Where a projection batch is written (see `project()`): the documents it starts from, then one commit.
+ * A store is one target; a store writing two sets of read models (a blue/green rebuild under way) has one
+ * target per set, each evolved from its own documents.
+ */
+export interface ProjectionTarget {
+  /**
+   * The stored documents the batch evolves. A store that must fetch them calls `ids` (collection name ->
+   * the ids the batch touches); one holding its documents in memory reads each one when it is asked for.
+   */
+  read(ids: () => ReadonlyMap<string, ReadonlySet<string>>): Promise<BatchDocuments>;
+  /**
+   * `commit`, with what the writes were evolved from: `previous[i]` is the document write i started from,
+   * as `read` returned it. A store whose documents changed since then looks them up itself.
+   */
+  commitBatch(
+    writes: readonly DocumentWrite[],
+    position: number,
+    checkpoint: string | undefined,
+    read: BatchDocuments,
+    previous: readonly (ReadModelDocument | undefined)[],
+  ): Promise<void>;
+}
+
+/**
+ * The read-store port. Collections are named by their definitions (a projection's `collection`), which
+ * also carry the document type.
+ */
 export interface ReadStore {
-  find<Doc extends ReadModelDocument>(collection: string, id: string): Promise<Doc | undefined>;
+  find<Doc extends ReadModelDocument>(
+    collection: CollectionDefinition<Doc>,
+    id: string,
+  ): Promise<Doc | undefined>;
   findMany<Doc extends ReadModelDocument>(
-    collection: string,
+    collection: CollectionDefinition<Doc>,
     ids: readonly string[],
   ): Promise<Map<string, Doc>>;
-  /**
-   * The stored document, synchronously. Only a store holding its documents in memory has it (with
-   * `readVersion`); `project()` then reads a batch's documents through it instead of loading them with
-   * `findMany`, and tells `commit` what it read. A wrapper that reads elsewhere than it writes must
-   * not forward it.
-   */
-  findNow?<Doc extends ReadModelDocument>(collection: string, id: string): Doc | undefined;
-  /** Moves with every commit: documents read with `findNow` are still the stored ones while it has not. */
-  readVersion?(): number;
   /**
    * Every document of a collection in `_id` order, `batchSize` at a time: walks a whole read model in
    * constant memory with one query (loading the rank cache, checksums, replay checks).
    */
-  documents<Doc extends ReadModelDocument>(collection: string, batchSize: number): AsyncIterable<Doc[]>;
+  documents<Doc extends ReadModelDocument>(
+    collection: CollectionDefinition<Doc>,
+    batchSize: number,
+  ): AsyncIterable<Doc[]>;
   /**
    * Applies the writes, then moves the named checkpoint to `position`. A crash in between leaves the
    * checkpoint behind the documents, never ahead: the batch is replayed and the revision guard makes
    * the replay change nothing.
-   *
-   * `reads` (from a store with `findNow`, else ignored) saves looking each document up again.
    */
-  commit(
-    writes: readonly DocumentWrite[],
-    position: number,
-    checkpoint?: string,
-    reads?: CommitReads,
-  ): Promise<void>;
+  commit(writes: readonly DocumentWrite[], position: number, checkpoint?: string): Promise<void>;
+  /** Where projection batches go: this store, or each set a blue/green rebuild writes. A wrapper forwards it. */
+  projectionTargets(): Promise<readonly ProjectionTarget[]>;
   /** The named checkpoint's position (0 before any). Checkpoints only move forward. */
   checkpoint(name?: string): Promise<number>;
   /** Every stored checkpoint whose name starts with `prefix` (the Kafka projector keeps one per partition). */
   checkpoints(prefix?: string): Promise<Map<string, number>>;
-  /**
-   * The stores a projection batch goes to, in order, each evolved from its own documents by `project()`.
-   * Only a store that writes more than one set of read models has it (the alias store while a
-   * blue/green rebuild runs); absent, the batch goes to this store alone. A wrapper forwards it.
-   */
-  writeTargets?(): Promise<readonly ReadStore[]>;
-
   /**
    * Up to `limit` documents of a group in index order, strictly after `after` when given. `after` holds
    * the values of a prefix of `orderBy` (all of it for an exact cursor); documents equal to it on that
    * prefix count as not after it.
    */
   page<Doc extends ReadModelDocument>(
-    query: IndexQuery,
+    query: IndexQuery<Doc>,
     after: Partial<Doc> | undefined,
     limit: number,
   ): Promise<Doc[]>;
   /** 0-based position of the document in its group's order, undefined when absent from the group. */
-  rankOf(query: IndexQuery, id: string): Promise<number | undefined>;
+  rankOf<Doc extends ReadModelDocument>(query: IndexQuery<Doc>, id: string): Promise<number | undefined>;
   /** Documents at ranks [from, from + count) of a group. */
-  slice<Doc extends ReadModelDocument>(query: IndexQuery, from: number, count: number): Promise<Doc[]>;
-  count(query: IndexQuery): Promise<number>;
-
+  slice<Doc extends ReadModelDocument>(query: IndexQuery<Doc>, from: number, count: number): Promise<Doc[]>;
+  count<Doc extends ReadModelDocument>(query: IndexQuery<Doc>): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -136,21 +151,21 @@ export const assertIndexDefinition = (collection: string, name: string, index: A
 };
 
 /** The `group` of a query as the index's groupBy values, in order; throws when one is missing. */
-export const groupValues = (query: IndexQuery, groupBy: readonly string[]): IndexValue[] => {
+export const groupValues = (query: AnyIndexQuery, groupBy: readonly string[]): IndexValue[] => {
   const extra = Object.keys(query.group).filter((field) => !groupBy.includes(field));
   if (extra.length > 0)
-    throw new Error(`index ${query.index} on ${query.collection} has no group field ${extra}`);
+    throw new Error(`index ${query.index} on ${query.collection.name} has no group field ${extra}`);
   return groupBy.map((field) => {
     const value = query.group[field];
     if (value === undefined)
-      throw new Error(`index ${query.index} on ${query.collection} needs group.${field}`);
+      throw new Error(`index ${query.index} on ${query.collection.name} needs group.${field}`);
     return value;
   });
 };
 
 /** How many leading `orderBy` fields `after` gives a value for (a cursor is a prefix of the order). */
 export const cursorLength = (
-  query: IndexQuery,
+  query: AnyIndexQuery,
   orderBy: AnyIndexDefinition['orderBy'],
   after: object,
 ): number => {
@@ -159,7 +174,7 @@ export const cursorLength = (
   while (length < orderBy.length && values[orderBy[length][0]] !== undefined) length += 1;
   if (length === 0) {
     throw new Error(
-      `a cursor on index ${query.index} of ${query.collection} needs a value for ${orderBy[0][0]}`,
+      `a cursor on index ${query.index} of ${query.collection.name} needs a value for ${orderBy[0][0]}`,
     );
   }
   return length;

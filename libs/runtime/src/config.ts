@@ -10,7 +10,7 @@ const toInt = ({ value }: { value: unknown }) =>
 
 /**
  * Every setting the product's processes (api, relay, projector) read, all from the environment
- * (see the README's table). Each process validates the whole set and requires what it needs.
+ * (docs/configuration.md). Each process validates the whole set and requires what it needs.
  */
 export class AppConfig {
   @Transform(toInt)
@@ -26,22 +26,34 @@ export class AppConfig {
   @IsString()
   DATA_DIR = './data';
 
-  /** `name:secret:scope,scope;...` - secret in plaintext or as `sha256=<hex>` (see http/auth/apiKeys.ts). */
+  /** `name:secret:scope,scope;...` - secret in plaintext or as `sha256=<hex>` (see apps/api/src/http/auth/apiKeys.ts). */
   @IsOptional()
   @IsString()
-  API_KEYS?: string;
+  API_KEYS?: string = undefined;
 
   @IsOptional()
   @Matches(/^esdb(\+discover)?:\/\//, { message: 'EVENTSTORE_URL must start with esdb://' })
-  EVENTSTORE_URL?: string;
+  EVENTSTORE_URL?: string = undefined;
 
   @IsOptional()
   @Matches(/^[^\s,]+:\d+(,[^\s,]+:\d+)*$/, { message: 'KAFKA_BROKERS must be host:port[,host:port...]' })
-  KAFKA_BROKERS?: string;
+  KAFKA_BROKERS?: string = undefined;
 
   @IsOptional()
   @Matches(/^mongodb(\+srv)?:\/\//, { message: 'MONGO_URL must start with mongodb://' })
-  MONGO_URL?: string;
+  MONGO_URL?: string = undefined;
+
+  /**
+   * Splits each bulk write to MongoDB into calls of at most this many operations. Unset: one call.
+   * FerretDB v1 (the MongoDB wire server the tests run against) needs 50: it holds a pooled SQLite
+   * connection per matched update until the whole call ends, and its pool has 100.
+   */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100000)
+  MONGO_MAX_WRITES_PER_CALL?: number = undefined;
 
   /** Prepended to topic and consumer group names, to share a broker between environments (`staging.`). */
   @Matches(/^[A-Za-z0-9._-]{0,100}$/, {
@@ -99,24 +111,8 @@ export class AppConfig {
   AUDIT_ANCHOR_EVERY_MS = 10000;
 }
 
-const CONFIG_KEYS = [
-  'PORT',
-  'HOST',
-  'DATA_DIR',
-  'API_KEYS',
-  'EVENTSTORE_URL',
-  'KAFKA_BROKERS',
-  'MONGO_URL',
-  'KAFKA_TOPIC_PREFIX',
-  'KAFKA_PARTITIONS',
-  'RELAY_LEASE_TTL_MS',
-  'LOG_LEVEL',
-  'READ_AFTER_WRITE_TIMEOUT_MS',
-  'BODY_LIMIT_BYTES',
-  'SQLITE_SYNCHRONOUS',
-  'AUDIT_ANCHOR_EVERY_EVENTS',
-  'AUDIT_ANCHOR_EVERY_MS',
-] as const;
+/** Every setting's name, from the one declaration above (each field has an initializer). */
+const CONFIG_KEYS = Object.keys(new AppConfig()) as (keyof AppConfig)[];
 
 /** Validates the environment once at start; a bad value stops the process with every problem listed. */
 export function loadConfig(

@@ -1,4 +1,6 @@
-import { EsdbEventStore, type EventStore, SqliteEventStore } from '@app/event-store';
+import { type EventStore } from '@app/event-store';
+import { EsdbEventStore } from '@app/event-store/esdb';
+import { SqliteEventStore } from '@app/event-store/sqlite';
 import type { LoggerService } from '@nestjs/common';
 import { join } from 'node:path';
 import type { AppConfig } from './config';

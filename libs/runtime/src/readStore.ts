@@ -1,7 +1,13 @@
 import { readModelCollections } from '@app/projections';
-import { AliasedReadStore, MemoryReadStore, type ReadStore } from '@app/read-store';
+import type { CollectionDefinition, ReadStore } from '@app/read-store';
+import { MemoryReadStore } from '@app/read-store/memory';
+import { AliasedReadStore, ReadModelAliases, connectReadModels } from '@app/read-store/mongo';
 import type { LoggerService } from '@nestjs/common';
 import type { AppConfig } from './config';
+
+export { ALIAS_REFRESH_MS, type ReadModelAliases, RebuildLostError } from '@app/read-store/mongo';
+
+const mongoOptions = (config: AppConfig) => ({ maxWritesPerCall: config.MONGO_MAX_WRITES_PER_CALL });
 
 /**
  * The read store the configuration selects: MongoDB when its URL is set, memory otherwise. On MongoDB
@@ -10,10 +16,30 @@ import type { AppConfig } from './config';
  */
 export const openReadStore = async (config: AppConfig, logger: LoggerService): Promise<ReadStore> => {
   if (config.MONGO_URL) {
-    const store = await AliasedReadStore.open({ url: config.MONGO_URL, collections: readModelCollections });
+    const store = await AliasedReadStore.open({
+      url: config.MONGO_URL,
+      collections: readModelCollections,
+      ...mongoOptions(config),
+    });
     logger.log({ namespace: (await store.alias()).live }, 'using MongoDB read models');
     return store;
   }
   logger.log('using in-memory read models, rebuilt from the event log');
   return new MemoryReadStore(readModelCollections);
+};
+
+/** An empty in-memory read store: a cache kept beside the stored read models, or a replay's scratch space. */
+export const openScratchReadStore = (collections: readonly CollectionDefinition<never>[]): ReadStore =>
+  new MemoryReadStore(collections);
+
+/** The alias document of the MongoDB read models (MONGO_URL), for a blue/green rebuild, and its connection. */
+export const openReadModelAliases = async (
+  config: AppConfig,
+): Promise<{ aliases: ReadModelAliases; close(): Promise<void> }> => {
+  if (!config.MONGO_URL) throw new Error('MONGO_URL must be set');
+  const connection = await connectReadModels(config.MONGO_URL);
+  return {
+    aliases: new ReadModelAliases(connection, readModelCollections, mongoOptions(config)),
+    close: () => connection.close(),
+  };
 };

@@ -1,4 +1,4 @@
-import type { DynamicModule, LoggerService } from '@nestjs/common';
+import type { DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { type HealthIndicatorService, TerminusModule } from '@nestjs/terminus';
@@ -6,7 +6,6 @@ import { PrometheusModule } from '@willsoto/nestjs-prometheus';
 import { Logger, LoggerModule } from 'nestjs-pino';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import type { MessagingLog } from '@app/messaging';
 import type { AppConfig } from './config';
 
 /**
@@ -32,16 +31,6 @@ export async function startWorker(module: DynamicModule, config: AppConfig): Pro
 /** Unique per process: names lease owners and Kafka clients in logs. */
 export const instanceId = (role: string): string =>
   `${role}-${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
-
-/** Routes the Kafka client's log lines into the process logger. */
-export const messagingLog =
-  (logger: LoggerService): MessagingLog =>
-  (level, message, extra) => {
-    if (level === 'error') logger.error(extra ?? {}, message);
-    else if (level === 'warn') logger.warn(extra ?? {}, message);
-    else if (level === 'info') logger.log(extra ?? {}, message);
-    else logger.debug?.(extra ?? {}, message);
-  };
 
 /**
  * A Terminus health indicator named `key`: up with the details `probe` returns, down with its error's

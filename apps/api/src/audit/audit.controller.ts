@@ -1,77 +1,13 @@
-import { ID_PATTERN } from '@app/domain';
+import { InvalidRequestError } from '@app/application';
+import { type ExportScope, ndjsonLines } from '@app/audit';
 import { Controller, Get, Param, Query, StreamableFile } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiOperation, ApiProduces, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { IsISO8601, IsOptional, IsString, Matches } from 'class-validator';
+import { ApiBearerAuth, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { Readable } from 'node:stream';
-import { type ExportScope, ndjsonLines } from '@app/audit';
 import { RequiresScope } from '../http/auth/scopes';
-import { Problem } from '../http/problem';
-import { IdPipe, PageQuery, decodeCursor, encodeCursor, pageLimit } from '../http/validation';
-import { ExportEvents, GetPlayerHistory, GetPlayerStateAt } from './history';
-import { CheckReadModels } from './replayCheck';
-import { VerifyEventLog } from './verification';
-
-const STREAM_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,200}$/;
-const CATEGORY_PATTERN = /^[A-Za-z0-9]{1,64}$/;
-const POSITION_PATTERN = /^\d{1,16}$/;
-const ISO_TIMESTAMP = { strict: true, strictSeparator: true };
-
-export class VerifyQuery {
-  @ApiPropertyOptional({ example: 'playerEconomy-p1', description: 'one stream' })
-  @IsOptional()
-  @IsString()
-  @Matches(STREAM_PATTERN, { message: `$property must match ${STREAM_PATTERN.source}` })
-  stream?: string;
-
-  @ApiPropertyOptional({ example: 'playerEconomy', description: 'every stream named {category}-...' })
-  @IsOptional()
-  @IsString()
-  @Matches(CATEGORY_PATTERN, { message: `$property must match ${CATEGORY_PATTERN.source}` })
-  category?: string;
-}
-
-export class StateAtQuery {
-  @ApiPropertyOptional({ example: '1200', description: 'a global position: every event up to it' })
-  @IsOptional()
-  @Matches(POSITION_PATTERN, { message: '$property must be a non-negative integer' })
-  position?: string;
-
-  @ApiPropertyOptional({
-    example: '2026-11-21T10:00:00.000Z',
-    description: 'a moment (ISO-8601): every event that occurred at or before it',
-  })
-  @IsOptional()
-  @IsISO8601(ISO_TIMESTAMP, { message: '$property must be an ISO-8601 timestamp' })
-  at?: string;
-}
-
-export class ExportQuery {
-  @ApiPropertyOptional({ example: 'p1', description: "a player's economy stream" })
-  @IsOptional()
-  @Matches(ID_PATTERN, { message: `$property must match ${ID_PATTERN.source}` })
-  playerId?: string;
-
-  @ApiPropertyOptional({ description: 'every event that occurred at or after this moment (ISO-8601)' })
-  @IsOptional()
-  @IsISO8601(ISO_TIMESTAMP, { message: '$property must be an ISO-8601 timestamp' })
-  from?: string;
-
-  @ApiPropertyOptional({ description: '... and before this one' })
-  @IsOptional()
-  @IsISO8601(ISO_TIMESTAMP, { message: '$property must be an ISO-8601 timestamp' })
-  to?: string;
-}
-
-export class ReplayCheckQuery {
-  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100, description: 'differences listed' })
-  @IsOptional()
-  @Matches(/^(1000|[1-9]\d{0,2})$/, { message: '$property must be an integer from 1 to 1000' })
-  limit?: string;
-}
-
-const isRevisionCursor = (value: unknown): value is { r: number } =>
-  Number.isSafeInteger((value as { r?: unknown } | null)?.r) && (value as { r: number }).r >= 0;
+import { IdPipe, PageQuery, pageLimit } from '../http/validation';
+import { ExportQuery, ReplayCheckQuery, StateAtQuery, VerifyQuery } from './dto';
+import { CheckReadModels, ExportEvents, GetPlayerHistory, GetPlayerStateAt, VerifyEventLog } from './queries';
 
 /**
  * Auditors' view of the log (scope `audit`): everything here is read from the event store, never from the
@@ -109,15 +45,8 @@ export class AuditController {
       "A player's economy stream as stored, oldest first, each event with its hash and whether it verifies " +
       'against its content and the event before it (`verified`, `legacy` or `broken`)',
   })
-  async history(@Param('playerId', IdPipe) playerId: string, @Query() query: PageQuery) {
-    const after = decodeCursor(query.cursor, isRevisionCursor);
-    const { nextAfterRevision, ...page } = await this.queries.execute(
-      new GetPlayerHistory(playerId, after?.r, pageLimit(query)),
-    );
-    return {
-      ...page,
-      nextCursor: nextAfterRevision === null ? null : encodeCursor({ r: nextAfterRevision }),
-    };
+  history(@Param('playerId', IdPipe) playerId: string, @Query() query: PageQuery) {
+    return this.queries.execute(new GetPlayerHistory(playerId, query.cursor, pageLimit(query)));
   }
 
   @Get('players/:playerId/state')
@@ -169,7 +98,7 @@ export class AuditController {
   }
 }
 
-const invalid = (field: string, message: string) => Problem.invalid([{ field, message }]);
+const invalid = InvalidRequestError.of;
 
 const exportScope = ({ playerId, from, to }: ExportQuery): ExportScope => {
   if (playerId !== undefined) {

@@ -1,9 +1,13 @@
 import { Module } from '@nestjs/common';
 import { AuditController } from './audit.controller';
-import { ExportEventsHandler, GetPlayerHistoryHandler, GetPlayerStateAtHandler } from './history';
-import { LogAnchoringService } from './logAnchoring.service';
-import { CheckReadModelsHandler } from './replayCheck';
-import { VerifyEventLogHandler } from './verification';
+import { LogAnchoringService } from './commands';
+import {
+  CheckReadModelsHandler,
+  ExportEventsHandler,
+  GetPlayerHistoryHandler,
+  GetPlayerStateAtHandler,
+  VerifyEventLogHandler,
+} from './queries';
 
 /**
  * The auditors' feature (scope `audit`): anchors sealing the log, verification, a player's history and

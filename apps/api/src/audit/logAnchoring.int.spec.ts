@@ -1,12 +1,12 @@
 import { readAnchors, verifyEventLog } from '@app/audit';
-import { SqliteEventStore } from '@app/event-store';
+import { SqliteEventStore } from '@app/event-store/sqlite';
 import { loadConfig } from '@app/runtime';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AggregateStore } from '../infrastructure/aggregateStore';
-import { LogAnchoringService } from './logAnchoring.service';
+import { StreamCommandHandler } from '@app/application';
+import { LogAnchoringService } from './commands';
 
 /** Two api instances (two connections to one SQLite file) anchoring the same log at the same time. */
 describe('LogAnchoringService (int)', () => {
@@ -34,7 +34,7 @@ describe('LogAnchoringService (int)', () => {
     }
     const config = loadConfig({ AUDIT_ANCHOR_EVERY_EVENTS: '1000', AUDIT_ANCHOR_EVERY_MS: '100' });
     const instances = stores.map(
-      (store) => new LogAnchoringService(store, new AggregateStore(store), config),
+      (store) => new LogAnchoringService(store, new StreamCommandHandler(store), config),
     );
 
     // Only full ranges are due at first: 2 x 1,000 of the 2,500 events.

@@ -1,14 +1,16 @@
+import { type CommandContext } from '@app/application';
 import { Body, Controller, Get, Param, Put, Query, Res, UseGuards } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { RequiresScope } from '../http/auth/scopes';
-import { Command, type CommandContext } from '../http/commandRequest';
+import { IdempotentCommand } from '../http/commandContext';
 import { CommandResponse, respond } from '../http/commandResponse';
 import { ReadAfterWriteGuard } from '../http/readAfterWrite.guard';
-import { IdPipe, PageQuery, ReadQuery, decodeCursor, pageLimit } from '../http/validation';
-import { DefineCatalogItem, GetCatalogItem, ListCatalogItems } from './catalog';
+import { IdPipe, PageQuery, ReadQuery, pageLimit } from '../http/validation';
+import { DefineCatalogItem } from './commands';
 import { CatalogItemBody, CatalogItemResponse, CatalogPageResponse } from './dto';
+import { GetCatalogItem, ListCatalogItems } from './queries';
 
 @ApiTags('catalog')
 @ApiBearerAuth()
@@ -27,7 +29,7 @@ export class CatalogController {
   define(
     @Param('sku', IdPipe) sku: string,
     @Body() body: CatalogItemBody,
-    @Command() context: CommandContext,
+    @IdempotentCommand() context: CommandContext,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     return respond(reply, this.commands.execute(new DefineCatalogItem({ sku, ...body }, context)));
@@ -46,10 +48,6 @@ export class CatalogController {
   @UseGuards(ReadAfterWriteGuard)
   @ApiResponse({ status: 200, type: CatalogPageResponse })
   list(@Query() query: PageQuery) {
-    const after = decodeCursor(
-      query.cursor,
-      (v): v is { s: string } => typeof (v as { s?: unknown })?.s === 'string',
-    );
-    return this.queries.execute(new ListCatalogItems(after?.s, pageLimit(query)));
+    return this.queries.execute(new ListCatalogItems(query.cursor, pageLimit(query)));
   }
 }

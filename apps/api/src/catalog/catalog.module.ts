@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
-import { DefineCatalogItemHandler, GetCatalogItemHandler, ListCatalogItemsHandler } from './catalog';
 import { CatalogController } from './catalog.controller';
+import { DefineCatalogItemHandler } from './commands';
+import { GetCatalogItemHandler, ListCatalogItemsHandler } from './queries';
 
 /** What can be bought, at which prices, and how many a player may hold. */
 @Module({

@@ -1,7 +1,6 @@
+import { type CommandContext, type CommandResult, StreamCommandHandler } from '@app/application';
 import { catalog, economy } from '@app/domain';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import type { CommandContext } from '../http/commandRequest';
-import { AggregateStore, type CommandResult } from '../infrastructure/aggregateStore';
 
 type WithoutItem<C extends { data: object }> = C extends { data: infer D }
   ? Omit<C, 'data'> & { data: Omit<D, 'item'> }
@@ -25,7 +24,7 @@ export class ChangePlayerEconomy extends Command<CommandResult> {
 
 @CommandHandler(ChangePlayerEconomy)
 export class ChangePlayerEconomyHandler implements ICommandHandler<ChangePlayerEconomy> {
-  constructor(private readonly streams: AggregateStore) {}
+  constructor(private readonly streams: StreamCommandHandler) {}
 
   async execute({ request, context }: ChangePlayerEconomy): Promise<CommandResult> {
     const command = await this.withCatalogItem(request);

@@ -1,12 +1,13 @@
+import { type CommandContext } from '@app/application';
 import { Body, Controller, Get, Param, Post, Query, Res, UseGuards } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { RequiresScope } from '../http/auth/scopes';
-import { Command, type CommandContext } from '../http/commandRequest';
+import { IdempotentCommand } from '../http/commandContext';
 import { CommandResponse, respond } from '../http/commandResponse';
 import { ReadAfterWriteGuard } from '../http/readAfterWrite.guard';
-import { IdPipe, PageQuery, ReadQuery, decodeCursor, pageLimit } from '../http/validation';
+import { IdPipe, PageQuery, ReadQuery, pageLimit } from '../http/validation';
 import { ChangePlayerEconomy, type EconomyRequest } from './commands';
 import {
   ConsumptionBody,
@@ -42,7 +43,7 @@ export class EconomyController {
   grant(
     @Param('playerId', IdPipe) playerId: string,
     @Body() body: CurrencyChangeBody,
-    @Command() context: CommandContext,
+    @IdempotentCommand() context: CommandContext,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     return this.change(reply, { type: 'GrantCurrency', data: { playerId, ...body } }, context);
@@ -56,7 +57,7 @@ export class EconomyController {
   spend(
     @Param('playerId', IdPipe) playerId: string,
     @Body() body: CurrencyChangeBody,
-    @Command() context: CommandContext,
+    @IdempotentCommand() context: CommandContext,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     return this.change(reply, { type: 'SpendCurrency', data: { playerId, ...body } }, context);
@@ -70,7 +71,7 @@ export class EconomyController {
   purchase(
     @Param('playerId', IdPipe) playerId: string,
     @Body() body: PurchaseBody,
-    @Command() context: CommandContext,
+    @IdempotentCommand() context: CommandContext,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     const data = {
@@ -91,7 +92,7 @@ export class EconomyController {
   consume(
     @Param('playerId', IdPipe) playerId: string,
     @Body() body: ConsumptionBody,
-    @Command() context: CommandContext,
+    @IdempotentCommand() context: CommandContext,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     return this.change(reply, { type: 'ConsumeItem', data: { playerId, ...body } }, context);
@@ -123,9 +124,6 @@ export class EconomyController {
   @ApiOperation({ summary: 'Every balance and item change, oldest first, with the balance after it' })
   @ApiResponse({ status: 200, type: LedgerResponse })
   ledger(@Param('playerId', IdPipe) playerId: string, @Query() query: PageQuery) {
-    const after = decodeCursor(query.cursor, (v): v is { r: number } =>
-      Number.isSafeInteger((v as { r?: unknown })?.r),
-    );
-    return this.queries.execute(new GetLedger(playerId, after?.r, pageLimit(query)));
+    return this.queries.execute(new GetLedger(playerId, query.cursor, pageLimit(query)));
   }
 }

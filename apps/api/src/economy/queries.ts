@@ -1,15 +1,9 @@
-import {
-  type InventoryView,
-  type LedgerEntryView,
-  type WalletView,
-  inventoryState,
-  walletState,
-} from '@app/projections';
+import { revisionCursor } from '@app/application';
+import { inventoryState, inventoryView, playerLedger, walletState, walletView } from '@app/projections';
 import type { ReadStore } from '@app/read-store';
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
-import { encodeCursor } from '../http/validation';
-import { READ_STORE } from '../infrastructure/tokens';
+import { READ_STORE } from '../persistence/tokens';
 import type { InventoryResponse, LedgerResponse, WalletResponse } from './dto';
 
 export class GetWallet extends Query<WalletResponse> {
@@ -27,7 +21,7 @@ export class GetInventory extends Query<InventoryResponse> {
 export class GetLedger extends Query<LedgerResponse> {
   constructor(
     readonly playerId: string,
-    readonly afterRevision: number | undefined,
+    readonly cursor: string | undefined,
     readonly limit: number,
   ) {
     super();
@@ -39,7 +33,7 @@ export class GetWalletHandler implements IQueryHandler<GetWallet> {
   constructor(@Inject(READ_STORE) private readonly readStore: ReadStore) {}
 
   async execute({ playerId }: GetWallet): Promise<WalletResponse> {
-    return walletState(playerId, await this.readStore.find<WalletView>('wallets', playerId));
+    return walletState(playerId, await this.readStore.find(walletView.collection, playerId));
   }
 }
 
@@ -48,7 +42,7 @@ export class GetInventoryHandler implements IQueryHandler<GetInventory> {
   constructor(@Inject(READ_STORE) private readonly readStore: ReadStore) {}
 
   async execute({ playerId }: GetInventory): Promise<InventoryResponse> {
-    return inventoryState(playerId, await this.readStore.find<InventoryView>('inventories', playerId));
+    return inventoryState(playerId, await this.readStore.find(inventoryView.collection, playerId));
   }
 }
 
@@ -56,12 +50,9 @@ export class GetInventoryHandler implements IQueryHandler<GetInventory> {
 export class GetLedgerHandler implements IQueryHandler<GetLedger> {
   constructor(@Inject(READ_STORE) private readonly readStore: ReadStore) {}
 
-  async execute({ playerId, afterRevision, limit }: GetLedger): Promise<LedgerResponse> {
-    const page = await this.readStore.page<LedgerEntryView>(
-      { collection: 'ledger', index: 'byPlayer', group: { playerId } },
-      afterRevision === undefined ? undefined : { revision: afterRevision },
-      limit + 1,
-    );
+  async execute({ playerId, cursor, limit }: GetLedger): Promise<LedgerResponse> {
+    const after = revisionCursor.decode(cursor);
+    const page = await this.readStore.page(playerLedger(playerId), after && { revision: after.r }, limit + 1);
     const entries = page
       .slice(0, limit)
       .map(({ eventId, revision, position, type, occurredAt, reason, changes }) => ({
@@ -77,7 +68,7 @@ export class GetLedgerHandler implements IQueryHandler<GetLedger> {
     return {
       playerId,
       entries,
-      nextCursor: more ? encodeCursor({ r: entries[entries.length - 1].revision }) : null,
+      nextCursor: more ? revisionCursor.encode({ r: entries[entries.length - 1].revision }) : null,
     };
   }
 }

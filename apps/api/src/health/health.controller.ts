@@ -4,8 +4,8 @@ import { ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { healthIndicator } from '@app/runtime';
 import { Public } from '../http/auth/scopes';
-import { ReadModelProgress } from '../infrastructure/readModelProgress';
-import { EVENT_STORE } from '../infrastructure/tokens';
+import { ReadModelProgress } from '../persistence/readModelProgress';
+import { EVENT_STORE } from '../persistence/tokens';
 
 @ApiTags('health')
 @Controller('health')

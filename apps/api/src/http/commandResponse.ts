@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import type { CommandResult } from '../infrastructure/aggregateStore';
+import type { CommandResult } from '@app/application';
 
 export class RecordedEventDto {
   @ApiProperty({ format: 'uuid' }) id!: string;

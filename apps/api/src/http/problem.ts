@@ -1,8 +1,14 @@
+import {
+  ApplicationError,
+  type ApplicationErrorCode,
+  type FieldError,
+  InvalidRequestError,
+} from '@app/application';
 import { DomainError, type DomainErrorCode } from '@app/domain';
 import { HttpException } from '@nestjs/common';
 
 /**
- * RFC 9457 problem details. `type` is stable per failure (clients switch on it); `errors` names every
+ * The one place errors become HTTP answers: RFC 9457 problem details. `type` is stable per failure (clients switch on it); `errors` names every
  * bad field of a 400.
  */
 export type ProblemBody = {
@@ -14,10 +20,9 @@ export type ProblemBody = {
   errors?: FieldError[];
   [extension: string]: unknown;
 };
-export type FieldError = { field: string; message: string };
-
 export const problemType = (code: string): string => `/problems/${code}`;
 
+/** An answer only HTTP gives (authentication, scopes, a read model that is behind): thrown by guards. */
 export class Problem extends Error {
   constructor(
     readonly status: number,
@@ -27,16 +32,6 @@ export class Problem extends Error {
     readonly extensions: Record<string, unknown> = {},
   ) {
     super(detail ?? title);
-  }
-
-  static invalid(errors: FieldError[]): Problem {
-    return new Problem(
-      400,
-      'validation-failed',
-      'The request is invalid',
-      errors.map((e) => `${e.field}: ${e.message}`).join('; '),
-      { errors },
-    );
   }
 }
 
@@ -53,6 +48,18 @@ const DOMAIN_STATUS: Record<DomainErrorCode, number> = {
   'stack-limit-exceeded': 409,
   'leaderboard-definition-conflict': 409,
   'score-out-of-range': 409,
+};
+
+const APPLICATION_ANSWERS: Record<
+  ApplicationErrorCode,
+  { status: number; title: string; retryAfterSeconds?: number }
+> = {
+  'validation-failed': { status: 400, title: 'The request is invalid' },
+  'unknown-item': { status: 404, title: 'unknown item' },
+  'unknown-leaderboard': { status: 404, title: 'unknown leaderboard' },
+  'not-ranked': { status: 404, title: 'player not ranked' },
+  'concurrency-conflict': { status: 409, title: 'Too many concurrent changes', retryAfterSeconds: 1 },
+  'idempotency-key-reused': { status: 422, title: 'Idempotency-Key already used for a different request' },
 };
 
 const TITLES: Record<number, [code: string, title: string]> = {
@@ -78,11 +85,20 @@ export function toProblem(error: unknown): ProblemBody {
       ...error.extensions,
     };
   }
+  if (error instanceof ApplicationError) {
+    const { status, title, retryAfterSeconds } = APPLICATION_ANSWERS[error.code];
+    return {
+      type: problemType(error.code),
+      title,
+      status,
+      detail: error.message,
+      ...(error instanceof InvalidRequestError ? { errors: [...error.errors] } : {}),
+      ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
+    };
+  }
   if (error instanceof DomainError) {
     const status = DOMAIN_STATUS[error.code];
-    if (status === 400 && error.field) {
-      return toProblem(Problem.invalid([{ field: error.field, message: error.message }]));
-    }
+    if (status === 400 && error.field) return toProblem(InvalidRequestError.of(error.field, error.message));
     return {
       type: problemType(error.code),
       title: error.code.replace(/-/g, ' '),

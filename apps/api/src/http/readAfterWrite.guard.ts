@@ -1,7 +1,8 @@
+import { InvalidRequestError } from '@app/application';
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { APP_CONFIG, type AppConfig } from '@app/runtime';
-import { ReadModelProgress } from '../infrastructure/readModelProgress';
+import { ReadModelProgress } from '../persistence/readModelProgress';
 import { Problem } from './problem';
 
 /**
@@ -18,7 +19,7 @@ function readAfterWrite(
     ?.minPosition;
   if (raw === undefined) return undefined;
   if (typeof raw !== 'string' || !/^\d{1,16}$/.test(raw) || !Number.isSafeInteger(Number(raw))) {
-    throw Problem.invalid([{ field: 'minPosition', message: 'must be a non-negative integer position' }]);
+    throw InvalidRequestError.of('minPosition', 'must be a non-negative integer position');
   }
   const position = Number(raw);
   return projections.waitFor(position, config.READ_AFTER_WRITE_TIMEOUT_MS).then((reached) => {

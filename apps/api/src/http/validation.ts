@@ -1,3 +1,4 @@
+import { type FieldError, InvalidRequestError } from '@app/application';
 import { CURRENCY_PATTERN, ID_PATTERN } from '@app/domain';
 import {
   type ArgumentMetadata,
@@ -9,7 +10,6 @@ import {
 } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
-import { type FieldError, Problem } from './problem';
 
 /** Every bad field of a body or query, by its dotted path, in one 400. */
 export const validationPipe = new ValidationPipe({
@@ -17,7 +17,7 @@ export const validationPipe = new ValidationPipe({
   forbidNonWhitelisted: true,
   transform: true,
   validateCustomDecorators: false,
-  exceptionFactory: (errors) => Problem.invalid(flatten(errors)),
+  exceptionFactory: (errors) => new InvalidRequestError(flatten(errors)),
 });
 
 const flatten = (errors: ValidationError[], prefix = ''): FieldError[] =>
@@ -32,7 +32,7 @@ const flatten = (errors: ValidationError[], prefix = ''): FieldError[] =>
 export class IdPipe implements PipeTransform<string, string> {
   transform(value: string, metadata: ArgumentMetadata): string {
     if (!ID_PATTERN.test(value)) {
-      throw Problem.invalid([{ field: metadata.data ?? 'id', message: `must match ${ID_PATTERN.source}` }]);
+      throw InvalidRequestError.of(metadata.data ?? 'id', `must match ${ID_PATTERN.source}`);
     }
     return value;
   }
@@ -87,23 +87,6 @@ export class PageQuery extends ReadQuery {
 export const pageLimit = (query: PageQuery): number => {
   const limit = query.limit === undefined ? 50 : Number(query.limit);
   if (limit < 1 || limit > 200)
-    throw Problem.invalid([{ field: 'limit', message: 'limit must be an integer from 1 to 200' }]);
+    throw InvalidRequestError.of('limit', 'limit must be an integer from 1 to 200');
   return limit;
 };
-
-/** Opaque keyset cursors: the sort key of the last item, base64url JSON. */
-export const encodeCursor = (key: object): string => Buffer.from(JSON.stringify(key)).toString('base64url');
-
-export function decodeCursor<T>(
-  cursor: string | undefined,
-  isValid: (value: unknown) => value is T,
-): T | undefined {
-  if (cursor === undefined) return undefined;
-  try {
-    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (isValid(value)) return value;
-  } catch {
-    // fall through to the 400
-  }
-  throw Problem.invalid([{ field: 'cursor', message: 'cursor is not one this API issued' }]);
-}

@@ -1,13 +1,13 @@
+import { type CommandContext, InvalidRequestError } from '@app/application';
 import { Body, Controller, Get, Param, Post, Put, Query, Res, UseGuards } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { RequiresScope } from '../http/auth/scopes';
-import { Command, type CommandContext } from '../http/commandRequest';
+import { IdempotentCommand } from '../http/commandContext';
 import { CommandResponse, respond } from '../http/commandResponse';
-import { Problem } from '../http/problem';
 import { ReadAfterWriteGuard } from '../http/readAfterWrite.guard';
-import { IdPipe, ReadQuery, decodeCursor, pageLimit } from '../http/validation';
+import { IdPipe, ReadQuery, pageLimit } from '../http/validation';
 import {
   AroundQuery,
   EntriesQuery,
@@ -17,24 +17,8 @@ import {
   PlayerRankResponse,
   ScoreBody,
 } from './dto';
-import {
-  DefineLeaderboard,
-  type EntryCursor,
-  GetEntries,
-  GetLeaderboard,
-  GetPlayerRank,
-  SubmitScore,
-} from './leaderboards';
-
-const isEntryCursor = (v: unknown): v is EntryCursor => {
-  const c = v as Partial<EntryCursor> | null;
-  return (
-    Number.isSafeInteger(c?.s) &&
-    Number.isSafeInteger(c?.u) &&
-    typeof c?.a === 'string' &&
-    typeof c?.p === 'string'
-  );
-};
+import { DefineLeaderboard, SubmitScore } from './commands';
+import { GetEntries, GetLeaderboard, GetPlayerRank } from './queries';
 
 @ApiTags('leaderboards')
 @ApiBearerAuth()
@@ -53,7 +37,7 @@ export class LeaderboardsController {
   define(
     @Param('leaderboardId', IdPipe) leaderboardId: string,
     @Body() body: LeaderboardBody,
-    @Command() context: CommandContext,
+    @IdempotentCommand() context: CommandContext,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     return respond(reply, this.commands.execute(new DefineLeaderboard({ leaderboardId, ...body }, context)));
@@ -67,7 +51,7 @@ export class LeaderboardsController {
   submit(
     @Param('leaderboardId', IdPipe) leaderboardId: string,
     @Body() body: ScoreBody,
-    @Command() context: CommandContext,
+    @IdempotentCommand() context: CommandContext,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     return respond(reply, this.commands.execute(new SubmitScore({ leaderboardId, ...body }, context)));
@@ -87,8 +71,7 @@ export class LeaderboardsController {
   @ApiOperation({ summary: 'Top entries in rank order, keyset-paginated' })
   @ApiResponse({ status: 200, type: EntriesResponse })
   entries(@Param('leaderboardId', IdPipe) leaderboardId: string, @Query() query: EntriesQuery) {
-    const after = decodeCursor(query.cursor, isEntryCursor);
-    return this.queries.execute(new GetEntries(leaderboardId, query.period, after, pageLimit(query)));
+    return this.queries.execute(new GetEntries(leaderboardId, query.period, query.cursor, pageLimit(query)));
   }
 
   @Get('players/:playerId')
@@ -102,8 +85,7 @@ export class LeaderboardsController {
     @Query() query: AroundQuery,
   ) {
     const around = query.around === undefined ? 0 : Number(query.around);
-    if (around > 50)
-      throw Problem.invalid([{ field: 'around', message: 'around must be an integer from 0 to 50' }]);
+    if (around > 50) throw InvalidRequestError.of('around', 'around must be an integer from 0 to 50');
     return this.queries.execute(new GetPlayerRank(leaderboardId, playerId, query.period, around));
   }
 }

@@ -1,12 +1,7 @@
 import { Module } from '@nestjs/common';
-import {
-  DefineLeaderboardHandler,
-  GetEntriesHandler,
-  GetLeaderboardHandler,
-  GetPlayerRankHandler,
-  SubmitScoreHandler,
-} from './leaderboards';
+import { DefineLeaderboardHandler, SubmitScoreHandler } from './commands';
 import { LeaderboardsController } from './leaderboards.controller';
+import { GetEntriesHandler, GetLeaderboardHandler, GetPlayerRankHandler } from './queries';
 
 /** Competitive boards: definitions, score submissions, ranks by period. */
 @Module({

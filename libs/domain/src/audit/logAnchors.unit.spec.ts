@@ -1,4 +1,4 @@
-import { deciderSpecification } from '../testing/deciderSpecification';
+import { deciderSpecification } from '@test/support/deciderSpecification';
 import { GENESIS_DIGEST, type LogAnchorData, logAnchorsDecider } from './logAnchors';
 
 const given = deciderSpecification(logAnchorsDecider).given;

@@ -1,4 +1,4 @@
-import { deciderSpecification } from '../testing/deciderSpecification';
+import { deciderSpecification } from '@test/support/deciderSpecification';
 import { catalogDecider } from './businessLogic';
 import type { CatalogItemDefinition } from './catalogItem';
 

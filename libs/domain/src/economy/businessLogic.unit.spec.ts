@@ -1,5 +1,5 @@
 import type { CatalogItem } from '../catalog/catalogItem';
-import { deciderSpecification } from '../testing/deciderSpecification';
+import { deciderSpecification } from '@test/support/deciderSpecification';
 import { playerEconomyDecider } from './businessLogic';
 import type { PlayerEconomyEvent } from './playerEconomy';
 

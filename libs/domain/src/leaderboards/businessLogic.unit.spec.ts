@@ -1,4 +1,4 @@
-import { deciderSpecification } from '../testing/deciderSpecification';
+import { deciderSpecification } from '@test/support/deciderSpecification';
 import { leaderboardDecider, playerScoresDecider, type SubmitScore } from './businessLogic';
 import type { Leaderboard, LeaderboardDefinition } from './leaderboard';
 import { type LeaderboardEntry, type ScoreSubmitted, compareRanked } from './scoreSubmissions';

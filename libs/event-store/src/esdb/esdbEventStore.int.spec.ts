@@ -1,4 +1,4 @@
-import { eventStoreContract } from '../testing/eventStoreContract';
+import { eventStoreContract } from '@test/support/eventStoreContract';
 import { EsdbEventStore } from './esdbEventStore';
 
 const url = process.env.EVENTSTORE_URL;

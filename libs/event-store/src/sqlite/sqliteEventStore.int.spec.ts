@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Worker } from 'node:worker_threads';
-import { eventStoreContract } from '../testing/eventStoreContract';
+import { eventStoreContract } from '@test/support/eventStoreContract';
 import { SqliteEventStore } from './sqliteEventStore';
 
 const dir = mkdtempSync(join(tmpdir(), 'events-'));

@@ -143,8 +143,8 @@ export class SqliteEventStore implements EventStore {
     const columns = 'position, id, stream_id, revision, type, data, metadata, occurred_at';
     this.statements = {
       byId: this.db.prepare<[string], Row>(`SELECT ${columns} FROM events WHERE id = ?`),
-      // No LIMIT clause: with one, SQLite takes about 3x as long for the common read of a short tail
-      // (measured); readStream stops stepping at maxCount instead.
+      // No LIMIT clause: with one, SQLite plans the common read of a short tail more slowly
+      // (docs/performance.md); readStream stops stepping at maxCount instead.
       stream: this.db.prepare<[string, number], Row>(
         `SELECT ${columns} FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision`,
       ),

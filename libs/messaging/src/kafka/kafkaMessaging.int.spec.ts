@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { waitUntil } from '../../../../test/support/kafka';
-import { KAFKA, describeWith, serverAddress } from '../../../../test/support/servers';
+import { waitUntil } from '@test/support/kafka';
+import { KAFKA, describeWith, serverAddress } from '@test/support/servers';
 import { KafkaMessaging } from './kafkaMessaging';
 
 describeWith([KAFKA], 'KafkaMessaging consumer on a real broker', () => {

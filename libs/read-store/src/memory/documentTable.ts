@@ -4,9 +4,8 @@
  *
  * Why not a Map: at hundreds of thousands of documents every lookup in V8's Map walks a bucket chain
  * and loads each candidate key to compare it, one cache miss each; here a probe reads the hash array
- * first and touches an id only when its whole hash matches. A replay looks up and inserts ~2 documents
- * per event, at about half the cost of a Map's (measured on 700,000 UUID keys: 340 vs 760 ns for a miss
- * and an insert, 250 vs 540 ns for a hit). Same memory per entry as a Map, within a few bytes.
+ * first and touches an id only when its whole hash matches, so a replay's lookups and inserts (about two
+ * per event) cost less than a Map's (docs/performance.md). Same memory per entry as a Map, within a few bytes.
  *
  * Deletes shift the following entries of the probe run back (no tombstones), so lookups never slow
  * down with churn. The hash is seeded per table, so ids cannot be chosen to collide.

@@ -1,4 +1,4 @@
-import { readStoreContract } from '../testing/readStoreContract';
+import { readStoreContract } from '@test/support/readStoreContract';
 import { MemoryReadStore } from './memoryReadStore';
 
 readStoreContract('memory', async (collections) => new MemoryReadStore(collections));

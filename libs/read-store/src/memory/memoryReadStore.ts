@@ -1,10 +1,12 @@
 import {
   type AnyIndexDefinition,
+  type AnyIndexQuery,
+  type BatchDocuments,
   type CollectionDefinition,
-  type CommitReads,
   type DocumentWrite,
   EMBEDDED_CHECKPOINT,
   type IndexQuery,
+  type ProjectionTarget,
   type ReadModelDocument,
   type ReadStore,
   assertIndexDefinition,
@@ -97,14 +99,20 @@ const sameGroup = (index: Index, a: Doc, b: Doc): boolean => {
   return true;
 };
 
+/** What a projection batch read: documents as stored at `version` (the count of commits). */
+type MemoryBatchDocuments = BatchDocuments & { version: number };
+
 /**
  * The embedded read store: documents in maps, ordered indexes in sorted lists. It starts empty and is
  * rebuilt from the event log at start, so it holds nothing the log does not.
+ *
+ * As a projection target it reads a batch's documents synchronously, one by one as they are asked for,
+ * and is told what each write was evolved from, so each document is looked up once per batch.
  */
-export class MemoryReadStore implements ReadStore {
+export class MemoryReadStore implements ReadStore, ProjectionTarget {
   private readonly collections = new Map<string, Collection>();
   private readonly positions = new Map<string, number>();
-  /** Counts commits (see readVersion). */
+  /** Counts commits: documents read at this version are still the stored ones. */
   private version = 0;
 
   constructor(definitions: readonly CollectionDefinition<never>[]) {
@@ -133,20 +141,18 @@ export class MemoryReadStore implements ReadStore {
     }
   }
 
-  async find<D extends ReadModelDocument>(collection: string, id: string): Promise<D | undefined> {
-    return this.collection(collection).docs.get(id) as D | undefined;
-  }
-
-  /** The stored document, synchronously: project() reads a batch's documents through this. */
-  findNow<D extends ReadModelDocument>(collection: string, id: string): D | undefined {
-    return this.collection(collection).docs.get(id) as D | undefined;
+  async find<D extends ReadModelDocument>(
+    collection: CollectionDefinition<D>,
+    id: string,
+  ): Promise<D | undefined> {
+    return this.collection(collection.name).docs.get(id) as D | undefined;
   }
 
   async findMany<D extends ReadModelDocument>(
-    collection: string,
+    collection: CollectionDefinition<D>,
     ids: readonly string[],
   ): Promise<Map<string, D>> {
-    const docs = this.collection(collection).docs;
+    const docs = this.collection(collection.name).docs;
     const found = new Map<string, D>();
     for (const id of ids) {
       const doc = docs.get(id);
@@ -155,8 +161,11 @@ export class MemoryReadStore implements ReadStore {
     return found;
   }
 
-  async *documents<D extends ReadModelDocument>(collection: string, batchSize: number): AsyncIterable<D[]> {
-    const { docs } = this.collection(collection);
+  async *documents<D extends ReadModelDocument>(
+    collection: CollectionDefinition<D>,
+    batchSize: number,
+  ): AsyncIterable<D[]> {
+    const { docs } = this.collection(collection.name);
     // A snapshot of the ids: commits during the walk neither skip nor repeat a document.
     const ids = docs.keys().sort();
     for (let from = 0; from < ids.length; from += batchSize) {
@@ -165,18 +174,44 @@ export class MemoryReadStore implements ReadStore {
     }
   }
 
-  readVersion(): number {
-    return this.version;
+  async projectionTargets(): Promise<readonly ProjectionTarget[]> {
+    return [this];
   }
 
-  async commit(
+  async read(): Promise<BatchDocuments> {
+    const batch: MemoryBatchDocuments = {
+      version: this.version,
+      get: (collection, id) => this.collection(collection).docs.get(id),
+    };
+    return batch;
+  }
+
+  async commitBatch(
+    writes: readonly DocumentWrite[],
+    position: number,
+    checkpoint: string | undefined,
+    read: BatchDocuments,
+    previous: readonly (ReadModelDocument | undefined)[],
+  ): Promise<void> {
+    // What the batch read is what is stored only if no commit came in between.
+    this.apply(
+      writes,
+      position,
+      checkpoint,
+      (read as MemoryBatchDocuments).version === this.version ? previous : undefined,
+    );
+  }
+
+  async commit(writes: readonly DocumentWrite[], position: number, checkpoint?: string): Promise<void> {
+    this.apply(writes, position, checkpoint, undefined);
+  }
+
+  private apply(
     writes: readonly DocumentWrite[],
     position: number,
     checkpoint = EMBEDDED_CHECKPOINT,
-    reads?: CommitReads,
-  ): Promise<void> {
-    // What the caller read is what is stored only if no commit came in between.
-    const previousOf = reads?.version === this.version ? reads.previous : undefined;
+    previousOf: readonly (ReadModelDocument | undefined)[] | undefined,
+  ): void {
     this.version += 1;
     let name: string | undefined;
     let collection: Collection | undefined;
@@ -216,7 +251,7 @@ export class MemoryReadStore implements ReadStore {
   }
 
   async page<D extends ReadModelDocument>(
-    query: IndexQuery,
+    query: IndexQuery<D>,
     after: Partial<D> | undefined,
     limit: number,
   ): Promise<D[]> {
@@ -232,18 +267,18 @@ export class MemoryReadStore implements ReadStore {
     return list.slice(from, limit) as unknown as D[];
   }
 
-  async rankOf(query: IndexQuery, id: string): Promise<number | undefined> {
+  async rankOf<D extends ReadModelDocument>(query: IndexQuery<D>, id: string): Promise<number | undefined> {
     const { index, list } = this.group(query);
-    const doc = this.collection(query.collection).docs.get(id);
+    const doc = this.collection(query.collection.name).docs.get(id);
     if (!doc || !list || this.listOf(index, doc, false) !== list) return undefined;
     return list.rankOf(doc);
   }
 
-  async slice<D extends ReadModelDocument>(query: IndexQuery, from: number, count: number): Promise<D[]> {
+  async slice<D extends ReadModelDocument>(query: IndexQuery<D>, from: number, count: number): Promise<D[]> {
     return (this.group(query).list?.slice(from, count) ?? []) as unknown as D[];
   }
 
-  async count(query: IndexQuery): Promise<number> {
+  async count<D extends ReadModelDocument>(query: IndexQuery<D>): Promise<number> {
     return this.group(query).list?.size ?? 0;
   }
 
@@ -277,9 +312,9 @@ export class MemoryReadStore implements ReadStore {
     return level as SortedList<Doc>;
   }
 
-  private group(query: IndexQuery): { index: Index; list: SortedList<Doc> | undefined } {
-    const index = this.collection(query.collection).indexes.get(query.index);
-    if (!index) throw new Error(`unknown index ${query.index} on ${query.collection}`);
+  private group(query: AnyIndexQuery): { index: Index; list: SortedList<Doc> | undefined } {
+    const index = this.collection(query.collection.name).indexes.get(query.index);
+    if (!index) throw new Error(`unknown index ${query.index} on ${query.collection.name}`);
     let level: Groups | SortedList<Doc> | undefined = index.groups;
     for (const value of groupValues(query, index.definition.groupBy)) {
       level = (level as Groups).get(groupValue(value));

@@ -1,10 +1,10 @@
 import { project } from '@app/projections';
 import mongoose from 'mongoose';
 import { randomUUID } from 'node:crypto';
-import { MONGO, describeWith, serverAddress } from '../../../../test/support/servers';
-import { type Tally, tallies, tallyView, ticked } from '../../../../projections/testing/tallyView';
+import { MONGO, describeWith, serverAddress, testMongoOptions } from '@test/support/servers';
+import { tallies, tallyView, ticked } from '@test/support/tallyView';
 import type { CollectionDefinition } from '../readStore';
-import { readStoreContract } from '../testing/readStoreContract';
+import { readStoreContract } from '@test/support/readStoreContract';
 import {
   ALIAS_COLLECTION,
   AliasedReadStore,
@@ -39,7 +39,13 @@ describeWith([MONGO], 'AliasedReadStore on FerretDB: the read models behind the 
     const dbName = `alias_${randomUUID().replaceAll('-', '').slice(0, 20)}`;
     databases.push(dbName);
     const open = async (refreshMs = 100, definitions = collections) => {
-      const store = await AliasedReadStore.open({ url, dbName, collections: definitions, refreshMs });
+      const store = await AliasedReadStore.open({
+        url,
+        dbName,
+        collections: definitions,
+        refreshMs,
+        ...testMongoOptions,
+      });
       opened.push(store);
       return store;
     };
@@ -55,13 +61,19 @@ describeWith([MONGO], 'AliasedReadStore on FerretDB: the read models behind the 
 
   it('creates the alias on first use, pointing at rm_v1, where existing deployments kept their read models', async () => {
     const { dbName, open } = database();
-    const before = await MongoReadStore.open({ url, dbName, collections, namespace: 'rm_v1' });
+    const before = await MongoReadStore.open({
+      url,
+      dbName,
+      collections,
+      namespace: 'rm_v1',
+      ...testMongoOptions,
+    });
     await before.commit([tally('s1', 5, 4)], 9, 'game.events#0');
     await before.close();
 
     const store = await open();
     expect(await store.alias()).toMatchObject({ live: 'rm_v1', alsoWrite: null, rebuildOwner: null });
-    expect(await store.find('tallies', 's1')).toMatchObject({ count: 5 });
+    expect(await store.find(tallies, 's1')).toMatchObject({ count: 5 });
     expect(await store.checkpoint('game.events#0')).toBe(9);
     expect(await collectionNames(store)).toEqual([ALIAS_COLLECTION, 'rm_v1_checkpoints', 'rm_v1_tallies']);
   });
@@ -79,29 +91,29 @@ describeWith([MONGO], 'AliasedReadStore on FerretDB: the read models behind the 
     const target = await rebuild.open('rm_v2');
     await target.commit([tally('a', 2, 1)], 2);
     await project(projector, [tallyView], [ticked('a', 2, 3)]);
-    expect(await target.find('tallies', 'a')).toMatchObject({ count: 2, revision: 1 });
+    expect(await target.find(tallies, 'a')).toMatchObject({ count: 2, revision: 1 });
 
     // Dual write: the same batch reaches both sets, and each evolves its own document.
     await rebuild.transition('rebuild-1', { alsoWrite: 'rm_v2' });
     await project(projector, [tallyView], [ticked('a', 3, 4), ticked('b', 0, 5)]);
-    expect(await target.find('tallies', 'a')).toMatchObject({ count: 3, history: 'seeded+3', revision: 3 });
-    expect(await projector.find('tallies', 'a')).toMatchObject({ count: 4, history: 'new+0+1+2+3' });
-    expect(await target.find('tallies', 'b')).toMatchObject({ count: 1, revision: 0 });
+    expect(await target.find(tallies, 'a')).toMatchObject({ count: 3, history: 'seeded+3', revision: 3 });
+    expect(await projector.find(tallies, 'a')).toMatchObject({ count: 4, history: 'new+0+1+2+3' });
+    expect(await target.find(tallies, 'b')).toMatchObject({ count: 1, revision: 0 });
     expect(await target.checkpoint()).toBe(5);
     // A bare commit (no project()) copies its writes to both.
     await projector.commit([tally('c', 1, 0)], 6, 'game.events#1');
-    expect(await target.find('tallies', 'c')).toMatchObject({ count: 1 });
+    expect(await target.find(tallies, 'c')).toMatchObject({ count: 1 });
     expect(await target.checkpoint('game.events#1')).toBe(6);
 
     // Switch: a reader sees the new set once its view of the alias is older than refreshMs.
-    expect((await reader.find<Tally>('tallies', 'a'))?.history).toBe('new+0+1+2+3');
+    expect((await reader.find(tallies, 'a'))?.history).toBe('new+0+1+2+3');
     await rebuild.transition('rebuild-1', { live: 'rm_v2', alsoWrite: null });
     await sleep(350);
-    expect((await reader.find<Tally>('tallies', 'a'))?.history).toBe('seeded+3');
+    expect((await reader.find(tallies, 'a'))?.history).toBe('seeded+3');
     // Only the live set receives writes from now on.
     await project(projector, [tallyView], [ticked('e', 0, 8)]);
-    expect(await (await rebuild.open('rm_v1')).find('tallies', 'e')).toBeUndefined();
-    expect(await reader.find('tallies', 'e')).toBeDefined();
+    expect(await (await rebuild.open('rm_v1')).find(tallies, 'e')).toBeUndefined();
+    expect(await reader.find(tallies, 'e')).toBeDefined();
 
     // The old set is dropped; what remains is the alias and the live set.
     await rebuild.drop('rm_v1');

@@ -68,6 +68,7 @@ export class ReadModelAliases {
   constructor(
     readonly connection: Connection,
     private readonly collections: readonly CollectionDefinition<never>[],
+    private readonly options: Pick<MongoReadStoreOptions, 'maxWritesPerCall'> = {},
   ) {}
 
   /** The alias; created pointing at FIRST_NAMESPACE when there is none, so existing data keeps serving. */
@@ -88,7 +89,11 @@ export class ReadModelAliases {
   open(namespace: string): Promise<MongoReadStore> {
     let store = this.stores.get(namespace);
     if (!store) {
-      store = MongoReadStore.onConnection(this.connection, { collections: this.collections, namespace });
+      store = MongoReadStore.onConnection(this.connection, {
+        ...this.options,
+        collections: this.collections,
+        namespace,
+      });
       store.catch(() => this.stores.delete(namespace));
       this.stores.set(namespace, store);
     }
@@ -202,7 +207,7 @@ export const ALIAS_REFRESH_MS = 1000;
  *   commit that started before a rebuild set `alsoWrite` carries only events appended before that,
  *   which the rebuild replays itself. Writing the extra set first means that whatever a checkpoint of
  *   the live set shows is already in the other set too, so switching readers never goes backwards.
- *   `project()` evolves each set from its own documents (`writeTargets`); a bare `commit` copies.
+ *   `project()` evolves each set from its own documents (`projectionTargets`); a bare `commit` copies.
  */
 export class AliasedReadStore implements ReadStore {
   private cached?: { alias: ReadModelAlias; at: number };
@@ -219,10 +224,12 @@ export class AliasedReadStore implements ReadStore {
     connectOptions,
     collections,
     refreshMs = ALIAS_REFRESH_MS,
+    maxWritesPerCall,
   }: AliasedReadStoreOptions): Promise<AliasedReadStore> {
     const connection = await connectReadModels(url, { dbName, connectOptions });
     try {
-      const store = new AliasedReadStore(new ReadModelAliases(connection, collections), refreshMs);
+      const aliases = new ReadModelAliases(connection, collections, { maxWritesPerCall });
+      const store = new AliasedReadStore(aliases, refreshMs);
       await store.live(); // creates the alias when missing and the live set's indexes
       return store;
     } catch (error) {
@@ -241,7 +248,7 @@ export class AliasedReadStore implements ReadStore {
     return this.refresh();
   }
 
-  async writeTargets(): Promise<readonly ReadStore[]> {
+  async projectionTargets(): Promise<readonly MongoReadStore[]> {
     // A read of its own, issued after the batch's events were appended (never one already in flight):
     // the rebuild relies on it to know which commits can have missed its target.
     const { live, alsoWrite } = await this.keep(this.aliases.read());
@@ -250,22 +257,28 @@ export class AliasedReadStore implements ReadStore {
   }
 
   async commit(writes: readonly DocumentWrite[], position: number, checkpoint?: string): Promise<void> {
-    for (const target of await this.writeTargets()) await target.commit(writes, position, checkpoint);
+    for (const target of await this.projectionTargets()) await target.commit(writes, position, checkpoint);
   }
 
-  async find<D extends ReadModelDocument>(collection: string, id: string): Promise<D | undefined> {
-    return (await this.live()).find<D>(collection, id);
+  async find<D extends ReadModelDocument>(
+    collection: CollectionDefinition<D>,
+    id: string,
+  ): Promise<D | undefined> {
+    return (await this.live()).find(collection, id);
   }
 
   async findMany<D extends ReadModelDocument>(
-    collection: string,
+    collection: CollectionDefinition<D>,
     ids: readonly string[],
   ): Promise<Map<string, D>> {
-    return (await this.live()).findMany<D>(collection, ids);
+    return (await this.live()).findMany(collection, ids);
   }
 
-  async *documents<D extends ReadModelDocument>(collection: string, batchSize: number): AsyncIterable<D[]> {
-    yield* (await this.live()).documents<D>(collection, batchSize);
+  async *documents<D extends ReadModelDocument>(
+    collection: CollectionDefinition<D>,
+    batchSize: number,
+  ): AsyncIterable<D[]> {
+    yield* (await this.live()).documents(collection, batchSize);
   }
 
   async checkpoint(name?: string): Promise<number> {
@@ -277,22 +290,22 @@ export class AliasedReadStore implements ReadStore {
   }
 
   async page<D extends ReadModelDocument>(
-    query: IndexQuery,
+    query: IndexQuery<D>,
     after: Partial<D> | undefined,
     limit: number,
   ): Promise<D[]> {
-    return (await this.live()).page<D>(query, after, limit);
+    return (await this.live()).page(query, after, limit);
   }
 
-  async rankOf(query: IndexQuery, id: string): Promise<number | undefined> {
+  async rankOf<D extends ReadModelDocument>(query: IndexQuery<D>, id: string): Promise<number | undefined> {
     return (await this.live()).rankOf(query, id);
   }
 
-  async slice<D extends ReadModelDocument>(query: IndexQuery, from: number, count: number): Promise<D[]> {
-    return (await this.live()).slice<D>(query, from, count);
+  async slice<D extends ReadModelDocument>(query: IndexQuery<D>, from: number, count: number): Promise<D[]> {
+    return (await this.live()).slice(query, from, count);
   }
 
-  async count(query: IndexQuery): Promise<number> {
+  async count<D extends ReadModelDocument>(query: IndexQuery<D>): Promise<number> {
     return (await this.live()).count(query);
   }
 

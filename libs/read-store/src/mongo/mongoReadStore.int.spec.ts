@@ -1,8 +1,13 @@
 import mongoose, { type mongo } from 'mongoose';
 import { randomUUID } from 'node:crypto';
-import { type FerretDbServer, ferretDbUnavailable, startFerretDb } from '../../../../scripts/infra/ferretdb';
-import type { CollectionDefinition, DocumentWrite, IndexQuery, ReadModelDocument } from '../readStore';
-import { readStoreContract, scoreCollection } from '../testing/readStoreContract';
+import {
+  type FerretDbServer,
+  ferretDbUnavailable,
+  startFerretDb,
+  testMongoOptions,
+} from '@test/support/servers';
+import type { CollectionDefinition, DocumentWrite } from '../readStore';
+import { readStoreContract, scoreCollection } from '@test/support/readStoreContract';
 import { MongoReadStore, type MongoReadStoreOptions } from './mongoReadStore';
 
 /**
@@ -43,7 +48,7 @@ if (unavailable) console.warn(`SKIPPED: MongoDB read store on FerretDB - ${unava
   const open = (options: Omit<MongoReadStoreOptions, 'url'>) => {
     const dbName = options.dbName ?? `rs_${randomUUID().replaceAll('-', '').slice(0, 20)}`;
     databases.push(dbName);
-    return MongoReadStore.open({ ...options, url, dbName });
+    return MongoReadStore.open({ ...testMongoOptions, ...options, url, dbName });
   };
 
   readStoreContract('mongo', (collections) => open({ collections }));
@@ -54,7 +59,7 @@ if (unavailable) console.warn(`SKIPPED: MongoDB read store on FerretDB - ${unava
       const doc = { _id: `b|${player}`, board: 'b', season: 1, player, points, at: '2026-01-01', revision };
       return { collection: 'scores', id: doc._id, doc };
     };
-    const ranking: IndexQuery = { collection: 'scores', index: 'ranking', group: { board: 'b', season: 1 } };
+    const ranking = { collection: scoreCollection, index: 'ranking', group: { board: 'b', season: 1 } };
     let store: MongoReadStore;
     afterEach(() => store.close());
 
@@ -90,7 +95,7 @@ if (unavailable) console.warn(`SKIPPED: MongoDB read store on FerretDB - ${unava
         Array.from({ length: 1000 }, (_, i) => score(`p${i}`, i, 0)),
         1000,
       );
-      // FerretDB gets the same bulk write in calls of 50 (see FERRETDB_WRITES_PER_CALL).
+      // FerretDB gets the same bulk write in calls of 50 (testMongoOptions.maxWritesPerCall).
       const calls = 'ferretdbVersion' in server ? 20 : 1;
       expect(commands).toEqual([
         ...Array.from({ length: calls }, () => ({
@@ -114,7 +119,7 @@ if (unavailable) console.warn(`SKIPPED: MongoDB read store on FerretDB - ${unava
         Array.from({ length: 200 }, (_, i) => score(`p${i}`, -i, 1)),
         2,
       );
-      const top = await store.page<{ player: string } & ReadModelDocument>(ranking, undefined, 2);
+      const top = await store.page(ranking, undefined, 2);
       expect(top.map((doc) => doc.player)).toEqual(['p0', 'p1']);
     }, 120_000);
 
@@ -122,11 +127,11 @@ if (unavailable) console.warn(`SKIPPED: MongoDB read store on FerretDB - ${unava
       store = await open({ collections });
       await store.commit([score('p1', 50, 3)], 10);
       await store.commit([score('p1', 10, 2), score('p2', 20, 0), score('p1', 11, 3)], 12);
-      expect(await store.find('scores', 'b|p1')).toMatchObject({ points: 50, revision: 3 });
-      expect(await store.find('scores', 'b|p2')).toMatchObject({ points: 20 });
+      expect(await store.find(scoreCollection, 'b|p1')).toMatchObject({ points: 50, revision: 3 });
+      expect(await store.find(scoreCollection, 'b|p2')).toMatchObject({ points: 20 });
       expect(await store.checkpoint()).toBe(12);
       await store.commit([score('p1', 70, 4)], 13);
-      expect(await store.find('scores', 'b|p1')).toMatchObject({ points: 70, revision: 4 });
+      expect(await store.find(scoreCollection, 'b|p1')).toMatchObject({ points: 70, revision: 4 });
     });
 
     it('keeps namespaces apart: a rebuild can write a new version beside the live one', async () => {
@@ -134,7 +139,7 @@ if (unavailable) console.warn(`SKIPPED: MongoDB read store on FerretDB - ${unava
       const live = await open({ collections, dbName, namespace: 'rm_v1' });
       store = await open({ collections, dbName, namespace: 'rm_v2' });
       await live.commit([score('p1', 5, 0)], 9);
-      expect(await store.find('scores', 'b|p1')).toBeUndefined();
+      expect(await store.find(scoreCollection, 'b|p1')).toBeUndefined();
       expect(await store.checkpoint()).toBe(0);
       expect(await live.checkpoint()).toBe(9);
       await live.close();

@@ -8,11 +8,14 @@ import mongoose, {
 } from 'mongoose';
 import {
   type AnyIndexDefinition,
+  type AnyIndexQuery,
+  type BatchDocuments,
   type CollectionDefinition,
   type DocumentWrite,
   EMBEDDED_CHECKPOINT,
   type IndexQuery,
   type IndexValue,
+  type ProjectionTarget,
   type ReadModelDocument,
   type ReadStore,
   assertIndexDefinition,
@@ -34,6 +37,13 @@ export type MongoReadStoreOptions = {
   namespace?: string;
   /** Passed to the driver (pool size, timeouts, `monitorCommands` for tests). */
   connectOptions?: ConnectOptions;
+  /**
+   * Most operations per bulk-write call (unlimited by default). FerretDB v1, the test server, needs a
+   * limit: it holds a pooled SQLite connection for every statement of an `update` command that matched a
+   * document until the whole command ends, and its pool has 100 connections per database, so an update
+   * command with 100 matching statements waits forever.
+   */
+  maxWritesPerCall?: number;
 };
 
 type StoredDoc = ReadModelDocument & Record<string, unknown>;
@@ -44,14 +54,6 @@ type OrderBy = AnyIndexDefinition['orderBy'];
 type Collection = { model: Model<StoredDoc>; indexes: Map<string, AnyIndexDefinition> };
 
 const DUPLICATE_KEY = 11000;
-
-/**
- * FerretDB v1 (SQLite) holds a pooled SQLite connection for every statement of an `update` command
- * that matched a document until the whole command ends (a `defer` in a loop in its msg_update.go), and
- * its pool has 100 connections per database: an update command with 100 matching statements waits
- * forever. So on FerretDB a bulk write goes out in calls of at most this many operations.
- */
-const FERRETDB_WRITES_PER_CALL = 50;
 const CHECKPOINTS = 'checkpoints';
 
 /**
@@ -101,11 +103,10 @@ export const connectReadModels = (
  * On MongoDB those counts are COUNT_SCANs over index keys (no document is fetched), but they still cost
  * O(rank) keys: a rank near the millionth entry reads a million keys. FerretDB v1's SQLite backend
  * pushes down only a filter that is exactly `{ _id: value }` and never a sort, so there every other
- * query and every guarded write reads the whole collection: measured on one board, a rank took ~1 s
- * at 10k entries and 9-19 s at 100k, a top-10 page 0.6 s and 8 s. FerretDB is a test double here,
- * not a production read store.
+ * query and every guarded write reads the whole collection (docs/performance.md has the cost). FerretDB
+ * is a test double here, not a production read store.
  */
-export class MongoReadStore implements ReadStore {
+export class MongoReadStore implements ReadStore, ProjectionTarget {
   private readonly collections = new Map<string, Collection>();
   private readonly checkpointModel: Model<Checkpoint>;
 
@@ -171,14 +172,18 @@ export class MongoReadStore implements ReadStore {
    */
   static onConnection(
     connection: Connection,
-    store: Pick<MongoReadStoreOptions, 'collections' | 'namespace'>,
+    store: Pick<MongoReadStoreOptions, 'collections' | 'namespace' | 'maxWritesPerCall'>,
   ): Promise<MongoReadStore> {
     return MongoReadStore.create(connection, store, false);
   }
 
   private static async create(
     connection: Connection,
-    { collections, namespace = 'rm_v1' }: Pick<MongoReadStoreOptions, 'collections' | 'namespace'>,
+    {
+      collections,
+      namespace = 'rm_v1',
+      maxWritesPerCall = Number.POSITIVE_INFINITY,
+    }: Pick<MongoReadStoreOptions, 'collections' | 'namespace' | 'maxWritesPerCall'>,
     ownsConnection: boolean,
   ): Promise<MongoReadStore> {
     const definitions = collections as readonly CollectionDefinition[];
@@ -188,9 +193,7 @@ export class MongoReadStore implements ReadStore {
         assertIndexDefinition(name, indexName, index as AnyIndexDefinition);
       }
     }
-    const server = await connection.db!.admin().command({ buildInfo: 1 });
-    const writesPerCall = 'ferretdbVersion' in server ? FERRETDB_WRITES_PER_CALL : Number.POSITIVE_INFINITY;
-    const store = new MongoReadStore(connection, definitions, namespace, writesPerCall, ownsConnection);
+    const store = new MongoReadStore(connection, definitions, namespace, maxWritesPerCall, ownsConnection);
     await Promise.all([...store.collections.values()].map(({ model }) => model.syncIndexes()));
     await store.checkpointModel.createCollection().catch((error: { codeName?: string }) => {
       if (error.codeName !== 'NamespaceExists') throw error;
@@ -198,25 +201,27 @@ export class MongoReadStore implements ReadStore {
     return store;
   }
 
-  async find<D extends ReadModelDocument>(collection: string, id: string): Promise<D | undefined> {
-    const doc = await this.collection(collection).model.findById(id).lean<D>();
+  async find<D extends ReadModelDocument>(
+    collection: CollectionDefinition<D>,
+    id: string,
+  ): Promise<D | undefined> {
+    const doc = await this.collection(collection.name).model.findById(id).lean<D>();
     return doc ?? undefined;
   }
 
-  async findMany<D extends ReadModelDocument>(
-    collection: string,
+  findMany<D extends ReadModelDocument>(
+    collection: CollectionDefinition<D>,
     ids: readonly string[],
   ): Promise<Map<string, D>> {
-    if (ids.length === 0) return new Map();
-    const docs = await this.collection(collection)
-      .model.find({ _id: { $in: [...ids] } })
-      .lean<D[]>();
-    return new Map(docs.map((doc) => [doc._id, doc]));
+    return this.findById<D>(collection.name, ids);
   }
 
-  async *documents<D extends ReadModelDocument>(collection: string, batchSize: number): AsyncIterable<D[]> {
-    // One cursor, not pages by `_id`: FerretDB answers each page with a full scan.
-    const cursor = this.collection(collection)
+  async *documents<D extends ReadModelDocument>(
+    collection: CollectionDefinition<D>,
+    batchSize: number,
+  ): AsyncIterable<D[]> {
+    // One cursor, not pages by `_id`: a single query however large the collection.
+    const cursor = this.collection(collection.name)
       .model.find()
       .sort({ _id: 1 })
       .batchSize(batchSize)
@@ -231,6 +236,26 @@ export class MongoReadStore implements ReadStore {
       }
     }
     if (batch.length > 0) yield batch;
+  }
+
+  async projectionTargets(): Promise<readonly ProjectionTarget[]> {
+    return [this];
+  }
+
+  /** Loads every document a batch touches: one query per collection. */
+  async read(ids: () => ReadonlyMap<string, ReadonlySet<string>>): Promise<BatchDocuments> {
+    const loaded = new Map<string, Map<string, ReadModelDocument>>();
+    for (const [name, wanted] of ids()) loaded.set(name, await this.findById(name, [...wanted]));
+    return { get: (collection, id) => loaded.get(collection)?.get(id) };
+  }
+
+  /** The revision guard of every write looks at the stored document: what the batch read is not needed. */
+  commitBatch(
+    writes: readonly DocumentWrite[],
+    position: number,
+    checkpoint: string | undefined,
+  ): Promise<void> {
+    return this.commit(writes, position, checkpoint);
   }
 
   async commit(
@@ -257,7 +282,7 @@ export class MongoReadStore implements ReadStore {
         batch.push({ deleteOne: { filter: { _id: write.id, revision: { $lt: write.revision } } } });
       }
     }
-    // 2. The documents: one round trip per collection (see FERRETDB_WRITES_PER_CALL for FerretDB).
+    // 2. The documents: one round trip per collection (or per `maxWritesPerCall` operations).
     for (const [name, batch] of batches) await this.bulkWrite(this.collection(name).model, batch);
     // 3. Then the checkpoint, only ever forward.
     await this.withDuplicateKeyRetry(() =>
@@ -277,7 +302,7 @@ export class MongoReadStore implements ReadStore {
   }
 
   async page<D extends ReadModelDocument>(
-    query: IndexQuery,
+    query: IndexQuery<D>,
     after: Partial<D> | undefined,
     limit: number,
   ): Promise<D[]> {
@@ -293,7 +318,7 @@ export class MongoReadStore implements ReadStore {
     return model.find(filter).sort(Object.fromEntries(index.orderBy)).limit(limit).lean<D[]>();
   }
 
-  async rankOf(query: IndexQuery, id: string): Promise<number | undefined> {
+  async rankOf<D extends ReadModelDocument>(query: IndexQuery<D>, id: string): Promise<number | undefined> {
     const { model, index, group } = this.index(query);
     const doc = await model
       .findOne({ ...group, _id: id })
@@ -303,7 +328,7 @@ export class MongoReadStore implements ReadStore {
     return model.countDocuments({ ...group, ...beyond(index.orderBy, doc, 'before') });
   }
 
-  async slice<D extends ReadModelDocument>(query: IndexQuery, from: number, count: number): Promise<D[]> {
+  async slice<D extends ReadModelDocument>(query: IndexQuery<D>, from: number, count: number): Promise<D[]> {
     if (count <= 0) return [];
     const { model, index, group } = this.index(query);
     return model
@@ -314,7 +339,7 @@ export class MongoReadStore implements ReadStore {
       .lean<D[]>();
   }
 
-  async count(query: IndexQuery): Promise<number> {
+  async count<D extends ReadModelDocument>(query: IndexQuery<D>): Promise<number> {
     const { model, group } = this.index(query);
     return model.countDocuments(group);
   }
@@ -323,16 +348,27 @@ export class MongoReadStore implements ReadStore {
     if (this.ownsConnection) await this.connection.close();
   }
 
+  private async findById<D extends ReadModelDocument>(
+    name: string,
+    ids: readonly string[],
+  ): Promise<Map<string, D>> {
+    if (ids.length === 0) return new Map();
+    const docs = await this.collection(name)
+      .model.find({ _id: { $in: [...ids] } })
+      .lean<D[]>();
+    return new Map(docs.map((doc) => [doc._id, doc]));
+  }
+
   private collection(name: string): Collection {
     const collection = this.collections.get(name);
     if (!collection) throw new Error(`unknown read model collection ${name}`);
     return collection;
   }
 
-  private index(query: IndexQuery): { model: Model<StoredDoc>; index: AnyIndexDefinition; group: Filter } {
-    const { model, indexes } = this.collection(query.collection);
+  private index(query: AnyIndexQuery): { model: Model<StoredDoc>; index: AnyIndexDefinition; group: Filter } {
+    const { model, indexes } = this.collection(query.collection.name);
     const index = indexes.get(query.index);
-    if (!index) throw new Error(`unknown index ${query.index} on ${query.collection}`);
+    if (!index) throw new Error(`unknown index ${query.index} on ${query.collection.name}`);
     const values: IndexValue[] = groupValues(query, index.groupBy);
     return { model, index, group: Object.fromEntries(index.groupBy.map((field, i) => [field, values[i]])) };
   }

@@ -1,6 +1,6 @@
 import type { RecordedEvent } from '@app/event-store';
 import type { CollectionDefinition, ReadModelDocument } from '@app/read-store';
-import type { AnyProjection } from '../project';
+import type { AnyProjection } from '@app/projections';
 
 /**
  * A toy read model for store and rebuild tests: one document per stream counting its `Ticked` events,

@@ -1,14 +1,15 @@
 import { chainLink } from '@app/audit';
 import { economy } from '@app/domain';
-import { type RecordedEvent, SqliteEventStore } from '@app/event-store';
+import { type RecordedEvent } from '@app/event-store';
+import { SqliteEventStore } from '@app/event-store/sqlite';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AggregateStore } from './aggregateStore';
+import { StreamStateCache } from './streamStateCache';
 
 /** Loading state from a real SQLite store: a long stream is folded page by page, to its last event. */
-describe('AggregateStore.load (int)', () => {
+describe('StreamStateCache.load (int)', () => {
   let dir: string;
   let store: SqliteEventStore;
   beforeEach(() => {
@@ -38,10 +39,10 @@ describe('AggregateStore.load (int)', () => {
       pages.push(page.length);
       return page;
     };
-    const aggregates = new AggregateStore(store);
+    const states = new StreamStateCache(store);
     const last = async () => (await readStream('playerEconomy-p1')).at(-1) as RecordedEvent;
 
-    const loaded = await aggregates.load('playerEconomy-p1', economy.playerEconomyDecider);
+    const loaded = await states.load('playerEconomy-p1', economy.playerEconomyDecider);
     expect(pages).toEqual([1000, 1000, 500]);
     expect(loaded).toEqual({
       state: { balances: { GOLD: 2500 }, items: {} },
@@ -52,7 +53,7 @@ describe('AggregateStore.load (int)', () => {
 
     await store.appendToStream('playerEconomy-p1', grants(2500, 3), 2499);
     pages.length = 0;
-    const again = await aggregates.load('playerEconomy-p1', economy.playerEconomyDecider);
+    const again = await states.load('playerEconomy-p1', economy.playerEconomyDecider);
     expect(pages).toEqual([3]);
     expect([again.state.balances, again.revision, again.lastHash]).toEqual([
       { GOLD: 2503 },

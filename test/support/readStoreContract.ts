@@ -4,7 +4,7 @@ import type {
   IndexQuery,
   ReadModelDocument,
   ReadStore,
-} from '../readStore';
+} from '@app/read-store';
 
 type Score = ReadModelDocument & {
   board: string;
@@ -82,22 +82,24 @@ export const readStoreContract = (
       doc: null,
       revision,
     });
-    const ranking = (board: string, season = 1): IndexQuery => ({
-      collection: 'scores',
+    const ranking = (board: string, season = 1): IndexQuery<Score> => ({
+      collection: scoreCollection,
       index: 'ranking',
       group: { board, season },
     });
     const players = (docs: Score[]) => docs.map((d) => d.player);
 
     it('walks a whole collection in id order, a batch at a time', async () => {
-      for await (const _ of store.documents('scores', 2)) throw new Error('an empty collection has no batch');
+      for await (const _ of store.documents(scoreCollection, 2))
+        throw new Error('an empty collection has no batch');
       const ids = ['b|p3', 'a|p1', 'b|p1', 'a|p2', 'c|p9'];
       await store.commit(
         ids.map((id) => ({ collection: 'scores', id, doc: score(id.split('|')[0], id.split('|')[1], 1) })),
         1,
       );
       const batches: string[][] = [];
-      for await (const batch of store.documents('scores', 2)) batches.push(batch.map((doc) => doc._id));
+      for await (const batch of store.documents(scoreCollection, 2))
+        batches.push(batch.map((doc) => doc._id));
       expect(batches).toEqual([['a|p1', 'a|p2'], ['b|p1', 'b|p3'], ['c|p9']]);
     });
 
@@ -106,9 +108,9 @@ export const readStoreContract = (
       await store.commit([put(score('b', 'p1', 5))], 7);
       expect(await store.checkpoint()).toBe(7);
       expect(await store.checkpoint('embedded')).toBe(7);
-      expect(await store.find('scores', 'b|p1')).toEqual(score('b', 'p1', 5));
-      expect(await store.find('scores', 'nope')).toBeUndefined();
-      const many = await store.findMany('scores', ['b|p1', 'nope']);
+      expect(await store.find(scoreCollection, 'b|p1')).toEqual(score('b', 'p1', 5));
+      expect(await store.find(scoreCollection, 'nope')).toBeUndefined();
+      const many = await store.findMany(scoreCollection, ['b|p1', 'nope']);
       expect([...many.keys()]).toEqual(['b|p1']);
       expect(many.get('b|p1')).toEqual(score('b', 'p1', 5));
     });
@@ -159,7 +161,7 @@ export const readStoreContract = (
       expect(await store.slice(ranking('x'), 4, 10)).toEqual([]);
       expect(players(await store.page<Score>(ranking('x'), all[1], 10))).toEqual(['d', 'b']);
       expect(await store.page(ranking('nobody'), undefined, 10)).toEqual([]);
-      expect(await store.find('scores', 'x|c')).toBeUndefined();
+      expect(await store.find(scoreCollection, 'x|c')).toBeUndefined();
     });
 
     it('pages from a full cursor, a cursor between documents and a prefix cursor', async () => {
@@ -187,7 +189,7 @@ export const readStoreContract = (
       ]);
       expect(await store.page<Score>(ranking('t'), { points: 0 }, 10)).toEqual([]);
       // The group-less index.
-      const byPlayer: IndexQuery = { collection: 'scores', index: 'byPlayer', group: {} };
+      const byPlayer: IndexQuery<Score> = { collection: scoreCollection, index: 'byPlayer', group: {} };
       expect(players(await store.page<Score>(byPlayer, { player: 'p3' }, 10))).toEqual(['p4', 'p5']);
       expect(await store.rankOf(byPlayer, 't|p2')).toBe(1);
       expect(await store.count(byPlayer)).toBe(5);
@@ -203,13 +205,13 @@ export const readStoreContract = (
         ],
         2,
       );
-      expect(await store.find('scores', 'r|p1')).toEqual(score('r', 'p1', 30, 5));
-      expect(await store.find('scores', 'r|p2')).toEqual(score('r', 'p2', 20, 5));
+      expect(await store.find(scoreCollection, 'r|p1')).toEqual(score('r', 'p1', 30, 5));
+      expect(await store.find(scoreCollection, 'r|p2')).toEqual(score('r', 'p2', 20, 5));
       expect(players(await store.page<Score>(ranking('r'), undefined, 10))).toEqual(['p1', 'p2']);
       expect(await store.checkpoint()).toBe(2);
 
       await store.commit([put(score('r', 'p2', 40, 6)), remove('r|p1', 6)], 3);
-      expect(await store.find('scores', 'r|p1')).toBeUndefined();
+      expect(await store.find(scoreCollection, 'r|p1')).toBeUndefined();
       expect(players(await store.page<Score>(ranking('r'), undefined, 10))).toEqual(['p2']);
       expect(await store.rankOf(ranking('r'), 'r|p2')).toBe(0);
     });

@@ -1,6 +1,7 @@
 import type { EventStore } from '@app/event-store';
 import { type AnyProjection, leaderboardEntryView } from '@app/projections';
-import { MemoryReadStore, type ReadModelDocument, type ReadStore } from '@app/read-store';
+import type { ReadStore } from '@app/read-store';
+import { openScratchReadStore } from '@app/runtime';
 import { Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { LogFollower } from './logFollower';
 
@@ -22,7 +23,7 @@ const LOAD_BATCH = 2000;
  */
 export class RankCache extends LogFollower implements OnApplicationBootstrap {
   protected readonly logger = new Logger(RankCache.name);
-  readonly store = new MemoryReadStore(CACHED.map((projection) => projection.collection));
+  readonly store = openScratchReadStore(CACHED.map((projection) => projection.collection));
 
   constructor(
     events: EventStore,
@@ -37,10 +38,10 @@ export class RankCache extends LogFollower implements OnApplicationBootstrap {
     const started = Date.now();
     const from = await this.storedPosition();
     let entries = 0;
-    for (const { name } of CACHED.map((projection) => projection.collection)) {
-      for await (const docs of this.stored.documents<ReadModelDocument>(name, LOAD_BATCH)) {
+    for (const { collection } of CACHED) {
+      for await (const docs of this.stored.documents(collection, LOAD_BATCH)) {
         await this.store.commit(
-          docs.map((doc) => ({ collection: name, id: doc._id, doc })),
+          docs.map((doc) => ({ collection: collection.name, id: doc._id, doc })),
           from,
         );
         entries += docs.length;

@@ -1,6 +1,5 @@
-import { partitionCheckpoint, topicsFor } from '@app/messaging';
 import type { ReadStore } from '@app/read-store';
-import { APP_CONFIG, type AppConfig } from '@app/runtime';
+import { APP_CONFIG, type AppConfig, readModelCheckpoints, storedPosition } from '@app/runtime';
 import {
   Inject,
   Injectable,
@@ -10,18 +9,6 @@ import {
 } from '@nestjs/common';
 import { ReadModelProgress } from './readModelProgress';
 import { READ_STORE } from './tokens';
-
-/** The projectors' checkpoints: one per partition of the events topic. */
-export const partitionCheckpoints = (config: AppConfig): string[] => {
-  const topic = topicsFor(config.KAFKA_TOPIC_PREFIX).events;
-  return Array.from({ length: config.KAFKA_PARTITIONS }, (_, p) => partitionCheckpoint(topic, p));
-};
-
-/** Where the stored read models are complete: the lowest of the named checkpoints. */
-export const storedPosition = async (readStore: ReadStore, names: readonly string[]): Promise<number> => {
-  const stored = await readStore.checkpoints();
-  return Math.min(...names.map((name) => stored.get(name) ?? 0));
-};
 
 /** Polls fast while a request waits for its write, slowly otherwise (for /health). */
 const WAITING_POLL_MS = 5;
@@ -47,7 +34,7 @@ export class ProjectorCheckpoints
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     super();
-    this.names = partitionCheckpoints(config);
+    this.names = readModelCheckpoints(config);
   }
 
   private polling = false;

@@ -1,22 +1,26 @@
-import { type EventStore, SqliteEventStore } from '@app/event-store';
+import { type EventStore } from '@app/event-store';
+import { SqliteEventStore } from '@app/event-store/sqlite';
 import {
   type LeaderboardEntryView,
+  boardRanking,
   project,
-  rankingGroup,
   readModelCollections,
   readModels,
+  walletView,
 } from '@app/projections';
-import { EMBEDDED_CHECKPOINT, MemoryReadStore, MongoReadStore, type ReadStore } from '@app/read-store';
+import { EMBEDDED_CHECKPOINT, type ReadStore } from '@app/read-store';
+import { MemoryReadStore } from '@app/read-store/memory';
+import { MongoReadStore } from '@app/read-store/mongo';
 import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MONGO, describeWith, serverAddress } from '../../../../test/support/servers';
+import { MONGO, describeWith, serverAddress, testMongoOptions } from '@test/support/servers';
 import { RankCache } from './rankCache';
 
 const board = 'season-1';
-const ranking = { collection: 'leaderboardEntries', index: 'ranking', group: rankingGroup(board, 'all') };
+const ranking = boardRanking(board, 'all');
 
 /** A player's scores stream: each submission's entry is the better of it and the previous best. */
 async function submitScores(events: EventStore, submissions: number, players: number, seed: number) {
@@ -97,6 +101,7 @@ describeWith([MONGO], 'rank cache (FerretDB + SQLite event store)', () => {
       url: serverAddress(MONGO)!,
       dbName: `rank_cache_${randomUUID().slice(0, 8)}`,
       collections: readModelCollections,
+      ...testMongoOptions,
     });
   });
 
@@ -133,6 +138,6 @@ describeWith([MONGO], 'rank cache (FerretDB + SQLite event store)', () => {
     await projectLog(rebuilt, events, 0, Number.MAX_SAFE_INTEGER);
     expect(await standings(cache.store)).toEqual(await standings(rebuilt));
     // The cache holds leaderboard entries only.
-    await expect(cache.store.find('wallets', 'p1')).rejects.toThrow(/unknown read model/);
+    await expect(cache.store.find(walletView.collection, 'p1')).rejects.toThrow(/unknown read model/);
   });
 });

@@ -1,3 +1,4 @@
+import { StreamCommandHandler, requestHash } from '@app/application';
 import { planAnchor } from '@app/audit';
 import { audit } from '@app/domain';
 import type { EventStore } from '@app/event-store';
@@ -9,8 +10,7 @@ import {
   type OnApplicationBootstrap,
   type OnModuleDestroy,
 } from '@nestjs/common';
-import { AggregateStore } from '../infrastructure/aggregateStore';
-import { EVENT_STORE } from '../infrastructure/tokens';
+import { EVENT_STORE } from '../persistence/tokens';
 
 /** How often the anchorer looks at the log (at most; a shorter AUDIT_ANCHOR_EVERY_MS looks as often). */
 const LOOK_EVERY_MS = 1000;
@@ -32,7 +32,7 @@ export class LogAnchoringService implements OnApplicationBootstrap, OnModuleDest
 
   constructor(
     @Inject(EVENT_STORE) private readonly events: EventStore,
-    private readonly aggregates: AggregateStore,
+    private readonly streams: StreamCommandHandler,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -64,12 +64,12 @@ export class LogAnchoringService implements OnApplicationBootstrap, OnModuleDest
   async anchorDue(now: () => number = Date.now): Promise<number> {
     let written = 0;
     while (!this.stopped) {
-      const { state } = await this.aggregates.load(audit.AUDIT_STREAM_ID, audit.logAnchorsDecider);
+      const { state } = await this.streams.load(audit.AUDIT_STREAM_ID, audit.logAnchorsDecider);
       const plan = await planAnchor(this.events, state, this.config.AUDIT_ANCHOR_EVERY_EVENTS);
       if (!plan || (!plan.full && now() - this.lastAnchorAt < this.config.AUDIT_ANCHOR_EVERY_MS)) break;
       const { anchor } = plan;
       const key = `anchor-${anchor.fromPosition}-${anchor.position}`;
-      const result = await this.aggregates.handle(
+      const result = await this.streams.handle(
         audit.AUDIT_STREAM_ID,
         audit.logAnchorsDecider,
         (anchors) => audit.logAnchorsDecider.decide({ type: 'AnchorLog', data: anchor }, anchors),
@@ -77,7 +77,7 @@ export class LogAnchoringService implements OnApplicationBootstrap, OnModuleDest
           idempotencyKey: key,
           actor: 'audit',
           correlationId: key,
-          requestHash: anchor.digest,
+          requestHash: requestHash('AnchorLog', anchor),
           receivedAt: new Date(),
         },
       );

@@ -1,5 +1,5 @@
-import type { Command, Decider, DomainEvent } from '../shared/decider';
-import { DomainError, type DomainErrorCode } from '../shared/errors';
+import type { Command, Decider, DomainEvent } from '@app/domain';
+import { DomainError, type DomainErrorCode } from '@app/domain';
 
 /**
  * given(events).when(command).then(events) - the business rule, read as a specification.

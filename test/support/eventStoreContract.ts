@@ -6,7 +6,7 @@ import {
   type RecordedEvent,
   type RecordedEventWithoutMetadata,
   WrongExpectedRevisionError,
-} from '../eventStore';
+} from '@app/event-store';
 
 /**
  * The behaviour every event store adapter must have. Stream names are unique per test so the suite

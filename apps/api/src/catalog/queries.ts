@@ -1,0 +1,50 @@
+import { NotFoundError, skuCursor } from '@app/application';
+import { type CatalogItemView, catalogItemView, catalogItemsBySku } from '@app/projections';
+import type { ReadStore } from '@app/read-store';
+import { Inject } from '@nestjs/common';
+import { type IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
+import { READ_STORE } from '../persistence/tokens';
+import type { CatalogItemResponse, CatalogPageResponse } from './dto';
+
+export class GetCatalogItem extends Query<CatalogItemResponse> {
+  constructor(readonly sku: string) {
+    super();
+  }
+}
+
+export class ListCatalogItems extends Query<CatalogPageResponse> {
+  constructor(
+    readonly cursor: string | undefined,
+    readonly limit: number,
+  ) {
+    super();
+  }
+}
+
+const toResponse = ({ _id: _, ...item }: CatalogItemView): CatalogItemResponse => item;
+
+@QueryHandler(GetCatalogItem)
+export class GetCatalogItemHandler implements IQueryHandler<GetCatalogItem> {
+  constructor(@Inject(READ_STORE) private readonly readStore: ReadStore) {}
+
+  async execute({ sku }: GetCatalogItem): Promise<CatalogItemResponse> {
+    const item = await this.readStore.find(catalogItemView.collection, sku);
+    if (!item) throw new NotFoundError('unknown-item', `no catalog item ${sku}`);
+    return toResponse(item);
+  }
+}
+
+@QueryHandler(ListCatalogItems)
+export class ListCatalogItemsHandler implements IQueryHandler<ListCatalogItems> {
+  constructor(@Inject(READ_STORE) private readonly readStore: ReadStore) {}
+
+  async execute({ cursor, limit }: ListCatalogItems): Promise<CatalogPageResponse> {
+    const after = skuCursor.decode(cursor);
+    const page = await this.readStore.page(catalogItemsBySku, after && { sku: after.s }, limit + 1);
+    const items = page.slice(0, limit).map(toResponse);
+    return {
+      items,
+      nextCursor: page.length > limit ? skuCursor.encode({ s: items[items.length - 1].sku }) : null,
+    };
+  }
+}

@@ -1,0 +1,105 @@
+import { StreamCommandHandler } from '@app/application';
+import type { EventStore } from '@app/event-store';
+import { CachedReadStore, type ReadStore } from '@app/read-store';
+import {
+  type AppConfig,
+  TAIL_POLL_MS,
+  deploymentMode,
+  openEventStore,
+  openReadStore,
+  readModelCheckpoints,
+  storedPosition,
+} from '@app/runtime';
+import {
+  type DynamicModule,
+  Global,
+  Inject,
+  Logger,
+  Module,
+  type OnApplicationShutdown,
+  type Provider,
+} from '@nestjs/common';
+import { ProjectionService } from './projection.service';
+import { ProjectorCheckpoints } from './projectorCheckpoints';
+import { RANK_CACHED_COLLECTIONS, RankCache } from './rankCache';
+import { ReadModelProgress, SlowestReadModels } from './readModelProgress';
+import { EVENT_STORE, READ_STORE } from './tokens';
+
+/** The read models as stored (MongoDB or memory), before the rank cache takes over leaderboard reads. */
+const STORED_READ_MODELS = Symbol('STORED_READ_MODELS');
+
+/**
+ * The api's ports, with the adapters the deployment mode selects (@app/runtime):
+ * - embedded: the api applies the log itself and answers every query from memory.
+ * - MongoDB read models: ranks come from the rank cache, the rest from MongoDB. In cluster mode the
+ *   projectors feed MongoDB and the api watches their checkpoints; otherwise the api feeds it.
+ */
+@Global()
+@Module({})
+export class PersistenceModule implements OnApplicationShutdown {
+  static forRoot(config: AppConfig): DynamicModule {
+    const mode = deploymentMode(config);
+    const projector = mode === 'cluster' ? ProjectorCheckpoints : ProjectionService;
+    const stored: Provider[] = [
+      {
+        provide: EVENT_STORE,
+        // Beside other api instances the rank cache must see their appends soon, not after 250 ms.
+        useFactory: () =>
+          openEventStore(
+            config,
+            new Logger('EventStore'),
+            mode === 'cluster' ? { pollIntervalMs: TAIL_POLL_MS } : {},
+          ),
+      },
+      { provide: STORED_READ_MODELS, useFactory: () => openReadStore(config, new Logger('ReadStore')) },
+      {
+        provide: StreamCommandHandler,
+        inject: [EVENT_STORE],
+        useFactory: (events: EventStore) => new StreamCommandHandler(events),
+      },
+      projector,
+    ];
+    const readModels: Provider[] =
+      mode === 'embedded'
+        ? [
+            { provide: READ_STORE, useExisting: STORED_READ_MODELS },
+            { provide: ReadModelProgress, useExisting: projector },
+          ]
+        : [
+            {
+              provide: RankCache,
+              inject: [EVENT_STORE, STORED_READ_MODELS],
+              useFactory: (events: EventStore, readStore: ReadStore) => {
+                const names = readModelCheckpoints(config);
+                return new RankCache(events, readStore, () => storedPosition(readStore, names));
+              },
+            },
+            {
+              provide: READ_STORE,
+              inject: [STORED_READ_MODELS, RankCache],
+              useFactory: (readStore: ReadStore, cache: RankCache) =>
+                new CachedReadStore(readStore, cache.store, RANK_CACHED_COLLECTIONS),
+            },
+            {
+              provide: ReadModelProgress,
+              inject: [projector, RankCache],
+              useFactory: (...parts: ReadModelProgress[]) => new SlowestReadModels(parts),
+            },
+          ];
+    return {
+      module: PersistenceModule,
+      providers: [...stored, ...readModels],
+      exports: [EVENT_STORE, READ_STORE, StreamCommandHandler, ReadModelProgress],
+    };
+  }
+
+  constructor(
+    @Inject(EVENT_STORE) private readonly events: EventStore,
+    @Inject(READ_STORE) private readonly readStore: ReadStore,
+  ) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.events.close();
+    await this.readStore.close();
+  }
+}

@@ -1,0 +1,2 @@
+export * from './mongoReadStore';
+export * from './aliasedReadStore';
