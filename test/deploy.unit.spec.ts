@@ -128,7 +128,7 @@ describe('docker-compose.yml', () => {
 
   it('runs the event store, broker, database, load balancer and the three apps', () => {
     expect(Object.keys(services).sort()).toEqual(
-      ['api', 'eventstore', 'kafka', 'mongo', 'nginx', 'projector', 'relay'].sort(),
+      ['api', 'eventstore', 'kafka', 'mongo', 'nginx', 'projector', 'redis', 'relay'].sort(),
     );
     expect(services.eventstore.image).toMatch(/^eventstore\/eventstore:/);
     expect(services.kafka.image).toBe('apache/kafka:3.9.1');
@@ -197,6 +197,8 @@ describe('docker-compose.yml', () => {
     expect(env.EVENTSTORE_URL).toBe('esdb://eventstore:2113?tls=false');
     expect(env.KAFKA_BROKERS).toBe('kafka:9092');
     expect(new URL(env.MONGO_URL).host).toBe('mongo:27017');
+    expect(new URL(env.REDIS_URL).host).toBe('redis:6379');
+    expect(services.redis.image).toMatch(/^redis:/);
     const kafka = environmentOf(services.kafka);
     expect(kafka.KAFKA_ADVERTISED_LISTENERS.split(',')).toContain('PLAINTEXT://kafka:9092');
   });
@@ -246,7 +248,7 @@ describe('docker-compose.yml', () => {
       expect(edge).toEqual({ ...edge, condition: 'service_healthy' });
       expect([edge.target, hasHealthcheck(edge.target)]).toEqual([edge.target, true]);
     }
-    expect(Object.keys(services.api.depends_on ?? {}).sort()).toEqual(['eventstore', 'mongo']);
+    expect(Object.keys(services.api.depends_on ?? {}).sort()).toEqual(['eventstore', 'mongo', 'redis']);
     expect(Object.keys(services.relay.depends_on ?? {}).sort()).toEqual(['eventstore', 'kafka']);
     expect(Object.keys(services.projector.depends_on ?? {}).sort()).toEqual(['kafka', 'mongo']);
     expect(Object.keys(services.nginx.depends_on ?? {})).toEqual(['api']);

@@ -28,6 +28,12 @@ const requireCommands = (commands, install) => {
   }
 };
 
+/** Why a tool cannot be provisioned here (its first missing command and how to install it), or undefined. */
+const missingCommands = (commands, install) => {
+  const missing = commands.find((command) => !hasCommand(command));
+  return missing ? new ToolchainMissingError(missing, install).message : undefined;
+};
+
 /** A port the OS says is free right now on 127.0.0.1. */
 const freePort = () =>
   new Promise((resolve, reject) => {
@@ -166,6 +172,7 @@ module.exports = {
   cli,
   freePort,
   isAlive,
+  missingCommands,
   repoRoot,
   requireCommands,
   run,

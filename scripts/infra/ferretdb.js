@@ -12,10 +12,10 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const {
-  ToolchainMissingError,
   cacheDir,
   cli,
   freePort,
+  missingCommands,
   requireCommands,
   run,
   startServer,
@@ -43,16 +43,7 @@ const isProvisioned = () =>
   fs.readFileSync(versionMarker, 'utf8').trim() === FERRETDB_VERSION;
 
 /** Why FerretDB cannot be provisioned on this machine, or undefined when it can (checked at once). */
-const ferretDbUnavailable = () => {
-  if (isProvisioned()) return undefined;
-  try {
-    requireCommands(['go'], GO_INSTALL);
-    return undefined;
-  } catch (error) {
-    if (error instanceof ToolchainMissingError) return error.message;
-    throw error;
-  }
-};
+const ferretDbUnavailable = () => (isProvisioned() ? undefined : missingCommands(['go'], GO_INSTALL));
 
 /**
  * Builds the ferretdb binary once; later calls return at once.

@@ -1,16 +1,19 @@
 'use strict';
 /**
- * Starts the real servers the integration suites need - one Kafka broker and one FerretDB for the whole
- * run - and hands their addresses to the test workers through the environment. A missing toolchain
- * (Java + Maven, Go) makes those suites skip with a message; in CI (CI=true) it fails the run instead.
+ * Starts the real servers the integration suites need - one Kafka broker, one FerretDB and one Redis for
+ * the whole run - and hands their addresses to the test workers through the environment. A missing
+ * toolchain (Java + Maven, Go, redis-server) makes those suites skip with a message; in CI (CI=true) it
+ * fails the run instead.
  */
 const { ToolchainMissingError } = require('../../scripts/infra/common');
 const { startKafka } = require('../../scripts/infra/kafka');
 const { startFerretDb } = require('../../scripts/infra/ferretdb');
+const { startRedis } = require('../../scripts/infra/redis');
 
 const servers = [
   { name: 'Kafka', env: 'KAFKA_TEST_BROKERS', start: () => startKafka(), address: (s) => s.brokers },
   { name: 'FerretDB', env: 'MONGO_TEST_URL', start: () => startFerretDb(), address: (s) => s.url },
+  { name: 'Redis', env: 'REDIS_TEST_URL', start: () => startRedis(), address: (s) => s.url },
 ];
 
 module.exports = async () => {

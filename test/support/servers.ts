@@ -1,5 +1,7 @@
 import { FERRETDB_WRITES_PER_CALL } from '../../scripts/infra/ferretdb';
 
+export { freePort, waitFor } from '../../scripts/infra/common';
+
 /** Servers a suite starts for itself (a broker it may stop, a FerretDB it may kill). */
 export {
   FERRETDB_CLIENT_ENV,
@@ -14,10 +16,11 @@ export { type KafkaServer, startKafka } from '../../scripts/infra/kafka';
  * `describeWith(...)`: without the server it prints why and skips; CI never gets here without them,
  * because global setup fails the run there instead.
  */
-type Server = { env: 'KAFKA_TEST_BROKERS' | 'MONGO_TEST_URL' };
+type Server = { env: 'KAFKA_TEST_BROKERS' | 'MONGO_TEST_URL' | 'REDIS_TEST_URL' };
 
 export const KAFKA: Server = { env: 'KAFKA_TEST_BROKERS' };
 export const MONGO: Server = { env: 'MONGO_TEST_URL' };
+export const REDIS: Server = { env: 'REDIS_TEST_URL' };
 
 export const serverAddress = (server: Server): string | undefined => process.env[server.env];
 

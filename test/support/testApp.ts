@@ -13,11 +13,17 @@ export const keys = {
   admin: 'admin-secret-0123456789',
   game: 'game-server-secret-0123456789',
   reader: 'reader-secret-0123456789',
+  monitoring: 'monitoring-secret-0123456789',
+  /** Every scope: the schema-driven fuzzer's. */
+  fuzzer: 'fuzzer-secret-0123456789',
 };
-const API_KEYS = [
+/** The API_KEYS of every api the tests start. */
+export const testApiKeys = [
   `live-ops:${keys.admin}:admin,read`,
   `game-server:${keys.game}:economy,scores,read`,
   `dashboard:sha256=${createHash('sha256').update(keys.reader).digest('hex')}:read`,
+  `prometheus:${keys.monitoring}:metrics`,
+  `fuzzer:${keys.fuzzer}:admin,economy,scores,read,audit,metrics`,
 ].join(';');
 
 export type Response<T = any> = { status: number; body: T; headers: Headers };
@@ -115,7 +121,7 @@ export async function startApi(options: StartOptions = {}): Promise<TestApp> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'api-e2e-'));
   const { app } = await createApp({
     DATA_DIR: dataDir,
-    API_KEYS,
+    API_KEYS: testApiKeys,
     LOG_LEVEL: 'silent',
     PORT: '0',
     ...options.env,

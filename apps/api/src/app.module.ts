@@ -1,26 +1,20 @@
+import { APP_CONFIG, type AppConfig } from '@app/runtime';
 import { type DynamicModule, Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
-import { TerminusModule } from '@nestjs/terminus';
 import { LoggerModule } from 'nestjs-pino';
-import type { IncomingMessage } from 'node:http';
 import type pino from 'pino';
 import { AuditModule } from './audit/audit.module';
 import { CatalogModule } from './catalog/catalog.module';
-import { APP_CONFIG, type AppConfig } from '@app/runtime';
 import { EconomyModule } from './economy/economy.module';
-import { HealthController } from './health/health.controller';
-import type { ApiKey } from './http/auth/apiKeys';
-import { API_KEYS, ApiKeyGuard } from './http/auth/scopes';
-import { PersistenceModule } from './persistence/persistence.module';
 import { LeaderboardsModule } from './leaderboards/leaderboards.module';
-
-export type CorrelatedRequest = IncomingMessage & { correlationId?: string };
+import { PersistenceModule } from './persistence/persistence.module';
+import { ApiMetrics } from './system/apiMetrics';
+import { SystemModule } from './system/system.module';
 
 @Module({})
 export class AppModule {
   /** The configuration is validated before the module is built, so a bad value never half-starts the app. */
-  static forRoot(config: AppConfig, apiKeys: readonly ApiKey[], logger: pino.Logger): DynamicModule {
+  static forRoot(config: AppConfig, logger: pino.Logger, metrics: ApiMetrics): DynamicModule {
     return {
       module: AppModule,
       global: true,
@@ -30,20 +24,18 @@ export class AppModule {
         // logs about a request names its correlation id itself.
         LoggerModule.forRoot({ pinoHttp: { logger }, forRoutes: [] }),
         CqrsModule.forRoot(),
-        TerminusModule.forRoot({ logger: false }),
         PersistenceModule.forRoot(config),
         EconomyModule,
         CatalogModule,
         LeaderboardsModule,
         AuditModule,
+        SystemModule,
       ],
-      controllers: [HealthController],
       providers: [
         { provide: APP_CONFIG, useValue: config },
-        { provide: API_KEYS, useValue: apiKeys },
-        { provide: APP_GUARD, useClass: ApiKeyGuard },
+        { provide: ApiMetrics, useValue: metrics },
       ],
-      exports: [APP_CONFIG],
+      exports: [APP_CONFIG, ApiMetrics],
     };
   }
 }

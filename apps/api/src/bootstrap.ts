@@ -1,17 +1,19 @@
 import 'reflect-metadata';
+import { type AppConfig, deploymentMode, loadConfig } from '@app/runtime';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
-import { randomUUID } from 'node:crypto';
-import { AppModule, type CorrelatedRequest } from './app.module';
-import { type AppConfig, deploymentMode, loadConfig } from '@app/runtime';
+import { AppModule } from './app.module';
 import { type ApiKey, developmentKey, parseApiKeys } from './http/auth/apiKeys';
+import { authenticateRequests } from './http/auth/authentication';
+import { RateLimits, parseScopeLimits } from './http/auth/rateLimits';
+import { RouteMethods, echoCorrelationId, fastifyOptions, requireHost } from './http/edge';
+import { parseJsonBodies } from './http/jsonBody';
+import { serveOpenApi } from './http/openApi';
+import { namedSchemas } from './http/route';
 import { ProblemFilter } from './http/problem.filter';
 import { apiLogger, logRequests } from './http/requestLog';
-import { validationPipe } from './http/validation';
-
-const CORRELATION_HEADER = 'x-correlation-id';
+import { ApiMetrics } from './system/apiMetrics';
 
 export type App = { app: NestFastifyApplication; config: AppConfig; devKeyFile?: string };
 
@@ -19,6 +21,7 @@ export type App = { app: NestFastifyApplication; config: AppConfig; devKeyFile?:
 export async function createApp(env: Record<string, string | undefined> = process.env): Promise<App> {
   const config = loadConfig(env);
   deploymentMode(config);
+  const scopeLimits = parseScopeLimits(config.RATE_LIMITS);
   let apiKeys: ApiKey[];
   let devKeyFile: string | undefined;
   if (config.API_KEYS) {
@@ -31,47 +34,41 @@ export async function createApp(env: Record<string, string | undefined> = proces
     devKeyFile = dev.file;
   }
 
-  const adapter = new FastifyAdapter({
-    bodyLimit: config.BODY_LIMIT_BYTES,
-    // A caller's X-Correlation-Id is kept; otherwise one is made. It tags logs, events and the response.
-    genReqId: (request: CorrelatedRequest) => {
-      const given = request.headers[CORRELATION_HEADER];
-      const id = typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
-      request.correlationId = id;
-      return id;
-    },
-  });
   const logger = apiLogger(config.LOG_LEVEL);
+  const metrics = new ApiMetrics();
   const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forRoot(config, apiKeys, logger),
-    adapter,
-    { bufferLogs: true },
+    AppModule.forRoot(config, logger, metrics),
+    new FastifyAdapter(fastifyOptions(config)),
+    // The api parses bodies itself (http/jsonBody): JSON only, within limits, after authentication.
+    { bufferLogs: true, bodyParser: false },
   );
   app.useLogger(app.get(Logger));
-  app.useGlobalPipes(validationPipe);
-  app.useGlobalFilters(new ProblemFilter());
   app.enableShutdownHooks();
 
+  // Before any route is registered: the hooks every route runs, in order (Host, key and limits, then the
+  // body), and the OpenAPI document that collects each route's schema.
   const fastify = app.getHttpAdapter().getInstance();
-  // Commands are JSON only: any other body type is a 415 rather than a string to validate.
-  fastify.removeContentTypeParser('text/plain');
-  fastify.addHook('onSend', (request, reply, payload, done) => {
-    reply.header(CORRELATION_HEADER, request.id);
-    done(null, payload);
-  });
+  const routeMethods = new RouteMethods(fastify);
+  for (const schema of namedSchemas()) fastify.addSchema(schema);
+  app.useGlobalFilters(new ProblemFilter(routeMethods));
+  requireHost(fastify);
+  const limits = await RateLimits.register(
+    fastify,
+    {
+      windowMs: config.RATE_LIMIT_WINDOW_MS,
+      perScope: scopeLimits,
+      unauthenticated: config.RATE_LIMIT_UNAUTHENTICATED,
+      redisUrl: config.REDIS_URL,
+    },
+    (limit, scope) => metrics.rateLimitRefused(limit, scope),
+  );
+  fastify.addHook('onClose', () => limits.close());
+  authenticateRequests(fastify, apiKeys, limits);
+  parseJsonBodies(fastify);
+  echoCorrelationId(fastify);
   logRequests(fastify, logger);
-
-  const openApi = new DocumentBuilder()
-    .setTitle('Game economy & leaderboards API')
-    .setDescription(
-      'Commands need `Authorization: Bearer <api key>` and an `Idempotency-Key`. Errors are RFC 9457 problem+json.',
-    )
-    .setVersion('1')
-    .addBearerAuth()
-    .build();
-  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, openApi), {
-    jsonDocumentUrl: 'docs/openapi.json',
-  });
+  metrics.observeRequests(fastify);
+  await serveOpenApi(app);
 
   return { app, config, devKeyFile };
 }

@@ -1,3 +1,4 @@
+import './nodeVersion';
 import { Logger } from '@nestjs/common';
 import { createApp } from './bootstrap';
 

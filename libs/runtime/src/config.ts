@@ -92,6 +92,42 @@ export class AppConfig {
   @Max(1048576)
   BODY_LIMIT_BYTES = 16384;
 
+  /** The window the api's rate limits count requests in. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(3600000)
+  RATE_LIMIT_WINDOW_MS = 1000;
+
+  /** Requests per window for one API key on the routes of one scope: `scope=n,...` (the rest keep defaults). */
+  @IsOptional()
+  @Matches(/^\s*[a-z]+=\d{1,9}\s*(,\s*[a-z]+=\d{1,9}\s*)*$/, {
+    message: 'RATE_LIMITS must be scope=requests pairs separated by commas (economy=5000,read=10000)',
+  })
+  RATE_LIMITS?: string = undefined;
+
+  /** Requests per window without a valid API key, per client address. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1000000000)
+  RATE_LIMIT_UNAUTHENTICATED = 20;
+
+  /** Redis for the rate limits' counters, shared by every api instance; unset: counted in each api's memory. */
+  @IsOptional()
+  @Matches(/^rediss?:\/\//, { message: 'REDIS_URL must start with redis:// or rediss://' })
+  REDIS_URL?: string = undefined;
+
+  /**
+   * Proxies whose X-Forwarded-For the api believes for the client address (what per-address rate limits
+   * count): a number of hops, or addresses and CIDRs separated by commas. Unset: the socket's address.
+   */
+  @IsOptional()
+  @Matches(/^(\d{1,2}|[0-9A-Fa-f.:/]+(,[0-9A-Fa-f.:/]+)*)$/, {
+    message: 'TRUST_PROXY must be a hop count or addresses/CIDRs separated by commas',
+  })
+  TRUST_PROXY?: string = undefined;
+
   /** SQLite durability: FULL fsyncs every commit (default); NORMAL only for benchmarks and tests. */
   @IsIn(['FULL', 'NORMAL'])
   SQLITE_SYNCHRONOUS: 'FULL' | 'NORMAL' = 'FULL';

@@ -1,6 +1,6 @@
 import { type EventStore } from '@app/event-store';
 import { EsdbEventStore } from '@app/event-store/esdb';
-import { SqliteEventStore } from '@app/event-store/sqlite';
+import { SqliteEventStore, type SqliteEventStoreOptions } from '@app/event-store/sqlite';
 import type { LoggerService } from '@nestjs/common';
 import { join } from 'node:path';
 import type { AppConfig } from './config';
@@ -15,7 +15,7 @@ export const TAIL_POLL_MS = 5;
 export const openEventStore = (
   config: AppConfig,
   logger: LoggerService,
-  options: { pollIntervalMs?: number } = {},
+  options: Pick<SqliteEventStoreOptions, 'pollIntervalMs' | 'onGroupCommit'> = {},
 ): EventStore => {
   if (config.EVENTSTORE_URL) {
     logger.log('using EventStoreDB');

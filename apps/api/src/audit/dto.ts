@@ -1,61 +1,211 @@
-import { ID_PATTERN } from '@app/domain';
-import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsISO8601, IsOptional, IsString, Matches } from 'class-validator';
+import { type Static, type TSchema, Type } from '@sinclair/typebox';
+import { Constraint, Id, NextCursor, PageQuery, Position, Strict } from '../http/schemas';
 
-const STREAM_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,200}$/;
-const CATEGORY_PATTERN = /^[A-Za-z0-9]{1,64}$/;
-const POSITION_PATTERN = /^\d{1,16}$/;
-const ISO_TIMESTAMP = { strict: true, strictSeparator: true };
+const Moment = (description: string) => Type.String({ format: 'date-time', description });
 
-export class VerifyQuery {
-  @ApiPropertyOptional({ example: 'playerEconomy-p1', description: 'one stream' })
-  @IsOptional()
-  @IsString()
-  @Matches(STREAM_PATTERN, { message: `$property must match ${STREAM_PATTERN.source}` })
-  stream?: string;
+export const PlayerParams = Strict({ playerId: Id('The player', 'p1') });
 
-  @ApiPropertyOptional({ example: 'playerEconomy', description: 'every stream named {category}-...' })
-  @IsOptional()
-  @IsString()
-  @Matches(CATEGORY_PATTERN, { message: `$property must match ${CATEGORY_PATTERN.source}` })
-  category?: string;
-}
+export const VerifyQuery = Strict(
+  {
+    stream: Type.Optional(
+      Type.String({
+        pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,200}$',
+        description: 'One stream',
+        examples: ['playerEconomy-p1'],
+      }),
+    ),
+    category: Type.Optional(
+      Type.String({
+        pattern: '^[A-Za-z0-9]{1,64}$',
+        description: 'Every stream named {category}-...',
+        examples: ['playerEconomy'],
+      }),
+    ),
+  },
+  {
+    allOf: [
+      Constraint('category', 'give stream or category, not both', {
+        not: { required: ['stream', 'category'] },
+      }),
+    ],
+  },
+);
+export type VerifyQuery = Static<typeof VerifyQuery>;
 
-export class StateAtQuery {
-  @ApiPropertyOptional({ example: '1200', description: 'a global position: every event up to it' })
-  @IsOptional()
-  @Matches(POSITION_PATTERN, { message: '$property must be a non-negative integer' })
-  position?: string;
+export const HistoryQuery = Strict({ limit: PageQuery.limit, cursor: PageQuery.cursor });
+export type HistoryQuery = Static<typeof HistoryQuery>;
 
-  @ApiPropertyOptional({
-    example: '2026-11-21T10:00:00.000Z',
-    description: 'a moment (ISO-8601): every event that occurred at or before it',
-  })
-  @IsOptional()
-  @IsISO8601(ISO_TIMESTAMP, { message: '$property must be an ISO-8601 timestamp' })
-  at?: string;
-}
+export const StateAtQuery = Strict(
+  {
+    position: Type.Optional(Position('A global position: every event up to it')),
+    at: Type.Optional(Moment('A moment: every event that occurred at or before it')),
+  },
+  {
+    allOf: [
+      Constraint('position', 'give position or at (exactly one)', {
+        oneOf: [{ required: ['position'] }, { required: ['at'] }],
+      }),
+    ],
+  },
+);
+export type StateAtQuery = Static<typeof StateAtQuery>;
 
-export class ExportQuery {
-  @ApiPropertyOptional({ example: 'p1', description: "a player's economy stream" })
-  @IsOptional()
-  @Matches(ID_PATTERN, { message: `$property must match ${ID_PATTERN.source}` })
-  playerId?: string;
+export const ExportQuery = Strict(
+  {
+    playerId: Type.Optional(Id("A player's economy stream", 'p1')),
+    from: Type.Optional(Moment('Every event that occurred at or after this moment')),
+    to: Type.Optional(Moment('... and before this one (not before from)')),
+  },
+  {
+    allOf: [
+      Constraint('playerId', 'give playerId or from/to, not both', {
+        not: { anyOf: [{ required: ['playerId', 'from'] }, { required: ['playerId', 'to'] }] },
+      }),
+      Constraint('playerId', 'give playerId, or both from and to', {
+        anyOf: [{ required: ['playerId'] }, { required: ['from'] }, { required: ['to'] }],
+      }),
+      Constraint('from', 'give playerId, or both from and to', {
+        if: { required: ['to'] },
+        then: { required: ['from'] },
+      }),
+      Constraint('to', 'give playerId, or both from and to', {
+        if: { required: ['from'] },
+        then: { required: ['to'] },
+      }),
+    ],
+  },
+);
+export type ExportQuery = Static<typeof ExportQuery>;
 
-  @ApiPropertyOptional({ description: 'every event that occurred at or after this moment (ISO-8601)' })
-  @IsOptional()
-  @IsISO8601(ISO_TIMESTAMP, { message: '$property must be an ISO-8601 timestamp' })
-  from?: string;
+export const ReplayCheckQuery = Strict({
+  limit: Type.Optional(
+    Type.Integer({ minimum: 1, maximum: 1000, default: 100, description: 'Differences listed' }),
+  ),
+});
+export type ReplayCheckQuery = Static<typeof ReplayCheckQuery>;
 
-  @ApiPropertyOptional({ description: '... and before this one' })
-  @IsOptional()
-  @IsISO8601(ISO_TIMESTAMP, { message: '$property must be an ISO-8601 timestamp' })
-  to?: string;
-}
+const BrokenLink = Strict({
+  kind: Type.Union(
+    ['altered', 'relinked', 'missing', 'unchained', 'truncated', 'anchor-mismatch'].map((kind) =>
+      Type.Literal(kind),
+    ),
+  ),
+  streamId: Type.String(),
+  revision: Type.Integer(),
+  position: Type.Optional(Type.Integer()),
+  expected: Type.String(),
+  actual: Type.String(),
+  detail: Type.String(),
+});
 
-export class ReplayCheckQuery {
-  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100, description: 'differences listed' })
-  @IsOptional()
-  @Matches(/^(1000|[1-9]\d{0,2})$/, { message: '$property must be an integer from 1 to 1000' })
-  limit?: string;
-}
+const Counts = {
+  events: Type.Integer(),
+  streams: Type.Integer(),
+  chained: Type.Integer({ description: 'Events with a hash, checked against their content and predecessor' }),
+  legacy: Type.Integer({ description: 'Events written before hashing' }),
+  anchors: Type.Integer({ description: 'Anchors checked against the log' }),
+};
+
+export const VerificationResponse = Type.Union([
+  Strict({ ok: Type.Literal(true), ...Counts }),
+  Strict({ ok: Type.Literal(false), broken: BrokenLink, ...Counts }),
+]);
+
+const Json = Type.Object({}, { additionalProperties: true });
+
+const StoredEvent = {
+  id: Type.String(),
+  type: Type.String(),
+  streamId: Type.String(),
+  revision: Type.Integer(),
+  position: Type.Integer(),
+  occurredAt: Type.String({ format: 'date-time' }),
+  data: Json,
+  metadata: Type.Object(
+    {
+      schemaVersion: Type.Integer(),
+      hash: Type.Optional(Type.String()),
+      previousHash: Type.Optional(Type.String()),
+    },
+    {
+      additionalProperties: true,
+      description: 'Command id, request hash, correlation, actor and the hash chain',
+    },
+  ),
+};
+
+export const HistoryResponse = Strict(
+  {
+    playerId: Type.String(),
+    streamId: Type.String(),
+    events: Type.Array(
+      Strict({
+        ...StoredEvent,
+        verification: Type.Union([
+          Strict({ status: Type.Union([Type.Literal('verified'), Type.Literal('legacy')]) }),
+          Strict({ status: Type.Literal('broken'), broken: BrokenLink }),
+        ]),
+      }),
+    ),
+    nextCursor: NextCursor,
+  },
+  { $id: 'HistoryResponse' },
+);
+
+const WalletState = Strict({
+  playerId: Type.String(),
+  balances: Type.Record(Type.String(), Type.Integer()),
+  revision: Type.Integer(),
+});
+const InventoryState = Strict({
+  playerId: Type.String(),
+  items: Type.Array(Strict({ sku: Type.String(), quantity: Type.Integer() })),
+  revision: Type.Integer(),
+});
+
+export const StateAtResponse = Strict(
+  {
+    playerId: Type.String(),
+    at: Type.Union([
+      Strict({ position: Type.Integer() }),
+      Strict({ timestamp: Type.String({ format: 'date-time' }) }),
+    ]),
+    revision: Type.Integer(),
+    position: Type.Integer(),
+    occurredAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+    wallet: WalletState,
+    inventory: InventoryState,
+    verification: Type.Union([
+      Strict({ ok: Type.Literal(true), events: Type.Integer() }),
+      Strict({ ok: Type.Literal(false), events: Type.Integer(), broken: BrokenLink }),
+    ]),
+  },
+  { $id: 'StateAtResponse' },
+);
+
+/** One line of the NDJSON export: a stored event envelope. */
+export const ExportLine: TSchema = Strict(StoredEvent, { description: 'One stored event envelope per line' });
+
+const Difference = Strict({
+  collection: Type.String(),
+  id: Type.String(),
+  kind: Type.Union([Type.Literal('missing'), Type.Literal('unexpected'), Type.Literal('different')]),
+  fields: Type.Optional(Type.Array(Type.String())),
+  expected: Type.Union([Json, Type.Null()]),
+  actual: Type.Union([Json, Type.Null()]),
+});
+
+export const ReplayCheckResponse = Strict(
+  {
+    ok: Type.Boolean(),
+    position: Type.Integer(),
+    events: Type.Integer(),
+    documents: Type.Record(Type.String(), Type.Integer()),
+    differenceCount: Type.Integer(),
+    differences: Type.Array(Difference),
+    unsettled: Type.Array(Strict({ collection: Type.String(), id: Type.String() })),
+    liveBehind: Type.Optional(Type.Literal(true)),
+    seconds: Type.Number(),
+  },
+  { $id: 'ReplayCheckResponse' },
+);

@@ -1,19 +1,22 @@
 import { type CommandContext } from '@app/application';
 import { Body, Controller, Get, Param, Put, Query, Res, UseGuards } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { RequiresScope } from '../http/auth/scopes';
 import { IdempotentCommand } from '../http/commandContext';
-import { CommandResponse, respond } from '../http/commandResponse';
+import { respond } from '../http/commandResponse';
 import { ReadAfterWriteGuard } from '../http/readAfterWrite.guard';
-import { IdPipe, PageQuery, ReadQuery, pageLimit } from '../http/validation';
+import { Route } from '../http/route';
 import { DefineCatalogItem } from './commands';
-import { CatalogItemBody, CatalogItemResponse, CatalogPageResponse } from './dto';
+import {
+  CatalogItemBody,
+  CatalogItemQuery,
+  CatalogItemResponse,
+  CatalogPageQuery,
+  CatalogPageResponse,
+  SkuParams,
+} from './dto';
 import { GetCatalogItem, ListCatalogItems } from './queries';
 
-@ApiTags('catalog')
-@ApiBearerAuth()
 @Controller('v1/catalog/items')
 export class CatalogController {
   constructor(
@@ -22,12 +25,16 @@ export class CatalogController {
   ) {}
 
   @Put(':sku')
-  @RequiresScope('admin')
-  @ApiHeader({ name: 'Idempotency-Key', required: true })
-  @ApiOperation({ summary: 'Define or update a catalog item (200 and no event when nothing changed)' })
-  @ApiResponse({ status: 201, type: CommandResponse })
+  @Route({
+    summary: 'Define or update a catalog item (200 and no event when nothing changed)',
+    tag: 'catalog',
+    scope: 'admin',
+    command: true,
+    params: SkuParams,
+    body: CatalogItemBody,
+  })
   define(
-    @Param('sku', IdPipe) sku: string,
+    @Param('sku') sku: string,
     @Body() body: CatalogItemBody,
     @IdempotentCommand() context: CommandContext,
     @Res({ passthrough: true }) reply: FastifyReply,
@@ -36,18 +43,30 @@ export class CatalogController {
   }
 
   @Get(':sku')
-  @RequiresScope('read')
   @UseGuards(ReadAfterWriteGuard)
-  @ApiResponse({ status: 200, type: CatalogItemResponse })
-  get(@Param('sku', IdPipe) sku: string, @Query() _query: ReadQuery) {
+  @Route({
+    summary: 'One catalog item',
+    tag: 'catalog',
+    scope: 'read',
+    params: SkuParams,
+    querystring: CatalogItemQuery,
+    response: CatalogItemResponse,
+    problems: { 404: ['unknown-item'] },
+  })
+  get(@Param('sku') sku: string) {
     return this.queries.execute(new GetCatalogItem(sku));
   }
 
   @Get()
-  @RequiresScope('read')
   @UseGuards(ReadAfterWriteGuard)
-  @ApiResponse({ status: 200, type: CatalogPageResponse })
-  list(@Query() query: PageQuery) {
-    return this.queries.execute(new ListCatalogItems(query.cursor, pageLimit(query)));
+  @Route({
+    summary: 'The catalog by sku, keyset-paginated',
+    tag: 'catalog',
+    scope: 'read',
+    querystring: CatalogPageQuery,
+    response: CatalogPageResponse,
+  })
+  list(@Query() query: CatalogPageQuery) {
+    return this.queries.execute(new ListCatalogItems(query.cursor, query.limit ?? 50));
   }
 }

@@ -1,44 +1,59 @@
 import { CURRENCY_PATTERN } from '@app/domain';
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsInt, IsObject, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+import { type Static, Type } from '@sinclair/typebox';
+import { Constraint, Id, KeyedBy, NextCursor, PageQuery, ReadQuery, Strict, Text } from '../http/schemas';
 
-export class CatalogItemBody {
-  @ApiProperty({ example: 'Health potion', maxLength: 200 })
-  @IsString()
-  @Length(1, 200)
-  name!: string;
+export const SkuParams = Strict({ sku: Id('The catalog item', 'health-potion') });
 
-  @ApiProperty({
-    description: `Unit price per accepted currency, in minor units; currency codes match ${CURRENCY_PATTERN.source}`,
-    type: 'object',
-    additionalProperties: { type: 'integer', minimum: 1 },
-    example: { GOLD: 100, GEMS: 2 },
-  })
-  @IsObject()
-  prices!: Record<string, number>;
+/** At most this many currencies price one item. */
+const MAX_PRICES = 32;
 
-  @ApiProperty({ description: 'Whether a player may hold more than one' })
-  @IsBoolean()
-  stackable!: boolean;
+export const CatalogItemBody = Strict(
+  {
+    name: Text(200, 'Shown to players', 'Health potion'),
+    prices: KeyedBy(CURRENCY_PATTERN.source, Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }), {
+      minProperties: 1,
+      maxProperties: MAX_PRICES,
+      description: 'Unit price per accepted currency, in minor units',
+      examples: [{ GOLD: 100, GEMS: 2 }],
+    }),
+    stackable: Type.Boolean({ description: 'Whether a player may hold more than one' }),
+    maxStack: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: Number.MAX_SAFE_INTEGER,
+        description: 'Most a player may hold of a stackable item (only for stackable items)',
+      }),
+    ),
+  },
+  {
+    $id: 'CatalogItemBody',
+    allOf: [
+      // A non-stackable item is held once at most: maxStack belongs to stackable items only.
+      Constraint('maxStack', 'maxStack applies to stackable items only', {
+        if: { properties: { stackable: { const: false } } },
+        then: { not: { required: ['maxStack'] } },
+      }),
+    ],
+  },
+);
+export type CatalogItemBody = Static<typeof CatalogItemBody>;
 
-  @ApiPropertyOptional({
-    description: 'Most a player may hold of a stackable item',
-    minimum: 1,
-    type: 'integer',
-  })
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  @Max(Number.MAX_SAFE_INTEGER)
-  maxStack?: number;
-}
+export const CatalogItemQuery = Strict(ReadQuery);
+export const CatalogPageQuery = Strict(PageQuery);
+export type CatalogPageQuery = Static<typeof CatalogPageQuery>;
 
-export class CatalogItemResponse extends CatalogItemBody {
-  @ApiProperty() sku!: string;
-  @ApiProperty() revision!: number;
-}
+export const CatalogItemResponse = Strict({
+  sku: Type.String(),
+  name: Type.String(),
+  prices: Type.Record(Type.String(), Type.Integer()),
+  stackable: Type.Boolean(),
+  maxStack: Type.Optional(Type.Integer()),
+  revision: Type.Integer(),
+});
+export type CatalogItemResponse = Static<typeof CatalogItemResponse>;
 
-export class CatalogPageResponse {
-  @ApiProperty({ type: [CatalogItemResponse] }) items!: CatalogItemResponse[];
-  @ApiProperty({ nullable: true, type: String }) nextCursor!: string | null;
-}
+export const CatalogPageResponse = Strict(
+  { items: Type.Array(CatalogItemResponse), nextCursor: NextCursor },
+  { $id: 'CatalogPageResponse' },
+);
+export type CatalogPageResponse = Static<typeof CatalogPageResponse>;

@@ -1,87 +1,116 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Length, Max, Min, ValidateNested } from 'class-validator';
-import { IsAmount, IsCurrencyCode, IsIdentifier } from '../http/validation';
+import { type Static, Type } from '@sinclair/typebox';
+import {
+  Amount,
+  Constraint,
+  CurrencyCode,
+  Id,
+  NextCursor,
+  PageQuery,
+  ReadQuery,
+  Strict,
+  Text,
+} from '../http/schemas';
 
-export class CurrencyChangeBody {
-  @IsCurrencyCode() currency!: string;
-  @IsAmount('Minor units') amount!: number;
+export const PlayerParams = Strict({ playerId: Id('The player', 'p1') });
 
-  @ApiProperty({ example: 'daily-login-reward', maxLength: 200 })
-  @IsString()
-  @Length(1, 200)
-  reason!: string;
-}
+export const CurrencyChangeBody = Strict(
+  {
+    currency: CurrencyCode,
+    amount: Amount('Minor units'),
+    reason: Text(200, 'Why: shown in the ledger', 'daily-login-reward'),
+  },
+  { $id: 'CurrencyChangeBody' },
+);
+export type CurrencyChangeBody = Static<typeof CurrencyChangeBody>;
 
-export class PriceBody {
-  @IsCurrencyCode() currency!: string;
-  @IsAmount('Unit price in minor units') amount!: number;
-}
+const Quantity = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, examples: [1] });
 
 /** Some quantity of one catalog item: what a consumption names. */
-export class ConsumptionBody {
-  @IsIdentifier('health-potion') sku!: string;
+export const ConsumptionBody = Strict(
+  { sku: Id('The catalog item', 'health-potion'), quantity: Quantity },
+  { $id: 'ConsumptionBody' },
+);
+export type ConsumptionBody = Static<typeof ConsumptionBody>;
 
-  @ApiProperty({ minimum: 1, example: 1, type: 'integer' })
-  @IsInt()
-  @Min(1)
-  @Max(Number.MAX_SAFE_INTEGER)
-  quantity!: number;
-}
+export const PurchaseBody = Strict(
+  {
+    sku: Id('The catalog item', 'health-potion'),
+    quantity: Quantity,
+    currency: Type.Optional({ ...CurrencyCode, description: 'Which price to pay when the item has several' }),
+    expectedPrice: Type.Optional(
+      Strict(
+        { currency: CurrencyCode, amount: Amount('Unit price in minor units') },
+        { description: 'The unit price the player saw (it names the currency); a different price is a 409' },
+      ),
+    ),
+  },
+  {
+    $id: 'PurchaseBody',
+    allOf: [
+      // expectedPrice names the currency itself: the two together could contradict each other.
+      Constraint('currency', 'give currency or expectedPrice (which names the currency), not both', {
+        not: { required: ['currency', 'expectedPrice'] },
+      }),
+    ],
+  },
+);
+export type PurchaseBody = Static<typeof PurchaseBody>;
 
-export class PurchaseBody extends ConsumptionBody {
-  @IsCurrencyCode(true)
-  currency?: string;
+export const WalletQuery = Strict(ReadQuery);
+export const LedgerQuery = Strict(PageQuery);
+export type LedgerQuery = Static<typeof LedgerQuery>;
 
-  @ApiPropertyOptional({
-    type: PriceBody,
-    description: 'The unit price the player saw; a different price is a 409',
-  })
-  @IsOptional()
-  @ValidateNested()
-  @Type(() => PriceBody)
-  expectedPrice?: PriceBody;
-}
+export const WalletResponse = Strict(
+  {
+    playerId: Type.String(),
+    balances: Type.Record(Type.String(), Type.Integer(), { examples: [{ GOLD: 150 }] }),
+    revision: Type.Integer({
+      description: 'Economy stream revision the view reflects (-1: no activity yet)',
+    }),
+  },
+  { $id: 'WalletResponse' },
+);
+export type WalletResponse = Static<typeof WalletResponse>;
 
-export class WalletResponse {
-  @ApiProperty() playerId!: string;
-  @ApiProperty({ type: 'object', additionalProperties: { type: 'integer' }, example: { GOLD: 150 } })
-  balances!: Record<string, number>;
-  @ApiProperty({ description: 'Economy stream revision the view reflects (-1: no activity yet)' })
-  revision!: number;
-}
+export const InventoryResponse = Strict(
+  {
+    playerId: Type.String(),
+    items: Type.Array(Strict({ sku: Type.String(), quantity: Type.Integer() })),
+    revision: Type.Integer(),
+  },
+  { $id: 'InventoryResponse' },
+);
+export type InventoryResponse = Static<typeof InventoryResponse>;
 
-export class InventoryItem {
-  @ApiProperty() sku!: string;
-  @ApiProperty() quantity!: number;
-}
+const LedgerChange = Type.Union([
+  Strict({
+    currency: Type.String(),
+    delta: Type.Integer({ description: 'Signed change' }),
+    balanceAfter: Type.Integer(),
+  }),
+  Strict({
+    sku: Type.String(),
+    delta: Type.Integer({ description: 'Signed change' }),
+    quantityAfter: Type.Integer(),
+  }),
+]);
 
-export class InventoryResponse {
-  @ApiProperty() playerId!: string;
-  @ApiProperty({ type: [InventoryItem] }) items!: InventoryItem[];
-  @ApiProperty() revision!: number;
-}
-
-export class LedgerChangeDto {
-  @ApiPropertyOptional() currency?: string;
-  @ApiPropertyOptional() sku?: string;
-  @ApiProperty({ description: 'Signed change' }) delta!: number;
-  @ApiPropertyOptional() balanceAfter?: number;
-  @ApiPropertyOptional() quantityAfter?: number;
-}
-
-export class LedgerEntryDto {
-  @ApiProperty({ format: 'uuid' }) eventId!: string;
-  @ApiProperty() revision!: number;
-  @ApiProperty() position!: number;
-  @ApiProperty() type!: string;
-  @ApiProperty() occurredAt!: string;
-  @ApiPropertyOptional() reason?: string;
-  @ApiProperty({ type: [LedgerChangeDto] }) changes!: LedgerChangeDto[];
-}
-
-export class LedgerResponse {
-  @ApiProperty() playerId!: string;
-  @ApiProperty({ type: [LedgerEntryDto] }) entries!: LedgerEntryDto[];
-  @ApiProperty({ nullable: true, type: String }) nextCursor!: string | null;
-}
+export const LedgerResponse = Strict(
+  {
+    playerId: Type.String(),
+    entries: Type.Array(
+      Strict({
+        eventId: Type.String({ format: 'uuid' }),
+        revision: Type.Integer(),
+        position: Type.Integer(),
+        type: Type.String(),
+        occurredAt: Type.String({ format: 'date-time' }),
+        reason: Type.Optional(Type.String()),
+        changes: Type.Array(LedgerChange),
+      }),
+    ),
+    nextCursor: NextCursor,
+  },
+  { $id: 'LedgerResponse' },
+);
+export type LedgerResponse = Static<typeof LedgerResponse>;

@@ -1,33 +1,27 @@
 import { type CommandContext } from '@app/application';
 import { Body, Controller, Get, Param, Post, Query, Res, UseGuards } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { RequiresScope } from '../http/auth/scopes';
 import { IdempotentCommand } from '../http/commandContext';
-import { CommandResponse, respond } from '../http/commandResponse';
+import { respond } from '../http/commandResponse';
 import { ReadAfterWriteGuard } from '../http/readAfterWrite.guard';
-import { IdPipe, PageQuery, ReadQuery, pageLimit } from '../http/validation';
+import { Route } from '../http/route';
 import { ChangePlayerEconomy, type EconomyRequest } from './commands';
 import {
   ConsumptionBody,
   CurrencyChangeBody,
   InventoryResponse,
+  LedgerQuery,
   LedgerResponse,
+  PlayerParams,
   PurchaseBody,
+  WalletQuery,
   WalletResponse,
 } from './dto';
 import { GetInventory, GetLedger, GetWallet } from './queries';
 
-const IdempotencyKey = () =>
-  ApiHeader({
-    name: 'Idempotency-Key',
-    required: true,
-    description: 'Unique per command; a retry repeats it',
-  });
+const NO_FUNDS = ['insufficient-funds', 'balance-overflow'];
 
-@ApiTags('economy')
-@ApiBearerAuth()
 @Controller('v1/players/:playerId')
 export class EconomyController {
   constructor(
@@ -36,12 +30,17 @@ export class EconomyController {
   ) {}
 
   @Post('grants')
-  @RequiresScope('economy')
-  @IdempotencyKey()
-  @ApiOperation({ summary: 'Grant currency to a player' })
-  @ApiResponse({ status: 201, type: CommandResponse })
+  @Route({
+    summary: 'Grant currency to a player',
+    tag: 'economy',
+    scope: 'economy',
+    command: true,
+    params: PlayerParams,
+    body: CurrencyChangeBody,
+    problems: { 409: ['balance-overflow'] },
+  })
   grant(
-    @Param('playerId', IdPipe) playerId: string,
+    @Param('playerId') playerId: string,
     @Body() body: CurrencyChangeBody,
     @IdempotentCommand() context: CommandContext,
     @Res({ passthrough: true }) reply: FastifyReply,
@@ -50,12 +49,17 @@ export class EconomyController {
   }
 
   @Post('spends')
-  @RequiresScope('economy')
-  @IdempotencyKey()
-  @ApiOperation({ summary: 'Spend currency; 409 insufficient-funds rather than a negative balance' })
-  @ApiResponse({ status: 201, type: CommandResponse })
+  @Route({
+    summary: 'Spend currency; 409 insufficient-funds rather than a negative balance',
+    tag: 'economy',
+    scope: 'economy',
+    command: true,
+    params: PlayerParams,
+    body: CurrencyChangeBody,
+    problems: { 409: ['insufficient-funds'] },
+  })
   spend(
-    @Param('playerId', IdPipe) playerId: string,
+    @Param('playerId') playerId: string,
     @Body() body: CurrencyChangeBody,
     @IdempotentCommand() context: CommandContext,
     @Res({ passthrough: true }) reply: FastifyReply,
@@ -64,12 +68,26 @@ export class EconomyController {
   }
 
   @Post('purchases')
-  @RequiresScope('economy')
-  @IdempotencyKey()
-  @ApiOperation({ summary: 'Buy a catalog item: debit and grant in one event' })
-  @ApiResponse({ status: 201, type: CommandResponse })
+  @Route({
+    summary: 'Buy a catalog item: debit and grant in one event',
+    tag: 'economy',
+    scope: 'economy',
+    command: true,
+    params: PlayerParams,
+    body: PurchaseBody,
+    problems: {
+      404: ['unknown-item'],
+      409: [
+        ...NO_FUNDS,
+        'price-changed',
+        'currency-required',
+        'currency-not-accepted',
+        'stack-limit-exceeded',
+      ],
+    },
+  })
   purchase(
-    @Param('playerId', IdPipe) playerId: string,
+    @Param('playerId') playerId: string,
     @Body() body: PurchaseBody,
     @IdempotentCommand() context: CommandContext,
     @Res({ passthrough: true }) reply: FastifyReply,
@@ -85,12 +103,17 @@ export class EconomyController {
   }
 
   @Post('consumptions')
-  @RequiresScope('economy')
-  @IdempotencyKey()
-  @ApiOperation({ summary: 'Use up items the player holds' })
-  @ApiResponse({ status: 201, type: CommandResponse })
+  @Route({
+    summary: 'Use up items the player holds',
+    tag: 'economy',
+    scope: 'economy',
+    command: true,
+    params: PlayerParams,
+    body: ConsumptionBody,
+    problems: { 404: ['unknown-item'], 409: ['insufficient-items'] },
+  })
   consume(
-    @Param('playerId', IdPipe) playerId: string,
+    @Param('playerId') playerId: string,
     @Body() body: ConsumptionBody,
     @IdempotentCommand() context: CommandContext,
     @Res({ passthrough: true }) reply: FastifyReply,
@@ -103,27 +126,44 @@ export class EconomyController {
   }
 
   @Get('wallet')
-  @RequiresScope('read')
   @UseGuards(ReadAfterWriteGuard)
-  @ApiResponse({ status: 200, type: WalletResponse })
-  wallet(@Param('playerId', IdPipe) playerId: string, @Query() _query: ReadQuery) {
+  @Route({
+    summary: "A player's balances",
+    tag: 'economy',
+    scope: 'read',
+    params: PlayerParams,
+    querystring: WalletQuery,
+    response: WalletResponse,
+  })
+  wallet(@Param('playerId') playerId: string) {
     return this.queries.execute(new GetWallet(playerId));
   }
 
   @Get('inventory')
-  @RequiresScope('read')
   @UseGuards(ReadAfterWriteGuard)
-  @ApiResponse({ status: 200, type: InventoryResponse })
-  inventory(@Param('playerId', IdPipe) playerId: string, @Query() _query: ReadQuery) {
+  @Route({
+    summary: "A player's items",
+    tag: 'economy',
+    scope: 'read',
+    params: PlayerParams,
+    querystring: WalletQuery,
+    response: InventoryResponse,
+  })
+  inventory(@Param('playerId') playerId: string) {
     return this.queries.execute(new GetInventory(playerId));
   }
 
   @Get('ledger')
-  @RequiresScope('read')
   @UseGuards(ReadAfterWriteGuard)
-  @ApiOperation({ summary: 'Every balance and item change, oldest first, with the balance after it' })
-  @ApiResponse({ status: 200, type: LedgerResponse })
-  ledger(@Param('playerId', IdPipe) playerId: string, @Query() query: PageQuery) {
-    return this.queries.execute(new GetLedger(playerId, query.cursor, pageLimit(query)));
+  @Route({
+    summary: 'Every balance and item change, oldest first, with the balance after it',
+    tag: 'economy',
+    scope: 'read',
+    params: PlayerParams,
+    querystring: LedgerQuery,
+    response: LedgerResponse,
+  })
+  ledger(@Param('playerId') playerId: string, @Query() query: LedgerQuery) {
+    return this.queries.execute(new GetLedger(playerId, query.cursor, query.limit ?? 50));
   }
 }

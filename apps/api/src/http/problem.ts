@@ -8,8 +8,8 @@ import { DomainError, type DomainErrorCode } from '@app/domain';
 import { HttpException } from '@nestjs/common';
 
 /**
- * The one place errors become HTTP answers: RFC 9457 problem details. `type` is stable per failure (clients switch on it); `errors` names every
- * bad field of a 400.
+ * The one place errors become HTTP answers: RFC 9457 problem details. `type` is stable per failure
+ * (clients switch on it); `errors` names every bad field of a 400.
  */
 export type ProblemBody = {
   type: string;
@@ -22,7 +22,7 @@ export type ProblemBody = {
 };
 export const problemType = (code: string): string => `/problems/${code}`;
 
-/** An answer only HTTP gives (authentication, scopes, a read model that is behind): thrown by guards. */
+/** An answer only HTTP gives (authentication, scopes, limits, a read model that is behind). */
 export class Problem extends Error {
   constructor(
     readonly status: number,
@@ -64,6 +64,8 @@ const APPLICATION_ANSWERS: Record<
 
 const TITLES: Record<number, [code: string, title: string]> = {
   400: ['bad-request', 'The request is malformed'],
+  414: ['uri-too-long', 'The URL is too long'],
+  431: ['headers-too-large', 'The request headers are too large'],
   401: ['unauthorized', 'Authentication required'],
   403: ['forbidden', 'Not allowed'],
   404: ['not-found', 'Not found'],
@@ -72,10 +74,13 @@ const TITLES: Record<number, [code: string, title: string]> = {
   413: ['payload-too-large', 'Request body too large'],
   415: ['unsupported-media-type', 'Send application/json'],
   429: ['too-many-requests', 'Too many requests'],
+  503: ['service-unavailable', 'Service unavailable'],
 };
 
 /** Maps anything thrown while serving a request to a problem. Unknown errors are the only 500s. */
 export function toProblem(error: unknown): ProblemBody {
+  const validation = schemaValidationOf(error);
+  if (validation) return toProblem(new InvalidRequestError(validation));
   if (error instanceof Problem) {
     return {
       type: problemType(error.code),
@@ -108,10 +113,13 @@ export function toProblem(error: unknown): ProblemBody {
     };
   }
   const status = statusOf(error);
-  if (status !== undefined && status >= 400 && status < 500) {
+  if (status !== undefined && ((status >= 400 && status < 500) || status === 503)) {
     const [code, title] = TITLES[status] ?? ['client-error', 'The request cannot be served'];
     const message = error instanceof HttpException ? messageOf(error) : (error as Error).message;
-    return { type: problemType(code), title, status, detail: message };
+    // A failed health check (503) carries what each indicator said.
+    const response = error instanceof HttpException ? error.getResponse() : undefined;
+    const details = status === 503 && typeof response === 'object' ? { health: response } : {};
+    return { type: problemType(code), title, status, detail: message, ...details };
   }
   return {
     type: problemType('internal-error'),
@@ -133,3 +141,68 @@ const messageOf = (error: HttpException): string => {
   const message = (response as { message?: unknown }).message;
   return Array.isArray(message) ? message.join('; ') : String(message ?? error.message);
 };
+
+/** One error of the route schemas' validator (Ajv), as Fastify hands it over with `validationContext`. */
+type SchemaError = {
+  keyword: string;
+  instancePath: string;
+  schemaPath: string;
+  params: Record<string, unknown>;
+  message?: string;
+  parentSchema?: { 'x-field'?: string; description?: string };
+};
+
+/**
+ * The bad fields of a request Fastify refused against its route schema, or undefined for any other
+ * error. Fields are dotted paths in the body or query (`expectedPrice.currency`), the parameter's name
+ * in the path, the header's name (`Idempotency-Key`). A constraint between fields (`x-field` in the
+ * schema) is named by that field with its description; the errors of its branches are left out.
+ */
+function schemaValidationOf(error: unknown): FieldError[] | undefined {
+  const { validation, validationContext } = (error ?? {}) as {
+    validation?: SchemaError[];
+    validationContext?: string;
+  };
+  if (!Array.isArray(validation)) return undefined;
+  const constraints = validation.filter(
+    (e) => e.parentSchema?.['x-field'] !== undefined && e.keyword !== 'required',
+  );
+  const inConstraint = (e: SchemaError) =>
+    constraints.some(
+      (c) => e !== c && e.schemaPath.startsWith(c.schemaPath.slice(0, c.schemaPath.lastIndexOf('/'))),
+    );
+  const fields = new Map<string, FieldError>();
+  for (const e of validation) {
+    if (inConstraint(e)) continue;
+    const field = constraints.includes(e) ? e.parentSchema!['x-field']! : fieldOf(e, validationContext);
+    const message = constraints.includes(e) ? e.parentSchema!.description! : schemaMessage(e);
+    fields.set(`${field}\u0000${message}`, { field, message });
+  }
+  return [...fields.values()];
+}
+
+const HEADER_NAMES: Record<string, string> = { 'idempotency-key': 'Idempotency-Key' };
+
+function fieldOf(e: SchemaError, context: string | undefined): string {
+  const path = e.instancePath
+    .split('/')
+    .slice(1)
+    .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const child =
+    e.keyword === 'required'
+      ? (e.params.missingProperty as string)
+      : e.keyword === 'additionalProperties' && path.length === 0
+        ? (e.params.additionalProperty as string)
+        : undefined;
+  if (child !== undefined) path.push(child);
+  const field = path.join('.');
+  if (context === 'headers') return HEADER_NAMES[field] ?? field;
+  return field || (context === 'body' ? 'body' : (context ?? 'request'));
+}
+
+function schemaMessage(e: SchemaError): string {
+  if (e.keyword === 'additionalProperties')
+    return `must not have the property ${JSON.stringify(e.params.additionalProperty)}`;
+  if (e.keyword === 'required') return 'is required';
+  return e.message ?? 'is invalid';
+}

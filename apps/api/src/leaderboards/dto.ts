@@ -1,110 +1,119 @@
 import { leaderboards } from '@app/domain';
-import { applyDecorators } from '@nestjs/common';
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsInt, IsObject, IsOptional, Matches, Max, Min } from 'class-validator';
-import { IsIdentifier, PageQuery, ReadQuery } from '../http/validation';
+import { type Static, Type } from '@sinclair/typebox';
+import { Id, KeyedBy, NextCursor, PageQuery, ReadQuery, SafeInteger, Strict } from '../http/schemas';
 
-const SafeInteger = (description: string, optional = false) =>
-  applyDecorators(
-    (optional ? ApiPropertyOptional : ApiProperty)({ description, type: 'integer' }),
-    ...(optional ? [IsOptional()] : []),
-    IsInt({ message: '$property must be an integer' }),
-    Min(Number.MIN_SAFE_INTEGER, { message: '$property must be a safe integer' }),
-    Max(Number.MAX_SAFE_INTEGER, { message: '$property must be a safe integer' }),
+export const BoardParams = Strict({ leaderboardId: Id('The leaderboard', 'weekly-arena') });
+export const PlayerRankParams = Strict({
+  leaderboardId: Id('The leaderboard', 'weekly-arena'),
+  playerId: Id('The player', 'player-42'),
+});
+
+const oneOf = <T extends string>(values: readonly T[], description: string) =>
+  Type.Union(
+    values.map((value) => Type.Literal(value)),
+    { description },
   );
 
-export class LeaderboardBody {
-  @ApiProperty({ enum: leaderboards.SORT_ORDERS, description: 'desc: higher is better' })
-  @IsIn(leaderboards.SORT_ORDERS)
-  sortOrder!: leaderboards.SortOrder;
+export const LeaderboardBody = Strict(
+  {
+    sortOrder: oneOf(leaderboards.SORT_ORDERS, 'desc: higher is better; fixed once the board exists'),
+    operator: oneOf(leaderboards.SCORE_OPERATORS, 'best, latest or increment; fixed once the board exists'),
+    resetSchedule: oneOf(leaderboards.RESET_SCHEDULES, 'UTC; weeks start Monday 00:00'),
+    minScore: Type.Optional(SafeInteger('Lowest score accepted (at most maxScore)')),
+    maxScore: Type.Optional(SafeInteger('Highest score accepted')),
+  },
+  { $id: 'LeaderboardBody' },
+);
+export type LeaderboardBody = Static<typeof LeaderboardBody>;
 
-  @ApiProperty({ enum: leaderboards.SCORE_OPERATORS })
-  @IsIn(leaderboards.SCORE_OPERATORS)
-  operator!: leaderboards.ScoreOperator;
+export const ScoreMetadata = KeyedBy(
+  leaderboards.METADATA_KEY.source,
+  Type.Union([
+    Type.String({ maxLength: leaderboards.MAX_METADATA_VALUE_LENGTH }),
+    Type.Number(),
+    Type.Boolean(),
+  ]),
+  {
+    maxProperties: leaderboards.MAX_METADATA_KEYS,
+    description: 'A few flat keys of string, number or boolean (match id, character, map)',
+    examples: [{ matchId: 'm-981', character: 'ranger' }],
+  },
+);
 
-  @ApiProperty({ enum: leaderboards.RESET_SCHEDULES, description: 'UTC; weeks start Monday 00:00' })
-  @IsIn(leaderboards.RESET_SCHEDULES)
-  resetSchedule!: leaderboards.ResetSchedule;
+export const ScoreBody = Strict(
+  {
+    playerId: Id('The player', 'player-42'),
+    score: SafeInteger('Score (on an increment board: the amount to add)'),
+    subscore: Type.Optional(SafeInteger('Tie-breaker compared after score; 0 when absent')),
+    metadata: Type.Optional(ScoreMetadata),
+  },
+  { $id: 'ScoreBody' },
+);
+export type ScoreBody = Static<typeof ScoreBody>;
 
-  @SafeInteger('Lowest score accepted', true) minScore?: number;
-  @SafeInteger('Highest score accepted', true) maxScore?: number;
-}
+const Period = Type.String({
+  pattern: '^[0-9A-Za-z-]{3,10}$',
+  description: "all | 2026-11-21 | 2026-W47 | 2026-11 (the board schedule's); the current period by default",
+});
 
-export class ScoreBody {
-  @IsIdentifier('player-42') playerId!: string;
-  @SafeInteger('Score (for increment boards: the amount to add)') score!: number;
-  @SafeInteger('Tie-breaker compared after score; defaults to 0', true) subscore?: number;
+export const BoardQuery = Strict(ReadQuery);
+export const EntriesQuery = Strict({ ...PageQuery, period: Type.Optional(Period) });
+export type EntriesQuery = Static<typeof EntriesQuery>;
+export const AroundQuery = Strict({
+  ...ReadQuery,
+  period: Type.Optional(Period),
+  around: Type.Optional(
+    Type.Integer({ minimum: 0, maximum: 50, default: 0, description: 'How many neighbours above and below' }),
+  ),
+});
+export type AroundQuery = Static<typeof AroundQuery>;
 
-  @ApiPropertyOptional({
-    description: 'Up to 16 flat keys of string, number or boolean, 1 KiB serialised',
-    type: 'object',
-    additionalProperties: true,
-    example: { matchId: 'm-981', character: 'ranger' },
-  })
-  @IsOptional()
-  @IsObject()
-  metadata?: leaderboards.ScoreMetadata;
-}
+export const RankedEntry = Strict({
+  rank: Type.Integer({ minimum: 1, description: '1 is the best' }),
+  playerId: Type.String(),
+  score: Type.Integer(),
+  subscore: Type.Integer(),
+  achievedAt: Type.String({ format: 'date-time' }),
+  metadata: Type.Optional(
+    Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()])),
+  ),
+});
+export type RankedEntry = Static<typeof RankedEntry>;
 
-/** `?period=`: which period of the board; checked against the board's schedule by the query. */
-const Period = () =>
-  applyDecorators(
-    ApiPropertyOptional({
-      description: 'all | 2026-11-21 | 2026-W47 | 2026-11; defaults to the current period',
-    }),
-    IsOptional(),
-    Matches(/^[0-9A-Za-z-]{3,10}$/, {
-      message: 'period must look like all, 2026-11-21, 2026-W47 or 2026-11',
-    }),
-  );
+export const EntriesResponse = Strict(
+  {
+    leaderboardId: Type.String(),
+    period: Type.String(),
+    entries: Type.Array(RankedEntry),
+    nextCursor: NextCursor,
+  },
+  { $id: 'EntriesResponse' },
+);
+export type EntriesResponse = Static<typeof EntriesResponse>;
 
-export class PeriodQuery extends ReadQuery {
-  @Period() period?: string;
-}
+export const PlayerRankResponse = Strict(
+  {
+    leaderboardId: Type.String(),
+    period: Type.String(),
+    rank: Type.Integer({ minimum: 1 }),
+    entry: RankedEntry,
+    neighbors: Type.Array(RankedEntry, { description: 'Up to `around` entries above and below' }),
+  },
+  { $id: 'PlayerRankResponse' },
+);
+export type PlayerRankResponse = Static<typeof PlayerRankResponse>;
 
-export class EntriesQuery extends PageQuery {
-  @Period() period?: string;
-}
-
-export class AroundQuery extends PeriodQuery {
-  @ApiPropertyOptional({
-    description: 'How many neighbours above and below',
-    minimum: 0,
-    maximum: 50,
-    default: 0,
-  })
-  @IsOptional()
-  @Matches(/^\d{1,2}$/, { message: 'around must be an integer from 0 to 50' })
-  around?: string;
-}
-
-export class RankedEntryDto {
-  @ApiProperty({ description: '1 is the best' }) rank!: number;
-  @ApiProperty() playerId!: string;
-  @ApiProperty() score!: number;
-  @ApiProperty() subscore!: number;
-  @ApiProperty() achievedAt!: string;
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true }) metadata?: leaderboards.ScoreMetadata;
-}
-
-export class EntriesResponse {
-  @ApiProperty() leaderboardId!: string;
-  @ApiProperty() period!: string;
-  @ApiProperty({ type: [RankedEntryDto] }) entries!: RankedEntryDto[];
-  @ApiProperty({ nullable: true, type: String }) nextCursor!: string | null;
-}
-
-export class PlayerRankResponse {
-  @ApiProperty() leaderboardId!: string;
-  @ApiProperty() period!: string;
-  @ApiProperty() rank!: number;
-  @ApiProperty({ type: RankedEntryDto }) entry!: RankedEntryDto;
-  @ApiProperty({ type: [RankedEntryDto], description: 'Up to `around` entries above and below' })
-  neighbors!: RankedEntryDto[];
-}
-
-export class LeaderboardResponse extends LeaderboardBody {
-  @ApiProperty() leaderboardId!: string;
-  @ApiProperty() currentPeriod!: string;
-  @ApiProperty() revision!: number;
-}
+export const LeaderboardResponse = Strict(
+  {
+    leaderboardId: Type.String(),
+    sortOrder: Type.String(),
+    operator: Type.String(),
+    resetSchedule: Type.String(),
+    minScore: Type.Optional(Type.Integer()),
+    maxScore: Type.Optional(Type.Integer()),
+    currentPeriod: Type.String(),
+    revision: Type.Integer(),
+  },
+  { $id: 'LeaderboardResponse' },
+);
+export type LeaderboardResponse = Static<typeof LeaderboardResponse>;

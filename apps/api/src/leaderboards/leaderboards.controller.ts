@@ -1,27 +1,26 @@
-import { type CommandContext, InvalidRequestError } from '@app/application';
+import { type CommandContext } from '@app/application';
 import { Body, Controller, Get, Param, Post, Put, Query, Res, UseGuards } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { RequiresScope } from '../http/auth/scopes';
 import { IdempotentCommand } from '../http/commandContext';
-import { CommandResponse, respond } from '../http/commandResponse';
+import { respond } from '../http/commandResponse';
 import { ReadAfterWriteGuard } from '../http/readAfterWrite.guard';
-import { IdPipe, ReadQuery, pageLimit } from '../http/validation';
+import { Route } from '../http/route';
+import { DefineLeaderboard, SubmitScore } from './commands';
 import {
   AroundQuery,
+  BoardParams,
+  BoardQuery,
   EntriesQuery,
   EntriesResponse,
   LeaderboardBody,
   LeaderboardResponse,
+  PlayerRankParams,
   PlayerRankResponse,
   ScoreBody,
 } from './dto';
-import { DefineLeaderboard, SubmitScore } from './commands';
 import { GetEntries, GetLeaderboard, GetPlayerRank } from './queries';
 
-@ApiTags('leaderboards')
-@ApiBearerAuth()
 @Controller('v1/leaderboards/:leaderboardId')
 export class LeaderboardsController {
   constructor(
@@ -30,12 +29,18 @@ export class LeaderboardsController {
   ) {}
 
   @Put()
-  @RequiresScope('admin')
-  @ApiHeader({ name: 'Idempotency-Key', required: true })
-  @ApiOperation({ summary: 'Define a leaderboard, or change its reset schedule and bounds' })
-  @ApiResponse({ status: 201, type: CommandResponse })
+  @Route({
+    summary: 'Define a leaderboard, or change its reset schedule and bounds',
+    description: 'minScore may not exceed maxScore (a 400 naming minScore).',
+    tag: 'leaderboards',
+    scope: 'admin',
+    command: true,
+    params: BoardParams,
+    body: LeaderboardBody,
+    problems: { 409: ['leaderboard-definition-conflict'] },
+  })
   define(
-    @Param('leaderboardId', IdPipe) leaderboardId: string,
+    @Param('leaderboardId') leaderboardId: string,
     @Body() body: LeaderboardBody,
     @IdempotentCommand() context: CommandContext,
     @Res({ passthrough: true }) reply: FastifyReply,
@@ -44,12 +49,17 @@ export class LeaderboardsController {
   }
 
   @Post('scores')
-  @RequiresScope('scores')
-  @ApiHeader({ name: 'Idempotency-Key', required: true })
-  @ApiOperation({ summary: "Submit a player's score; the board's operator decides the entry" })
-  @ApiResponse({ status: 201, type: CommandResponse })
+  @Route({
+    summary: "Submit a player's score; the board's operator decides the entry",
+    tag: 'leaderboards',
+    scope: 'scores',
+    command: true,
+    params: BoardParams,
+    body: ScoreBody,
+    problems: { 404: ['unknown-leaderboard'], 409: ['score-out-of-range'] },
+  })
   submit(
-    @Param('leaderboardId', IdPipe) leaderboardId: string,
+    @Param('leaderboardId') leaderboardId: string,
     @Body() body: ScoreBody,
     @IdempotentCommand() context: CommandContext,
     @Res({ passthrough: true }) reply: FastifyReply,
@@ -58,34 +68,51 @@ export class LeaderboardsController {
   }
 
   @Get()
-  @RequiresScope('read')
   @UseGuards(ReadAfterWriteGuard)
-  @ApiResponse({ status: 200, type: LeaderboardResponse })
-  get(@Param('leaderboardId', IdPipe) leaderboardId: string, @Query() _query: ReadQuery) {
+  @Route({
+    summary: 'A board: its definition and current period',
+    tag: 'leaderboards',
+    scope: 'read',
+    params: BoardParams,
+    querystring: BoardQuery,
+    response: LeaderboardResponse,
+    problems: { 404: ['unknown-leaderboard'] },
+  })
+  get(@Param('leaderboardId') leaderboardId: string) {
     return this.queries.execute(new GetLeaderboard(leaderboardId));
   }
 
   @Get('entries')
-  @RequiresScope('read')
   @UseGuards(ReadAfterWriteGuard)
-  @ApiOperation({ summary: 'Top entries in rank order, keyset-paginated' })
-  @ApiResponse({ status: 200, type: EntriesResponse })
-  entries(@Param('leaderboardId', IdPipe) leaderboardId: string, @Query() query: EntriesQuery) {
-    return this.queries.execute(new GetEntries(leaderboardId, query.period, query.cursor, pageLimit(query)));
+  @Route({
+    summary: 'Top entries in rank order, keyset-paginated',
+    tag: 'leaderboards',
+    scope: 'read',
+    params: BoardParams,
+    querystring: EntriesQuery,
+    response: EntriesResponse,
+    problems: { 404: ['unknown-leaderboard'] },
+  })
+  entries(@Param('leaderboardId') leaderboardId: string, @Query() query: EntriesQuery) {
+    return this.queries.execute(new GetEntries(leaderboardId, query.period, query.cursor, query.limit ?? 50));
   }
 
   @Get('players/:playerId')
-  @RequiresScope('read')
   @UseGuards(ReadAfterWriteGuard)
-  @ApiOperation({ summary: "A player's rank, entry and the players around them" })
-  @ApiResponse({ status: 200, type: PlayerRankResponse })
+  @Route({
+    summary: "A player's rank, entry and the players around them",
+    tag: 'leaderboards',
+    scope: 'read',
+    params: PlayerRankParams,
+    querystring: AroundQuery,
+    response: PlayerRankResponse,
+    problems: { 404: ['unknown-leaderboard', 'not-ranked'] },
+  })
   player(
-    @Param('leaderboardId', IdPipe) leaderboardId: string,
-    @Param('playerId', IdPipe) playerId: string,
+    @Param('leaderboardId') leaderboardId: string,
+    @Param('playerId') playerId: string,
     @Query() query: AroundQuery,
   ) {
-    const around = query.around === undefined ? 0 : Number(query.around);
-    if (around > 50) throw InvalidRequestError.of('around', 'around must be an integer from 0 to 50');
-    return this.queries.execute(new GetPlayerRank(leaderboardId, playerId, query.period, around));
+    return this.queries.execute(new GetPlayerRank(leaderboardId, playerId, query.period, query.around ?? 0));
   }
 }

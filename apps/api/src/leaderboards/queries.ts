@@ -13,7 +13,7 @@ import type { ReadStore } from '@app/read-store';
 import { Inject } from '@nestjs/common';
 import { type IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import { READ_STORE } from '../persistence/tokens';
-import type { EntriesResponse, LeaderboardResponse, PlayerRankResponse, RankedEntryDto } from './dto';
+import type { EntriesResponse, LeaderboardResponse, PlayerRankResponse, RankedEntry } from './dto';
 
 export class GetLeaderboard extends Query<LeaderboardResponse> {
   constructor(readonly leaderboardId: string) {
@@ -60,7 +60,7 @@ abstract class BoardQueryHandler {
   }
 }
 
-const ranked = (entry: LeaderboardEntryView, rank: number): RankedEntryDto => ({
+const ranked = (entry: LeaderboardEntryView, rank: number): RankedEntry => ({
   rank,
   playerId: entry.playerId,
   score: entry.score,

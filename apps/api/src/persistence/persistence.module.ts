@@ -19,6 +19,7 @@ import {
   type OnApplicationShutdown,
   type Provider,
 } from '@nestjs/common';
+import { ApiMetrics } from '../system/apiMetrics';
 import { ProjectionService } from './projection.service';
 import { ProjectorCheckpoints } from './projectorCheckpoints';
 import { RANK_CACHED_COLLECTIONS, RankCache } from './rankCache';
@@ -43,12 +44,14 @@ export class PersistenceModule implements OnApplicationShutdown {
     const stored: Provider[] = [
       {
         provide: EVENT_STORE,
-        // Beside other api instances the rank cache must see their appends soon, not after 250 ms.
-        useFactory: () =>
-          openEventStore(
-            config,
-            new Logger('EventStore'),
-            mode === 'cluster' ? { pollIntervalMs: TAIL_POLL_MS } : {},
+        inject: [ApiMetrics],
+        useFactory: (metrics: ApiMetrics) =>
+          metrics.timedAppends(
+            openEventStore(config, new Logger('EventStore'), {
+              onGroupCommit: (appends) => metrics.groupCommitSize.observe(appends),
+              // Beside other api instances the rank cache must see their appends soon, not after 250 ms.
+              ...(mode === 'cluster' ? { pollIntervalMs: TAIL_POLL_MS } : {}),
+            }),
           ),
       },
       { provide: STORED_READ_MODELS, useFactory: () => openReadStore(config, new Logger('ReadStore')) },

@@ -145,11 +145,11 @@ const nextEntry = (
   }
 };
 
-const MAX_METADATA_KEYS = 16;
-const MAX_METADATA_BYTES = 1024;
-const METADATA_KEY = /^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/;
+export const MAX_METADATA_KEYS = 16;
+export const MAX_METADATA_VALUE_LENGTH = 64;
+export const METADATA_KEY = /^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/;
 
-/** Metadata is a small flat bag of scalars (match id, character, map): never a document store. */
+/** Metadata is a small flat bag of short scalars (match id, character, map): never a document store. */
 function assertScoreMetadata(metadata: unknown): asserts metadata is ScoreMetadata {
   const fail = (message: string): never => {
     throw new DomainError('invalid-input', message, 'metadata');
@@ -166,9 +166,9 @@ function assertScoreMetadata(metadata: unknown): asserts metadata is ScoreMetada
     if (kind !== 'string' && kind !== 'boolean' && !(kind === 'number' && Number.isFinite(value))) {
       fail(`metadata.${key} must be a string, a finite number or a boolean`);
     }
-  }
-  if (Buffer.byteLength(JSON.stringify(metadata)) > MAX_METADATA_BYTES) {
-    fail(`metadata must serialise to at most ${MAX_METADATA_BYTES} bytes`);
+    if (kind === 'string' && [...(value as string)].length > MAX_METADATA_VALUE_LENGTH) {
+      fail(`metadata.${key} may hold at most ${MAX_METADATA_VALUE_LENGTH} characters`);
+    }
   }
 }
 

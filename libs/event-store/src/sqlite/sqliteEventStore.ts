@@ -92,6 +92,8 @@ export type SqliteEventStoreOptions = {
    * through this instance wake subscribers at once; a relay tailing the API's file wants it short.
    */
   pollIntervalMs?: number;
+  /** Told the size of each group the writer committed (one transaction, one fsync), for metrics. */
+  onGroupCommit?: (appends: number) => void;
 };
 
 /**
@@ -122,6 +124,7 @@ export class SqliteEventStore implements EventStore {
   private readonly statements;
   private readonly pollIntervalMs: number;
   private readonly synchronous: 'FULL' | 'NORMAL';
+  private readonly onGroupCommit?: (appends: number) => void;
 
   constructor(
     readonly file: string,
@@ -129,6 +132,7 @@ export class SqliteEventStore implements EventStore {
   ) {
     this.pollIntervalMs = options.pollIntervalMs ?? CROSS_PROCESS_POLL_MS;
     this.synchronous = options.synchronous ?? 'FULL';
+    this.onGroupCommit = options.onGroupCommit;
     // The writer thread opens the same file: an in-memory database would be another one there.
     if (file === ':memory:')
       throw new Error('SqliteEventStore needs a file (its writer thread opens it too)');
@@ -268,6 +272,7 @@ export class SqliteEventStore implements EventStore {
       for (const { reject } of batch) reject(error);
     } else {
       // Durable from here on: settle the callers, then wake the subscribers.
+      this.onGroupCommit?.(batch.length);
       batch.forEach(({ resolve, reject }, i) => {
         const outcome = reply.outcomes[i];
         if (outcome.ok) {

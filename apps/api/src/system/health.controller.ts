@@ -1,13 +1,22 @@
 import type { EventStore } from '@app/event-store';
-import { Controller, Get, Inject } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
-import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { healthIndicator } from '@app/runtime';
-import { Public } from '../http/auth/scopes';
+import { Controller, Get, Inject } from '@nestjs/common';
+import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import { Type } from '@sinclair/typebox';
+import { Route } from '../http/route';
 import { ReadModelProgress } from '../persistence/readModelProgress';
 import { EVENT_STORE } from '../persistence/tokens';
 
-@ApiTags('health')
+const Indicators = Type.Record(
+  Type.String(),
+  Type.Object({ status: Type.String() }, { additionalProperties: true }),
+);
+
+const HealthResponse = Type.Object(
+  { status: Type.String(), info: Indicators, error: Indicators, details: Indicators },
+  { additionalProperties: false },
+);
+
 @Controller('health')
 export class HealthController {
   constructor(
@@ -19,8 +28,13 @@ export class HealthController {
 
   /** Up when the event store answers; reports how far the read models trail the log. */
   @Get()
-  @Public()
   @HealthCheck()
+  @Route({
+    summary: 'Up when the event store answers; how far the read models trail the log',
+    tag: 'system',
+    response: HealthResponse,
+    problems: { 503: ['service-unavailable'] },
+  })
   check() {
     return this.health.check([
       healthIndicator(this.indicators, 'eventStore', async () => {

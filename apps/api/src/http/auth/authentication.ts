@@ -1,0 +1,49 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Problem } from '../problem';
+import type { RouteAccess } from '../route';
+import { type ApiKey, authenticate } from './apiKeys';
+import type { RateLimits } from './rateLimits';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The API key that authenticated the request (routes that need a scope only). */
+    apiKey?: ApiKey;
+  }
+}
+
+const BEARER = /^Bearer (\S+)$/i;
+
+/**
+ * Trust before work: every route that needs a scope checks the API key in an `onRequest` hook, before
+ * its body is read or parsed. Requests without a valid key count against their client address, which is
+ * refused before any authentication work once over its limit; authenticated ones count against their
+ * key and the route's scope. Routes without a scope (health, docs) are anyone's.
+ */
+export function authenticateRequests(
+  fastify: FastifyInstance,
+  keys: readonly ApiKey[],
+  limits: RateLimits,
+): void {
+  fastify.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+    const { scope } = request.routeOptions.config as RouteAccess;
+    if (scope === undefined) return;
+    await limits.refuseBlockedAddress(request, reply);
+    const header = request.headers.authorization;
+    const token = typeof header === 'string' ? BEARER.exec(header)?.[1] : undefined;
+    const key = token === undefined ? undefined : authenticate(keys, token);
+    if (!key) {
+      await limits.countUnauthenticated(request, reply);
+      throw new Problem(
+        401,
+        'unauthorized',
+        'Authentication required',
+        'send Authorization: Bearer <api key>',
+      );
+    }
+    if (!key.scopes.has(scope)) {
+      throw new Problem(403, 'forbidden', 'Not allowed', `this operation needs the ${scope} scope`);
+    }
+    request.apiKey = key;
+    await limits.countKey(request, reply, scope);
+  });
+}
