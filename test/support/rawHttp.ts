@@ -5,11 +5,15 @@ export type RawResponse = { status: number; headers: Record<string, string>; bod
 /**
  * Sends bytes as they are on a fresh TCP connection and reads the answer until the server closes the
  * connection or a complete response has arrived: for requests no HTTP client would send (broken framing,
- * missing Host, giant headers).
+ * missing Host, giant headers, a half-closed connection).
  */
-export function rawRequest(port: number, request: string | Buffer, timeoutMs = 10_000): Promise<RawResponse> {
+export function rawRequest(
+  port: number,
+  request: string | Buffer,
+  { timeoutMs = 10_000, halfClose = false }: { timeoutMs?: number; halfClose?: boolean } = {},
+): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1');
+    const socket = connect({ port, host: '127.0.0.1', allowHalfOpen: true });
     const chunks: Buffer[] = [];
     let settled = false;
     const finish = () => {
@@ -37,7 +41,8 @@ export function rawRequest(port: number, request: string | Buffer, timeoutMs = 1
         reject(new Error(`connection closed without an answer: ${Buffer.concat(chunks).toString()}`));
     });
     socket.on('error', () => undefined); // a reset after the answer is fine; no answer is reported on close
-    socket.on('connect', () => socket.write(request));
+    // halfClose: the client closes its side once the request is sent, and only reads from then on.
+    socket.on('connect', () => (halfClose ? socket.end(request) : socket.write(request)));
   });
 }
 

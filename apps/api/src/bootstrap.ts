@@ -7,7 +7,8 @@ import { AppModule } from './app.module';
 import { type ApiKey, developmentKey, parseApiKeys } from './http/auth/apiKeys';
 import { authenticateRequests } from './http/auth/authentication';
 import { RateLimits, parseScopeLimits } from './http/auth/rateLimits';
-import { RouteMethods, echoCorrelationId, fastifyOptions, requireHost } from './http/edge';
+import { RouteMethods, echoCorrelationId, fastifyOptions } from './http/edge';
+import { answerConnections, checkFraming } from './http/framing';
 import { parseJsonBodies } from './http/jsonBody';
 import { serveOpenApi } from './http/openApi';
 import { namedSchemas } from './http/route';
@@ -45,13 +46,14 @@ export async function createApp(env: Record<string, string | undefined> = proces
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
 
-  // Before any route is registered: the hooks every route runs, in order (Host, key and limits, then the
+  // Before any route is registered: the hooks every route runs, in order (framing, key and limits, then the
   // body), and the OpenAPI document that collects each route's schema.
   const fastify = app.getHttpAdapter().getInstance();
   const routeMethods = new RouteMethods(fastify);
   for (const schema of namedSchemas()) fastify.addSchema(schema);
   app.useGlobalFilters(new ProblemFilter(routeMethods));
-  requireHost(fastify);
+  answerConnections(fastify.server);
+  checkFraming(fastify);
   const limits = await RateLimits.register(
     fastify,
     {

@@ -92,6 +92,16 @@ export class AppConfig {
   @Max(1048576)
   BODY_LIMIT_BYTES = 16384;
 
+  /**
+   * How long a client has to send a whole request (headers and body) before it gets a 408 and the
+   * connection closes: a client trickling bytes holds a connection no longer than this.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  @Max(600000)
+  REQUEST_TIMEOUT_MS = 30000;
+
   /** The window the api's rate limits count requests in. */
   @Transform(toInt)
   @IsInt()

@@ -1,11 +1,14 @@
 import type { AppConfig } from '@app/runtime';
 import { AjvCompiler } from '@fastify/ajv-compiler';
 import type Ajv from 'ajv';
+import type { Plugin } from 'ajv';
+import addFormats from 'ajv-formats';
+import { fullFormats } from 'ajv-formats/dist/formats';
 import type { FastifyHttpOptions, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import Router from 'find-my-way';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
-import type { Socket } from 'node:net';
+import { answerClientError } from './framing';
 import { type ProblemBody, problemType } from './problem';
 
 export const CORRELATION_HEADER = 'x-correlation-id';
@@ -14,37 +17,6 @@ const CORRELATION_ID = /^[\w.:-]{1,128}$/;
 const MAX_PARAM_LENGTH = 1000;
 
 const problemJson = (problem: ProblemBody): string => JSON.stringify(problem);
-
-/**
- * What Node's HTTP parser refuses before any request exists (framing, header size, a bad request line)
- * is answered as problem+json on the socket itself, and the connection closed.
- */
-function answerClientError(error: { code?: string }, socket: Socket): void {
-  if (!socket.writable) {
-    socket.destroy();
-    return;
-  }
-  const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
-  const status = tooLarge ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-  const body = problemJson({
-    type: problemType(tooLarge ? 'headers-too-large' : status === 408 ? 'request-timeout' : 'bad-request'),
-    title: tooLarge
-      ? 'The request headers are too large'
-      : status === 408
-        ? 'Request timeout'
-        : 'The request is malformed',
-    status,
-    detail: tooLarge
-      ? 'the request line and headers exceed the server limit'
-      : 'the HTTP request could not be parsed',
-  });
-  const reason =
-    status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request';
-  socket.end(
-    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/problem+json\r\n` +
-      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-  );
-}
 
 /** Errors of the router, before any route runs: a path that is not valid percent-encoding, a giant parameter. */
 function answerFrameworkError(
@@ -73,9 +45,52 @@ function answerFrameworkError(
  * declared defaults; the failing schema in each error, for the fields of rules between fields.
  */
 const AJV_OPTIONS = { allErrors: true, removeAdditional: false, useDefaults: true, verbose: true } as const;
-/** `x-field` (http/schemas Constraint) names the field a rule between fields is about. */
-const AJV_PLUGINS = [(ajv: Ajv) => ajv.addKeyword({ keyword: 'x-field', schemaType: 'string' })];
+const RFC3339 = fullFormats['date-time'] as { validate: (value: string) => boolean };
+/**
+ * ajv-formats, then: `x-field` (http/schemas Constraint) names the field a rule between fields is about;
+ * a date-time is one RFC 3339 allows and JavaScript can hold (not a leap second, `23:59:60`).
+ */
+const AJV_PLUGINS: Array<Plugin<unknown> | [Plugin<unknown>, unknown]> = [
+  [addFormats as Plugin<unknown>, {}],
+  (ajv: Ajv) => ajv.addKeyword({ keyword: 'x-field', schemaType: 'string' }),
+  (ajv: Ajv) =>
+    ajv.addFormat('date-time', {
+      type: 'string',
+      validate: (value) => RFC3339.validate(value) && !Number.isNaN(Date.parse(value)),
+    }),
+];
 const buildAjvValidator = AjvCompiler();
+
+/** An integer written in a URL or header: decimal digits, as the OpenAPI document shows them. */
+const DECIMAL_INTEGER = /^-?[0-9]+$/;
+
+type TextValidator = ReturnType<ReturnType<typeof buildAjvValidator>>;
+
+/**
+ * Ajv reads any string JavaScript takes for a number as one (`Infinity`, `1e400`, `0x10`, ` 5`), and the
+ * first two then pass every integer bound. A text part's integer fields are checked to be written in
+ * decimal digits first, and refused as Ajv would refuse them otherwise.
+ */
+function decimalIntegersOnly(schema: unknown, validate: TextValidator): TextValidator {
+  const properties = (schema as { properties?: Record<string, { type?: unknown }> }).properties ?? {};
+  const integers = Object.keys(properties).filter((name) => properties[name].type === 'integer');
+  if (integers.length === 0) return validate;
+  const checked = ((data: Record<string, unknown> | undefined) => {
+    const errors = integers
+      .filter((name) => [data?.[name] ?? []].flat().some((value) => !DECIMAL_INTEGER.test(String(value))))
+      .map((name) => ({
+        keyword: 'type',
+        instancePath: `/${name}`,
+        schemaPath: `#/properties/${name}/type`,
+        params: { type: 'integer' },
+        message: 'must be an integer in decimal digits',
+      }));
+    const valid = errors.length === 0 && (validate(data) as boolean);
+    checked.errors = errors.length > 0 ? errors : validate.errors;
+    return valid;
+  }) as TextValidator;
+  return checked;
+}
 
 /** TRUST_PROXY as Fastify takes it: a hop count, or the addresses and CIDRs of trusted proxies. */
 const trustedProxies = (setting: string | undefined): number | string[] | undefined =>
@@ -84,6 +99,8 @@ const trustedProxies = (setting: string | undefined): number | string[] | undefi
 /** The options the api's Fastify instance is created with. */
 export const fastifyOptions = (config: AppConfig): FastifyHttpOptions<Server> => ({
   bodyLimit: config.BODY_LIMIT_BYTES,
+  // The whole request (headers and body) arrives within this, or the connection gets a 408 and closes.
+  requestTimeout: config.REQUEST_TIMEOUT_MS,
   trustProxy: trustedProxies(config.TRUST_PROXY),
   routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
   // A caller's X-Correlation-Id is kept; otherwise one is made. It tags logs, events and the response.
@@ -91,8 +108,15 @@ export const fastifyOptions = (config: AppConfig): FastifyHttpOptions<Server> =>
     const given = request.headers[CORRELATION_HEADER];
     return typeof given === 'string' && CORRELATION_ID.test(given) ? given : randomUUID();
   },
-  // An HTTP/1.1 request without Host is refused by a hook, as problem+json, not by Node with an empty 400.
-  http: { requireHostHeader: false },
+  // An HTTP/1.1 request without Host is refused by a hook (http/framing), as problem+json, not by Node
+  // with an empty 400.
+  // Node takes the request timeout when the server is made (setting it later has no effect on the
+  // checks), and checks it every second rather than every 30 s.
+  http: {
+    requireHostHeader: false,
+    requestTimeout: config.REQUEST_TIMEOUT_MS,
+    connectionsCheckingInterval: 1000,
+  },
   clientErrorHandler: answerClientError,
   frameworkErrors: answerFrameworkError,
   schemaController: {
@@ -107,7 +131,8 @@ export const fastifyOptions = (config: AppConfig): FastifyHttpOptions<Server> =>
           });
         const body = compile(false);
         const text = compile('array');
-        return (route) => (route.httpPart === 'body' ? body : text)(route);
+        return (route) =>
+          route.httpPart === 'body' ? body(route) : decimalIntegersOnly(route.schema, text(route));
       },
     },
   },
@@ -137,26 +162,6 @@ export class RouteMethods {
     const url = (found?.store as { url?: string } | undefined)?.url;
     return url ? [...(this.methods.get(url) ?? [])].sort() : [];
   }
-}
-
-/** HTTP/1.1 requires Host (RFC 9112): without it, a 400 problem. */
-export function requireHost(fastify: FastifyInstance): void {
-  fastify.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
-    if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
-      reply
-        .code(400)
-        .type('application/problem+json')
-        .send(
-          problemJson({
-            type: problemType('bad-request'),
-            title: 'The request is malformed',
-            status: 400,
-            detail: 'an HTTP/1.1 request needs a Host header',
-          }),
-        );
-      return reply;
-    }
-  });
 }
 
 /** Every answer names its request: the X-Correlation-Id header. */

@@ -25,7 +25,9 @@ export class ProblemFilter implements ExceptionFilter {
     // No route matched: that is the answer (405 when the path exists with other methods, else 404),
     // whatever else is wrong with the request.
     const unrouted = request.routeOptions.url === undefined;
-    const allowed = unrouted ? this.routes.allowed(path) : [];
+    // A route that answers this method but found nothing to serve (a static file) is a 404.
+    const methods = unrouted ? this.routes.allowed(path) : [];
+    const allowed = methods.includes(request.method) ? [] : methods;
     const problem: ProblemBody = {
       ...(allowed.length > 0
         ? {
@@ -37,7 +39,10 @@ export class ProblemFilter implements ExceptionFilter {
         : toProblem(unrouted ? new NotFoundException(`no route answers ${request.method} here`) : error)),
       instance: path.slice(0, MAX_INSTANCE),
     };
-    if (problem.status >= 500) this.logger.error({ err: error, correlationId: request.id }, 'request failed');
+    if (problem.status === 503)
+      this.logger.warn({ correlationId: request.id, detail: problem.detail }, 'request not served');
+    else if (problem.status >= 500)
+      this.logger.error({ err: error, correlationId: request.id }, 'request failed');
     if (allowed.length > 0) reply.header('allow', allowed.join(', '));
     const retryAfter = problem.retryAfterSeconds;
     if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));

@@ -77,6 +77,9 @@ const TITLES: Record<number, [code: string, title: string]> = {
   503: ['service-unavailable', 'Service unavailable'],
 };
 
+/** Most field errors one answer lists: a request with a thousand bad fields gets the first ones. */
+export const MAX_FIELD_ERRORS = 20;
+
 /** Maps anything thrown while serving a request to a problem. Unknown errors are the only 500s. */
 export function toProblem(error: unknown): ProblemBody {
   const validation = schemaValidationOf(error);
@@ -90,6 +93,20 @@ export function toProblem(error: unknown): ProblemBody {
       ...error.extensions,
     };
   }
+  if (error instanceof InvalidRequestError) {
+    const shown = error.errors.slice(0, MAX_FIELD_ERRORS);
+    const omitted = error.errors.length - shown.length;
+    return {
+      type: problemType(error.code),
+      title: APPLICATION_ANSWERS[error.code].title,
+      status: APPLICATION_ANSWERS[error.code].status,
+      detail:
+        shown.map((each) => `${each.field}: ${each.message}`).join('; ') +
+        (omitted > 0 ? `; and ${omitted} more` : ''),
+      errors: shown,
+      ...(omitted > 0 ? { errorsOmitted: omitted } : {}),
+    };
+  }
   if (error instanceof ApplicationError) {
     const { status, title, retryAfterSeconds } = APPLICATION_ANSWERS[error.code];
     return {
@@ -97,7 +114,6 @@ export function toProblem(error: unknown): ProblemBody {
       title,
       status,
       detail: error.message,
-      ...(error instanceof InvalidRequestError ? { errors: [...error.errors] } : {}),
       ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
     };
   }

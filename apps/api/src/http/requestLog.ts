@@ -12,17 +12,19 @@ export const apiLogger = (level: string): pino.Logger =>
  * One JSON line per request, when it has been answered: method, path, status, time and the correlation
  * id (the same id is in the response header and in every event the request appended). Written from a
  * Fastify hook with one call on the root logger: no child logger or async context per request, and
- * nothing at all when the level is above the line's (5xx at error, everything else at info).
+ * nothing at all when the level is above the line's: a 5xx at error, except a 503 (a dependency or the
+ * read models behind: the caller is told to retry) at warn; everything else at info.
  */
 export function logRequests(fastify: FastifyInstance, logger: pino.Logger): void {
   fastify.addHook('onResponse', (request, reply, done) => {
-    const level = reply.statusCode >= 500 ? 'error' : 'info';
+    const status = reply.statusCode;
+    const level = status === 503 ? 'warn' : status >= 500 ? 'error' : 'info';
     if (logger.isLevelEnabled(level)) {
       logger[level](
         {
           correlationId: request.id,
           req: { method: request.method, url: request.url, remoteAddress: request.ip },
-          res: { statusCode: reply.statusCode },
+          res: { statusCode: status },
           responseTime: Math.round(reply.elapsedTime * 10) / 10,
         },
         'request completed',

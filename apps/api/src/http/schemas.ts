@@ -61,7 +61,10 @@ export const KeyedBy = <Value extends TSchema>(keyPattern: string, value: Value,
 /** `?minPosition=`: read-after-write (see docs/api.md). */
 export const ReadQuery = {
   minPosition: Type.Optional(
-    Position('Wait until the read models have applied this global position (the one a command returned)'),
+    Position(
+      'Wait until the read models have applied this global position (the one a command returned); a ' +
+        'position past the end of the log is a 400',
+    ),
   ),
 };
 
@@ -78,7 +81,10 @@ export const PageQuery = {
 
 export const FieldError = Strict({ field: Type.String(), message: Type.String() });
 
-/** RFC 9457 problem details; `type` is stable per failure, `errors` lists every bad field of a 400. */
+/**
+ * RFC 9457 problem details; `type` is stable per failure, `errors` lists the bad fields of a 400 (the
+ * first 20; `errorsOmitted` counts the rest).
+ */
 export const Problem = (types: readonly string[]) =>
   Type.Object(
     {
@@ -87,7 +93,8 @@ export const Problem = (types: readonly string[]) =>
       status: Type.Integer({ minimum: 400, maximum: 599 }),
       detail: Type.Optional(Type.String()),
       instance: Type.Optional(Type.String()),
-      errors: Type.Optional(Type.Array(FieldError)),
+      errors: Type.Optional(Type.Array(FieldError, { maxItems: 20 })),
+      errorsOmitted: Type.Optional(Type.Integer({ minimum: 1 })),
     },
     { additionalProperties: true },
   );

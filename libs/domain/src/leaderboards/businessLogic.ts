@@ -138,7 +138,11 @@ const nextEntry = (
       const score = safeAdd(current.score, submitted.score);
       const subscore = safeAdd(current.subscore, submitted.subscore);
       if (score === undefined || subscore === undefined) {
-        throw new DomainError('score-out-of-range', 'the running total would exceed 2^53-1', 'score');
+        throw new DomainError(
+          'score-out-of-range',
+          'the running total would leave the safe integer range (beyond ±(2^53-1))',
+          score === undefined ? 'score' : 'subscore',
+        );
       }
       return { score, subscore, achievedAt: submitted.achievedAt };
     }
