@@ -230,6 +230,119 @@ export const eventStoreContract = (name: string, open: () => Promise<EventStore>
       expect(new Set(received.map((e) => e.position)).size).toBe(100);
     });
 
+    describe('reading the streams of a prefix', () => {
+      const readPrefix = async (
+        prefix: string,
+        options: Parameters<EventStore['readStreamsByPrefix']>[1] = {},
+      ): Promise<RecordedEvent[][]> => {
+        const batches: RecordedEvent[][] = [];
+        for await (const batch of store.readStreamsByPrefix(prefix, options)) batches.push(batch);
+        return batches;
+      };
+      const ids = (batches: RecordedEvent[][]) => batches.flat().map((e) => e.streamId);
+      // Names unique to the test, so a shared server's other streams never match.
+      const namespace = () => `contract-${randomUUID()}-`;
+
+      it('matches the prefix literally: `_` and `%` are characters, not wildcards', async () => {
+        const ns = namespace();
+        const names = [
+          'abc.',
+          'abc.x',
+          'abc.x_1',
+          'abc.%',
+          'abc',
+          'abd',
+          'abd.x',
+          'abcd',
+          'abc_',
+          'ab%',
+          'a_c.x',
+        ];
+        for (const name of names) await store.appendToStream(ns + name, [event(1)], 'no_stream');
+        const sorted = async (prefix: string) => ids(await readPrefix(ns + prefix)).sort();
+        expect(await sorted('abc.')).toEqual(['abc.', 'abc.%', 'abc.x', 'abc.x_1'].map((n) => ns + n).sort());
+        expect(await sorted('abc.x')).toEqual([ns + 'abc.x', ns + 'abc.x_1']);
+        expect(await sorted('abd')).toEqual([ns + 'abd', ns + 'abd.x']);
+        expect(await sorted('ab_')).toEqual([]);
+        expect(await sorted('ab%')).toEqual([ns + 'ab%']);
+        expect(await sorted('a_c.')).toEqual([ns + 'a_c.x']);
+        expect(await sorted('abc.x_')).toEqual([ns + 'abc.x_1']);
+      });
+
+      it('yields the events of every stream in global order, as readAll has them', async () => {
+        const start = await store.headPosition();
+        const ns = namespace();
+        const [a, b, c] = ['board.a', 'board.b', 'board.c'].map((name) => ns + name);
+        await store.appendToStream(b, [event(1)], 'no_stream');
+        await store.appendToStream(ns + 'other', [event(2)], 'no_stream');
+        await store.appendToStream(a, [event(3), event(4)], 'no_stream');
+        await store.appendToStream(c, [event(5)], 'no_stream');
+        await store.appendToStream(b, [event(6)], 0);
+        const events = (await readPrefix(ns + 'board.')).flat();
+        expect(events.map((e) => (e.data as { n: number }).n)).toEqual([1, 3, 4, 5, 6]);
+        const log = (await store.readAll(start, 1000)).filter((e) => e.streamId.startsWith(ns + 'board.'));
+        expect(events).toEqual(log);
+      });
+
+      it('reads positions in (after, until], until at most the head', async () => {
+        const ns = namespace();
+        const id = ns + 'p.1';
+        await store.appendToStream(id, [event(1)], 'no_stream');
+        await store.appendToStream(ns + 'p.2', [event(2), event(3)], 'no_stream');
+        await store.appendToStream(id, [event(4)], 0);
+        const all = (await readPrefix(ns + 'p.')).flat();
+        const [p1, p2, p3, p4] = all.map((e) => e.position);
+        const numbers = async (options: { after?: number; until?: number }) =>
+          (await readPrefix(ns + 'p.', options)).flat().map((e) => (e.data as { n: number }).n);
+        expect(all).toHaveLength(4);
+        expect(await numbers({ after: p1 })).toEqual([2, 3, 4]);
+        expect(await numbers({ until: p3 })).toEqual([1, 2, 3]);
+        expect(await numbers({ after: p1, until: p3 })).toEqual([2, 3]);
+        expect(await numbers({ after: p2, until: p2 })).toEqual([]);
+        expect(await numbers({ after: p3, until: p2 })).toEqual([]);
+        expect(await numbers({ after: p4 })).toEqual([]);
+        expect(await numbers({ after: 0, until: p1 })).toEqual([1]);
+        expect(await numbers({ until: Number.MAX_SAFE_INTEGER })).toEqual([1, 2, 3, 4]);
+      });
+
+      it('yields batches of at most batchSize, in order, none empty', async () => {
+        const ns = namespace();
+        for (let i = 0; i < 5; i++) await store.appendToStream(`${ns}s.${i}`, [event(i)], 'no_stream');
+        const batches = await readPrefix(ns + 's.', { batchSize: 2 });
+        expect(batches.map((batch) => batch.length)).toEqual([2, 2, 1]);
+        expect(batches.flat().map((e) => (e.data as { n: number }).n)).toEqual([0, 1, 2, 3, 4]);
+        expect((await readPrefix(ns + 's.', { batchSize: 5 })).map((batch) => batch.length)).toEqual([5]);
+        expect((await readPrefix(ns + 's.', { batchSize: 1000 })).map((batch) => batch.length)).toEqual([5]);
+        await expect(readPrefix(ns + 's.', { batchSize: 0 })).rejects.toBeInstanceOf(RangeError);
+      });
+
+      it('yields no batch when no stream has the prefix', async () => {
+        expect(await readPrefix(namespace())).toEqual([]);
+      });
+
+      it('reads the log as it was when the iteration started', async () => {
+        const ns = namespace();
+        await store.appendToStream(ns + 'live.a', [event(1), event(2)], 'no_stream');
+        const seen: number[] = [];
+        for await (const batch of store.readStreamsByPrefix(ns + 'live.', { batchSize: 1 })) {
+          seen.push(...batch.map((e) => (e.data as { n: number }).n));
+          if (seen.length === 1) await store.appendToStream(ns + 'live.b', [event(3)], 'no_stream');
+        }
+        expect(seen).toEqual([1, 2]);
+        expect(ids(await readPrefix(ns + 'live.'))).toEqual([ns + 'live.a', ns + 'live.a', ns + 'live.b']);
+      });
+
+      it('stops reading when the consumer stops early', async () => {
+        const ns = namespace();
+        await store.appendToStream(ns + 'early.a', [event(1), event(2), event(3)], 'no_stream');
+        for await (const batch of store.readStreamsByPrefix(ns + 'early.', { batchSize: 1 })) {
+          expect(batch).toHaveLength(1);
+          break;
+        }
+        expect((await readPrefix(ns + 'early.')).flat()).toHaveLength(3);
+      });
+    });
+
     it('grants a lease to one owner at a time and lets it lapse or be released', async () => {
       const lease = `relay-${randomUUID()}`;
       expect(await store.acquireLease(lease, 'a', 60_000)).toBe(true);

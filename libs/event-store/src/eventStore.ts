@@ -75,6 +75,26 @@ export type SubscribeOptions<Event = RecordedEvent> = {
   batchSize?: number;
 };
 
+export type ReadStreamsByPrefixOptions = {
+  /** Only events strictly after this position (default 0: from the start). */
+  after?: GlobalPosition;
+  /** Only events at or before this position (default, and at most: the head when iteration starts). */
+  until?: GlobalPosition;
+  /** Most events in one batch (default 1000). */
+  batchSize?: number;
+};
+
+/** The batch size of readStreamsByPrefix when none is given. */
+const DEFAULT_PREFIX_BATCH_SIZE = 1000;
+
+/** Refuses a batch size that could never make progress or is not a count. */
+export const prefixBatchSize = (batchSize: number = DEFAULT_PREFIX_BATCH_SIZE): number => {
+  if (!Number.isSafeInteger(batchSize) || batchSize < 1) {
+    throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
+  }
+  return batchSize;
+};
+
 export interface EventStore {
   /**
    * Appends at the expected revision. Events whose ids are already in the stream, in this order, are a
@@ -91,6 +111,16 @@ export interface EventStore {
    * it does. The events are otherwise the same (no `metadata` key at all).
    */
   readAllWithoutMetadata(after: GlobalPosition, limit: number): Promise<RecordedEventWithoutMetadata[]>;
+  /**
+   * The events of every stream whose id starts with `prefix`, in global order, with positions in
+   * (after, until] (`until` defaults to the head), yielded in batches of at most `batchSize`.
+   *
+   * The prefix is matched literally. The head is read when iteration starts and `until` is capped to it,
+   * so the batches are the log as it was then: a fold over a busy prefix ends. An empty result yields
+   * no batch. For folds over many streams at a cut position (a leaderboard period's close, standings as
+   * of a past position).
+   */
+  readStreamsByPrefix(prefix: string, options: ReadStreamsByPrefixOptions): AsyncIterable<RecordedEvent[]>;
   /** Catch-up from `after`, then live, without gaps or duplicates. */
   subscribeToAll(options: SubscribeOptions): Subscription;
   /** subscribeToAll without the metadata (as readAllWithoutMetadata): what read models follow. */

@@ -11,6 +11,7 @@ import {
   WrongExpectedVersionError,
   excludeSystemEvents,
   jsonEvent,
+  streamNameFilter,
   type AllStreamResolvedEvent,
   type ResolvedEvent,
 } from '@eventstore/db-client';
@@ -22,12 +23,14 @@ import {
   type ExpectedRevision,
   type GlobalPosition,
   type NewEvent,
+  type ReadStreamsByPrefixOptions,
   type RecordedEvent,
   type RecordedEventWithoutMetadata,
   type StreamRevision,
   type SubscribeOptions,
   type Subscription,
   WrongExpectedRevisionError,
+  prefixBatchSize,
 } from '../eventStore';
 
 /** What we store in ESDB's metadata: ours, plus the keys ESDB's system projections index. */
@@ -182,6 +185,84 @@ export class EsdbEventStore implements EventStore {
     };
   }
 
+  /**
+   * A catch-up subscription to $all that the server filters by stream-name prefix (this client cannot
+   * filter a read of $all), from `after`, stopped once the server has gone past `end`: at the first
+   * event after it, at a filter checkpoint past it, or when it reports having caught up with the live
+   * log (which EventStoreDB 23.10 and later do). Events read before such a signal were pushed into the
+   * subscription before it, so they are all delivered before the iteration stops.
+   */
+  async *readStreamsByPrefix(
+    prefix: string,
+    { after = 0, until, batchSize }: ReadStreamsByPrefixOptions,
+  ): AsyncIterable<RecordedEvent[]> {
+    const size = prefixBatchSize(batchSize);
+    const head = await this.lastRecordPosition();
+    const end = Math.min(until ?? head, head);
+    if (end <= after) return;
+
+    let passedEnd = false;
+    let ended = false;
+    let failure: unknown;
+    let wake = () => {};
+    const subscription = this.client.subscribeToAll({
+      fromPosition: after === 0 ? START : toPosition(after),
+      filter: streamNameFilter({
+        prefixes: [prefix],
+        // Every record before the checkpoint's position was considered.
+        checkpointReached: (_subscription, position) => {
+          const scanned = position.commit > position.prepare ? position.commit : position.prepare;
+          if (scanned > BigInt(end)) {
+            passedEnd = true;
+            wake();
+          }
+        },
+      }),
+    });
+    subscription.on('caughtUp', () => {
+      passedEnd = true;
+      wake();
+    });
+    subscription.on('readable', () => wake());
+    subscription.on('error', (error) => {
+      failure = error;
+      wake();
+    });
+    subscription.on('end', () => {
+      ended = true;
+      wake();
+    });
+
+    try {
+      let batch: RecordedEvent[] = [];
+      for (;;) {
+        // Paused mode: read() empties the buffer before a signal is acted on.
+        const resolved = subscription.read() as AllStreamResolvedEvent | null;
+        if (resolved === null) {
+          if (failure !== undefined) throw failure;
+          if (passedEnd) break;
+          if (ended) throw new Error(`the $all subscription ended before position ${end}`);
+          await new Promise<void>((resolve) => (wake = resolve));
+          continue;
+        }
+        if (!resolved.event || resolved.event.type.startsWith('$')) continue;
+        const event = toRecorded(resolved);
+        if (event.position > end) break;
+        // The server compares prefixes culture-sensitively (.NET StartsWith); ours match literally.
+        if (event.position <= after || !event.streamId.startsWith(prefix)) continue;
+        batch.push(event);
+        if (batch.length === size) {
+          yield batch;
+          batch = [];
+        }
+        if (event.position === end) break;
+      }
+      if (batch.length > 0) yield batch;
+    } finally {
+      await subscription.unsubscribe();
+    }
+  }
+
   async findEvent(streamId: string, eventId: string): Promise<RecordedEvent | undefined> {
     // ESDB has no index by event id: walk the stream backwards (retries target recent events).
     try {
@@ -196,6 +277,18 @@ export class EsdbEventStore implements EventStore {
       throw error;
     }
     return undefined;
+  }
+
+  /** Position of the last record in $all, system events included: a bound for what has been written. */
+  private async lastRecordPosition(): Promise<GlobalPosition> {
+    for await (const resolved of this.client.readAll({
+      fromPosition: END,
+      direction: BACKWARDS,
+      maxCount: 1,
+    })) {
+      return Number(resolved.event?.position?.prepare ?? 0n);
+    }
+    return 0;
   }
 
   async headPosition(): Promise<GlobalPosition> {

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Worker } from 'node:worker_threads';
 import { eventStoreContract } from '@test/support/eventStoreContract';
-import { SqliteEventStore } from './sqliteEventStore';
+import type { RecordedEvent } from '../eventStore';
+import { SqliteEventStore, prefixUpperBound } from './sqliteEventStore';
 
 const dir = mkdtempSync(join(tmpdir(), 'events-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -93,5 +94,73 @@ describe('sqlite event store', () => {
       name: 'EventIdConflictError',
     });
     await store.close();
+  });
+
+  describe('reading the streams of a prefix', () => {
+    const readPrefix = async (store: SqliteEventStore, prefix: string): Promise<string[]> => {
+      const events: RecordedEvent[] = [];
+      for await (const batch of store.readStreamsByPrefix(prefix, {})) events.push(...batch);
+      return events.map((e) => e.streamId);
+    };
+
+    it('bounds a prefix by code point, the order of UTF-8 bytes', () => {
+      expect(prefixUpperBound('abc.')).toBe('abc/');
+      expect(prefixUpperBound('a\u{10FFFF}')).toBe('b');
+      expect(prefixUpperBound('a\u{10FFFF}\u{10FFFF}')).toBe('b');
+      expect(prefixUpperBound('a\uD7FF')).toBe('a\uE000');
+      expect(prefixUpperBound('a\uFFFF')).toBe('a\u{10000}');
+      expect(prefixUpperBound('a\u{1F600}')).toBe('a\u{1F601}');
+      expect(prefixUpperBound('\u{10FFFF}')).toBeUndefined();
+      expect(prefixUpperBound('')).toBeUndefined();
+    });
+
+    it('matches prefixes outside ASCII, and reads every stream for an empty prefix', async () => {
+      const store = new SqliteEventStore(join(dir, 'prefix-unicode.db'));
+      const names = [
+        'a\uD7FF.x',
+        'a\uE000',
+        'a\uFFFF.x',
+        'a\u{1F600}',
+        'a\u{10FFFF}',
+        '\u{10FFFF}',
+        '\u{10FFFF}x',
+        'é.1',
+      ];
+      for (const name of names) await store.appendToStream(name, [event(1)], 'no_stream');
+      expect(await readPrefix(store, 'a\uD7FF')).toEqual(['a\uD7FF.x']);
+      expect(await readPrefix(store, 'a\uFFFF')).toEqual(['a\uFFFF.x']);
+      expect(await readPrefix(store, 'a\u{1F600}')).toEqual(['a\u{1F600}']);
+      expect(await readPrefix(store, '\u{10FFFF}')).toEqual(['\u{10FFFF}', '\u{10FFFF}x']);
+      expect(await readPrefix(store, 'é')).toEqual(['é.1']);
+      expect(await readPrefix(store, '')).toEqual(names);
+      await store.close();
+    });
+
+    it('scans the index for the prefix once, then reads rows by position', async () => {
+      const store = new SqliteEventStore(join(dir, 'prefix-plan.db'));
+      type Statement = { source: string };
+      const { db, statements } = store as unknown as {
+        db: { prepare(sql: string): { all(...args: unknown[]): { detail: string }[] } };
+        statements: Record<'prefixPositions' | 'prefixPositionsUnbounded' | 'byPositions', Statement>;
+      };
+      const plan = (statement: Statement, ...args: unknown[]) =>
+        db
+          .prepare(`EXPLAIN QUERY PLAN ${statement.source}`)
+          .all(...args)
+          .map((row) => row.detail);
+      // Index-only: the UNIQUE (stream_id, revision) index carries the position; only integers are sorted.
+      expect(plan(statements.prefixPositions, 'a.', 'a/', 0, 10)).toEqual([
+        'SEARCH events USING COVERING INDEX sqlite_autoindex_events_2 (stream_id>? AND stream_id<?)',
+        'USE TEMP B-TREE FOR ORDER BY',
+      ]);
+      // No upper bound (an empty prefix): every stream, so the log in position order, with no sort.
+      expect(plan(statements.prefixPositionsUnbounded, '', 0, 10)).toEqual(['SCAN events']);
+      expect(plan(statements.byPositions, '[1,2]')).toEqual([
+        'SEARCH events USING INTEGER PRIMARY KEY (rowid=?)',
+        'LIST SUBQUERY 1',
+        'SCAN json_each VIRTUAL TABLE INDEX 1:',
+      ]);
+      await store.close();
+    });
   });
 });

@@ -10,12 +10,14 @@ import {
   type ExpectedRevision,
   type GlobalPosition,
   type NewEvent,
+  type ReadStreamsByPrefixOptions,
   type RecordedEvent,
   type RecordedEventWithoutMetadata,
   type StreamRevision,
   type SubscribeOptions,
   type Subscription,
   WrongExpectedRevisionError,
+  prefixBatchSize,
 } from '../eventStore';
 import {
   type WriterAppend,
@@ -163,6 +165,26 @@ export class SqliteEventStore implements EventStore {
            FROM events WHERE position > ? ORDER BY position LIMIT ?`,
         )
         .raw(true),
+      // The positions of a stream-id range, then the rows by position (readStreamsByPrefix). `+position`
+      // keeps SQLite from serving the position bounds with the primary key, which would read every event
+      // of the log between them; the id range is then an index-only scan of UNIQUE (stream_id, revision),
+      // whose entries carry the position (the rowid), so no index beyond it is needed. Without an upper
+      // bound (an empty prefix: every stream) SQLite reads the log in position order instead.
+      prefixPositions: this.db
+        .prepare<[string, string, number, number], number>(
+          `SELECT position FROM events
+           WHERE stream_id >= ? AND stream_id < ? AND +position > ? AND +position <= ? ORDER BY position`,
+        )
+        .pluck(),
+      prefixPositionsUnbounded: this.db
+        .prepare<[string, number, number], number>(
+          `SELECT position FROM events
+           WHERE stream_id >= ? AND +position > ? AND +position <= ? ORDER BY position`,
+        )
+        .pluck(),
+      byPositions: this.db.prepare<[string], Row>(
+        `SELECT ${columns} FROM events WHERE position IN (SELECT value FROM json_each(?)) ORDER BY position`,
+      ),
       lastPosition: this.db.prepare<[], { position: number | null }>(
         'SELECT MAX(position) AS position FROM events',
       ),
@@ -337,6 +359,33 @@ export class SqliteEventStore implements EventStore {
     return this.statements.allWithoutMetadata.all(after, limit).map(toRecordedWithoutMetadata);
   }
 
+  /**
+   * One index-only scan collects the positions in the range, sorted (integers only: a few bytes per
+   * event); each batch then reads its rows by position. Nothing holds a read transaction between batches,
+   * so a slow fold does not keep the WAL from being checkpointed; the positions are at most the head,
+   * whose events never change, so the batches still show one moment of the log.
+   */
+  async *readStreamsByPrefix(
+    prefix: string,
+    { after = 0, until, batchSize }: ReadStreamsByPrefixOptions,
+  ): AsyncIterable<RecordedEvent[]> {
+    const size = prefixBatchSize(batchSize);
+    const head = this.statements.lastPosition.get()?.position ?? 0;
+    const end = Math.min(until ?? head, head);
+    if (end <= after) return;
+    // SQLite receives the prefix as UTF-8, where a lone surrogate becomes U+FFFD: bound what it compares.
+    const from = prefix.replace(/\p{Cs}/gu, '\uFFFD');
+    const to = prefixUpperBound(from);
+    const positions =
+      to === undefined
+        ? this.statements.prefixPositionsUnbounded.all(from, after, end)
+        : this.statements.prefixPositions.all(from, to, after, end);
+    for (let i = 0; i < positions.length; i += size) {
+      const batch = JSON.stringify(positions.slice(i, i + size));
+      yield this.statements.byPositions.all(batch).map(toRecorded);
+    }
+  }
+
   async findEvent(streamId: string, eventId: string): Promise<RecordedEvent | undefined> {
     const row = this.statements.byId.get(eventId);
     return row && row.stream_id === streamId ? toRecorded(row) : undefined;
@@ -443,6 +492,24 @@ const toError = (outcome: Exclude<WriterOutcome, { ok: true }>): Error => {
   }
   if (outcome.kind === 'id-conflict') return new EventIdConflictError(outcome.eventId);
   return Object.assign(new Error(outcome.message), { code: outcome.code });
+};
+
+/**
+ * The least string above every string that starts with `prefix` in SQLite's BINARY order, which compares
+ * UTF-8 bytes and so orders by code point (not by UTF-16 unit, as JavaScript's `<` does); undefined when
+ * no string is above them all (an empty prefix, or one of U+10FFFF only). Ids that start with `prefix`
+ * are then exactly those in [prefix, bound): a range, where LIKE would take `_` and `%` as wildcards.
+ * `prefix` must be well-formed UTF-16 (no lone surrogate).
+ */
+export const prefixUpperBound = (prefix: string): string | undefined => {
+  const chars = Array.from(prefix); // by code point
+  for (let i = chars.length - 1; i >= 0; i--) {
+    const codePoint = chars[i].codePointAt(0) as number;
+    if (codePoint === 0x10ffff) continue;
+    // The code point after U+D7FF is U+E000: surrogates are not characters.
+    return chars.slice(0, i).join('') + String.fromCodePoint(codePoint === 0xd7ff ? 0xe000 : codePoint + 1);
+  }
+  return undefined;
 };
 
 const toRecordedWithoutMetadata = (row: RowWithoutMetadata): RecordedEventWithoutMetadata => ({
