@@ -16,7 +16,6 @@ import { type CommandResult, StreamCommandHandler } from '@app/application';
 import { GENESIS_HASH } from '@app/audit';
 import { WrongExpectedRevisionError } from '@app/event-store';
 import { SqliteEventStore } from '@app/event-store/sqlite';
-import { leaderboards } from '@app/domain';
 import {
   boardRanking,
   leaderboardEntryId,
@@ -209,7 +208,7 @@ async function rank(config: Extract<SuiteWorkerConfig, { role: 'rank' }>): Promi
   await events.close();
   gc();
   const held = process.memoryUsage().heapUsed - before;
-  const period = leaderboards.periodOf('never', new Date());
+  const period = 'all';
   const entries = await store.count(boardRanking(config.leaderboardId, period));
 
   const entriesHandler = new GetEntriesHandler(store);

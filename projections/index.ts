@@ -1,6 +1,8 @@
 import { catalogItemView } from './catalogItemView';
+import { currencyView } from './currencyView';
 import { inventoryView } from './inventoryView';
 import { leaderboardEntryView } from './leaderboardEntryView';
+import { leaderboardPeriodView } from './leaderboardPeriodView';
 import { leaderboardView } from './leaderboardView';
 import { ledgerView } from './ledgerView';
 import type { AnyProjection } from './project';
@@ -15,6 +17,8 @@ export * from './ledgerView';
 export * from './catalogItemView';
 export * from './leaderboardView';
 export * from './leaderboardEntryView';
+export * from './leaderboardPeriodView';
+export * from './currencyView';
 export * from './playerEconomyState';
 
 /** Every read model, in one list: what the projector applies and what a rebuild recreates. */
@@ -25,6 +29,8 @@ export const readModels: readonly AnyProjection[] = [
   catalogItemView,
   leaderboardView,
   leaderboardEntryView,
+  leaderboardPeriodView,
+  currencyView,
 ] as unknown as readonly AnyProjection[];
 
 export const readModelCollections = readModels.map((projection) => projection.collection);

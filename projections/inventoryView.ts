@@ -1,5 +1,6 @@
 import type { economy } from '@app/domain';
 import type { ReadModelDocument } from '@app/read-store';
+import { ECONOMY_EVENTS } from './ledgerView';
 import type { Projection } from './projection';
 
 /** GET /v1/players/{playerId}/inventory */
@@ -11,16 +12,26 @@ export type InventoryView = ReadModelDocument & {
 
 export const inventoryView: Projection<InventoryView, economy.PlayerEconomyEvent> = {
   collection: { name: 'inventories' },
-  // Currency events change no item but move the stream revision the view reports.
-  handles: ['CurrencyGranted', 'CurrencySpent', 'ItemPurchased', 'ItemConsumed'],
+  // Events that change no item still move the stream revision the view reports.
+  handles: ECONOMY_EVENTS,
   documentId: (event) => event.data.playerId,
   evolve: (doc, event) => {
     const items = { ...doc?.items };
+    const hold = (sku: string, quantity: number) => {
+      if (quantity === 0) delete items[sku];
+      else items[sku] = quantity;
+    };
     switch (event.type) {
       case 'ItemPurchased':
       case 'ItemConsumed':
-        if (event.data.quantityAfter === 0) delete items[event.data.sku];
-        else items[event.data.sku] = event.data.quantityAfter;
+        hold(event.data.sku, event.data.quantityAfter);
+        break;
+      case 'TournamentEntered':
+        if (event.data.itemFee) hold(event.data.itemFee.sku, event.data.itemFee.quantityAfter);
+        break;
+      case 'RewardGranted':
+      case 'RewardClawedBack':
+        for (const { sku, quantityAfter } of event.data.items) hold(sku, quantityAfter);
         break;
     }
     // The previous document's strings (equal values): the event's copies are dropped young.

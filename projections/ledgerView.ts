@@ -38,18 +38,56 @@ const changesOf = (event: economy.PlayerEconomyEvent): LedgerChange[] => {
       ];
     case 'ItemConsumed':
       return [{ sku: event.data.sku, delta: -event.data.quantity, quantityAfter: event.data.quantityAfter }];
+    case 'TournamentEntered': {
+      const { fee, itemFee } = event.data;
+      if (fee) return [{ currency: fee.currency, delta: -fee.amount, balanceAfter: fee.balanceAfter }];
+      if (itemFee)
+        return [{ sku: itemFee.sku, delta: -itemFee.quantity, quantityAfter: itemFee.quantityAfter }];
+      return [];
+    }
+    case 'TournamentEntryLapsed':
+      return [];
+    case 'RewardGranted':
+    case 'RewardClawedBack': {
+      const sign = event.type === 'RewardGranted' ? 1 : -1;
+      return [
+        ...event.data.currencies.map(({ currency, amount, balanceAfter }) => ({
+          currency,
+          delta: sign * amount,
+          balanceAfter,
+        })),
+        ...event.data.items.map(({ sku, quantity, quantityAfter }) => ({
+          sku,
+          delta: sign * quantity,
+          quantityAfter,
+        })),
+      ];
+    }
   }
 };
 
 // `join`, not a template: one flat string per ledger line instead of a chain of rope strings.
-const reasonOf = (event: economy.PlayerEconomyEvent): string =>
-  event.type === 'CurrencyGranted' || event.type === 'CurrencySpent'
-    ? event.data.reason
-    : [
-        event.type === 'ItemPurchased' ? 'purchase of' : 'consumption of',
-        event.data.quantity,
-        event.data.sku,
-      ].join(' ');
+const reasonOf = (event: economy.PlayerEconomyEvent): string => {
+  switch (event.type) {
+    case 'CurrencyGranted':
+    case 'CurrencySpent':
+      return event.data.reason;
+    case 'ItemPurchased':
+      return ['purchase of', event.data.quantity, event.data.sku].join(' ');
+    case 'ItemConsumed':
+      return ['consumption of', event.data.quantity, event.data.sku].join(' ');
+    case 'TournamentEntered':
+      return ['entry to', event.data.leaderboardId].join(' ');
+    case 'TournamentEntryLapsed':
+      return ['lapsed entry to', event.data.leaderboardId].join(' ');
+    case 'RewardGranted':
+      return ['reward for rank', event.data.rank, 'on', event.data.leaderboardId, event.data.period].join(
+        ' ',
+      );
+    case 'RewardClawedBack':
+      return ['reward taken back on', event.data.leaderboardId, event.data.period].join(' ');
+  }
+};
 
 /**
  * The type names as this module's own constants: a ledger line keeps one shared string instead of the
@@ -60,7 +98,14 @@ const TYPES: { readonly [Type in economy.PlayerEconomyEvent['type']]: Type } = {
   CurrencySpent: 'CurrencySpent',
   ItemPurchased: 'ItemPurchased',
   ItemConsumed: 'ItemConsumed',
+  TournamentEntered: 'TournamentEntered',
+  TournamentEntryLapsed: 'TournamentEntryLapsed',
+  RewardGranted: 'RewardGranted',
+  RewardClawedBack: 'RewardClawedBack',
 };
+
+/** Every economy event: each is a ledger line, and moves the stream revision the wallet and inventory report. */
+export const ECONOMY_EVENTS = Object.values(TYPES);
 
 export const ledgerView: Projection<LedgerEntryView, economy.PlayerEconomyEvent> = {
   collection: {
@@ -70,7 +115,7 @@ export const ledgerView: Projection<LedgerEntryView, economy.PlayerEconomyEvent>
       byPlayer: { groupBy: ['playerId'], orderBy: [['revision', 1]] },
     },
   },
-  handles: ['CurrencyGranted', 'CurrencySpent', 'ItemPurchased', 'ItemConsumed'],
+  handles: ECONOMY_EVENTS,
   documentId: (event) => event.id,
   // Insert-only: an event's ledger line never changes once written.
   evolve: (doc, event) =>

@@ -1,5 +1,6 @@
 import type { economy } from '@app/domain';
 import type { ReadModelDocument } from '@app/read-store';
+import { ECONOMY_EVENTS } from './ledgerView';
 import type { Projection } from './projection';
 
 /** GET /v1/players/{playerId}/wallet */
@@ -11,8 +12,8 @@ export type WalletView = ReadModelDocument & {
 
 export const walletView: Projection<WalletView, economy.PlayerEconomyEvent> = {
   collection: { name: 'wallets' },
-  // ItemConsumed changes no balance but moves the stream revision the view reports.
-  handles: ['CurrencyGranted', 'CurrencySpent', 'ItemPurchased', 'ItemConsumed'],
+  // Events that change no balance still move the stream revision the view reports.
+  handles: ECONOMY_EVENTS,
   documentId: (event) => event.data.playerId,
   evolve: (doc, event) => {
     const balances = { ...doc?.balances };
@@ -23,6 +24,13 @@ export const walletView: Projection<WalletView, economy.PlayerEconomyEvent> = {
         break;
       case 'ItemPurchased':
         balances[event.data.totalPrice.currency] = event.data.balanceAfter;
+        break;
+      case 'TournamentEntered':
+        if (event.data.fee) balances[event.data.fee.currency] = event.data.fee.balanceAfter;
+        break;
+      case 'RewardGranted':
+      case 'RewardClawedBack':
+        for (const { currency, balanceAfter } of event.data.currencies) balances[currency] = balanceAfter;
         break;
     }
     // The previous document's strings (equal values): the event's copies are dropped young.

@@ -6,6 +6,9 @@ import { randomUUID } from 'node:crypto';
 import { EconomyTraffic, commandMetadata } from './economyTraffic';
 import { now } from './stats';
 
+/** Generated boards pay no rewards and charge no fee: they name no currency or item. */
+const NO_CATALOG: leaderboards.KnownCatalog = { currency: () => false, item: () => false };
+
 export type LogOptions = {
   /** The SQLite file to write (created with the store's schema; an existing log is appended to). */
   file: string;
@@ -72,7 +75,7 @@ export async function generateLog(options: LogOptions): Promise<GeneratedLog> {
         resetSchedule: 'never',
       };
       const [event] = leaderboards.defineLeaderboard(
-        { type: 'DefineLeaderboard', data: definition },
+        { type: 'DefineLeaderboard', data: { ...definition, catalog: NO_CATALOG } },
         leaderboards.initialState(),
       );
       return { leaderboardId, event, state: leaderboards.evolve(leaderboards.initialState(), event) };
@@ -107,6 +110,7 @@ export async function generateLog(options: LogOptions): Promise<GeneratedLog> {
             playerId,
             score: random(1_000_000),
             submittedAt: new Date(),
+            decidedAt: new Date(),
             leaderboard: board,
           },
         },

@@ -5,6 +5,7 @@ import { LoggerModule } from 'nestjs-pino';
 import type pino from 'pino';
 import { AuditModule } from './audit/audit.module';
 import { CatalogModule } from './catalog/catalog.module';
+import { CompetitionsModule } from './competitions/competitions.module';
 import { EconomyModule } from './economy/economy.module';
 import { LeaderboardsModule } from './leaderboards/leaderboards.module';
 import { PersistenceModule } from './persistence/persistence.module';
@@ -28,6 +29,7 @@ export class AppModule {
         EconomyModule,
         CatalogModule,
         LeaderboardsModule,
+        CompetitionsModule,
         AuditModule,
         SystemModule,
       ],

@@ -21,7 +21,11 @@ const grants = (players: number, perPlayer: number): RecordedEvent[] => {
   for (let round = 0; round < perPlayer; round++) {
     for (let p = 0; p < players; p++) {
       const playerId = `player-${p}`;
-      const state: economy.PlayerEconomy = { balances: round ? { GOLD: round * 5 } : {}, items: {} };
+      const state: economy.PlayerEconomy = {
+        balances: round ? { GOLD: round * 5 } : {},
+        items: {},
+        tournaments: {},
+      };
       const [event] = economy.grantCurrency(
         { type: 'GrantCurrency', data: { playerId, currency: 'GOLD', amount: 5, reason: 'match won' } },
         state,

@@ -4,3 +4,7 @@ export * from './errors';
 export * from './idempotentAppend';
 export * from './streamCommandHandler';
 export * from './streamStateCache';
+export * from './competitions/periodCloser';
+export * from './competitions/periodTimers';
+export * from './competitions/systemCommands';
+export * from './competitions/tournamentSeats';

@@ -5,3 +5,4 @@ export * from './eventExport';
 export * from './hashChain';
 export * from './playerHistory';
 export * from './replayCheck';
+export * from './standings';

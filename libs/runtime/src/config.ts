@@ -1,5 +1,5 @@
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
 
 /** Injection token of the validated AppConfig. */
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -7,6 +7,12 @@ export const APP_CONFIG = Symbol('APP_CONFIG');
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+/** `true`/`false` (any case, also 1/0 and on/off); anything else stays as given and fails validation. */
+const toBool = ({ value }: { value: unknown }) => {
+  if (typeof value !== 'string') return value;
+  const text = value.trim().toLowerCase();
+  return ['true', '1', 'on'].includes(text) ? true : ['false', '0', 'off'].includes(text) ? false : value;
+};
 
 /**
  * Every setting the product's processes (api, relay, projector) read, all from the environment
@@ -101,6 +107,21 @@ export class AppConfig {
   @Min(1000)
   @Max(600000)
   REQUEST_TIMEOUT_MS = 30000;
+
+  /**
+   * Whether this api runs the period closer (closes periods, pays rewards, adjudicates); one instance is
+   * active at a time whatever this says, through a lease in the event store.
+   */
+  @Transform(toBool)
+  @IsBoolean()
+  PERIOD_CLOSER = true;
+
+  /** How long the active period closer's lease lasts without renewal: a standby takes over after it. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  @Max(600000)
+  PERIOD_CLOSER_LEASE_TTL_MS = 10000;
 
   /** The window the api's rate limits count requests in. */
   @Transform(toInt)

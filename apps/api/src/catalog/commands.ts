@@ -24,3 +24,26 @@ export class DefineCatalogItemHandler implements ICommandHandler<DefineCatalogIt
     );
   }
 }
+
+export class DefineCurrency extends Command<CommandResult> {
+  constructor(
+    readonly currency: catalog.CurrencyDefinition,
+    readonly context: CommandContext,
+  ) {
+    super();
+  }
+}
+
+@CommandHandler(DefineCurrency)
+export class DefineCurrencyHandler implements ICommandHandler<DefineCurrency> {
+  constructor(private readonly streams: StreamCommandHandler) {}
+
+  execute({ currency, context }: DefineCurrency): Promise<CommandResult> {
+    return this.streams.handle(
+      catalog.currencyStreamId(currency.code),
+      catalog.currencyDecider,
+      (state) => catalog.defineCurrency({ type: 'DefineCurrency', data: currency }, state),
+      context,
+    );
+  }
+}

@@ -1,8 +1,34 @@
 import { CURRENCY_PATTERN } from '@app/domain';
 import { type Static, Type } from '@sinclair/typebox';
-import { Constraint, Id, KeyedBy, NextCursor, PageQuery, ReadQuery, Strict, Text } from '../http/schemas';
+import {
+  Constraint,
+  CurrencyCode,
+  Id,
+  KeyedBy,
+  NextCursor,
+  PageQuery,
+  ReadQuery,
+  Strict,
+  Text,
+} from '../http/schemas';
 
 export const SkuParams = Strict({ sku: Id('The catalog item', 'health-potion') });
+export const CurrencyParams = Strict({ code: CurrencyCode });
+
+export const CurrencyBody = Strict(
+  { name: Text(200, 'Shown to players', 'Gold coins') },
+  { $id: 'CurrencyBody' },
+);
+export type CurrencyBody = Static<typeof CurrencyBody>;
+
+export const CurrencyPageResponse = Strict(
+  {
+    currencies: Type.Array(Strict({ code: Type.String(), name: Type.String(), revision: Type.Integer() })),
+    nextCursor: NextCursor,
+  },
+  { $id: 'CurrencyPageResponse' },
+);
+export type CurrencyPageResponse = Static<typeof CurrencyPageResponse>;
 
 /** At most this many currencies price one item. */
 const MAX_PRICES = 32;

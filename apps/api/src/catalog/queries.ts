@@ -1,10 +1,10 @@
 import { NotFoundError, skuCursor } from '@app/application';
-import { type CatalogItemView, catalogItemView, catalogItemsBySku } from '@app/projections';
+import { type CatalogItemView, catalogItemView, catalogItemsBySku, currenciesByCode } from '@app/projections';
 import type { ReadStore } from '@app/read-store';
 import { Inject } from '@nestjs/common';
 import { type IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import { READ_STORE } from '../persistence/tokens';
-import type { CatalogItemResponse, CatalogPageResponse } from './dto';
+import type { CatalogItemResponse, CatalogPageResponse, CurrencyPageResponse } from './dto';
 
 export class GetCatalogItem extends Query<CatalogItemResponse> {
   constructor(readonly sku: string) {
@@ -45,6 +45,31 @@ export class ListCatalogItemsHandler implements IQueryHandler<ListCatalogItems> 
     return {
       items,
       nextCursor: page.length > limit ? skuCursor.encode({ s: items[items.length - 1].sku }) : null,
+    };
+  }
+}
+
+export class ListCurrencies extends Query<CurrencyPageResponse> {
+  constructor(
+    readonly cursor: string | undefined,
+    readonly limit: number,
+  ) {
+    super();
+  }
+}
+
+@QueryHandler(ListCurrencies)
+export class ListCurrenciesHandler implements IQueryHandler<ListCurrencies> {
+  constructor(@Inject(READ_STORE) private readonly readStore: ReadStore) {}
+
+  async execute({ cursor, limit }: ListCurrencies): Promise<CurrencyPageResponse> {
+    const after = skuCursor.decode(cursor);
+    const page = await this.readStore.page(currenciesByCode, after && { code: after.s }, limit + 1);
+    const currencies = page.slice(0, limit).map(({ code, name, revision }) => ({ code, name, revision }));
+    return {
+      currencies,
+      nextCursor:
+        page.length > limit ? skuCursor.encode({ s: currencies[currencies.length - 1].code }) : null,
     };
   }
 }

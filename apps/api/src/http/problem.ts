@@ -48,6 +48,17 @@ const DOMAIN_STATUS: Record<DomainErrorCode, number> = {
   'stack-limit-exceeded': 409,
   'leaderboard-definition-conflict': 409,
   'score-out-of-range': 409,
+  'period-closed': 409,
+  'period-not-closed': 409,
+  'unknown-period': 404,
+  'not-ranked': 404,
+  'rewards-pending': 409,
+  'not-a-tournament': 409,
+  'tournament-join-closed': 409,
+  'tournament-full': 409,
+  'already-joined': 409,
+  'not-joined': 409,
+  'tournament-entry-lapsed': 409,
 };
 
 const APPLICATION_ANSWERS: Record<

@@ -12,7 +12,7 @@ type ProblemStatus = 400 | 404 | 409 | 422 | 503;
 export type RouteDefinition = {
   summary: string;
   description?: string;
-  tag: 'economy' | 'catalog' | 'leaderboards' | 'audit' | 'system';
+  tag: 'economy' | 'catalog' | 'leaderboards' | 'tournaments' | 'audit' | 'system';
   /** The scope the API key needs; absent: anyone may call it. */
   scope?: Scope;
   params?: TObject;

@@ -1,4 +1,5 @@
 import { type CommandContext } from '@app/application';
+import type { leaderboards } from '@app/domain';
 import { Body, Controller, Get, Param, Post, Put, Query, Res, UseGuards } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import type { FastifyReply } from 'fastify';
@@ -30,8 +31,11 @@ export class LeaderboardsController {
 
   @Put()
   @Route({
-    summary: 'Define a leaderboard, or change its reset schedule and bounds',
-    description: 'minScore may not exceed maxScore (a 400 naming minScore).',
+    summary: 'Define a leaderboard, or change its schedule, bounds and rewards',
+    description:
+      'minScore may not exceed maxScore (a 400 naming minScore). Reward tiers may not overlap and name only ' +
+      'defined currencies and catalog items (a 400 naming the tier). A board whose period never ends pays ' +
+      'no rewards. Tournaments (join rules, entry fee) are defined with PUT /v1/tournaments/{id}.',
     tag: 'leaderboards',
     scope: 'admin',
     command: true,
@@ -45,7 +49,20 @@ export class LeaderboardsController {
     @IdempotentCommand() context: CommandContext,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    return respond(reply, this.commands.execute(new DefineLeaderboard({ leaderboardId, ...body }, context)));
+    const { tournament: _tournament, entryFee: _entryFee, ...definition } = body;
+    return respond(
+      reply,
+      this.commands.execute(
+        new DefineLeaderboard(
+          {
+            leaderboardId,
+            ...definition,
+            resetSchedule: definition.resetSchedule as leaderboards.ResetSchedule,
+          },
+          context,
+        ),
+      ),
+    );
   }
 
   @Post('scores')
@@ -56,7 +73,7 @@ export class LeaderboardsController {
     command: true,
     params: BoardParams,
     body: ScoreBody,
-    problems: { 404: ['unknown-leaderboard'], 409: ['score-out-of-range'] },
+    problems: { 404: ['unknown-leaderboard'], 409: ['score-out-of-range', 'period-closed', 'not-joined'] },
   })
   submit(
     @Param('leaderboardId') leaderboardId: string,

@@ -1,2 +1,3 @@
 export * from './catalogItem';
 export * from './businessLogic';
+export * from './currency';

@@ -2,10 +2,16 @@ import { type CatalogItem, holdingLimit } from '../catalog/catalogItem';
 import type { Command, Decider } from '../shared/decider';
 import { DomainError } from '../shared/errors';
 import { assertCurrency, assertId, assertPositiveSafeInteger, safeAdd } from '../shared/values';
+import type { EntryFee } from '../leaderboards/leaderboard';
+import type { RewardGrant } from '../leaderboards/rewards';
 import {
+  type CurrencyChange,
+  type ItemChange,
   type Money,
   type PlayerEconomy,
   type PlayerEconomyEvent,
+  type RewardSource,
+  type TournamentEntry,
   balanceOf,
   evolve,
   initialState,
@@ -39,7 +45,46 @@ export type ConsumeItem = Command<
   { playerId: string; sku: string; quantity: number; item: CatalogItem }
 >;
 
-export type PlayerEconomyCommand = GrantCurrency | SpendCurrency | PurchaseItem | ConsumeItem;
+/** Pays a tournament's fee and records the entry under the seat reserved for it. */
+export type EnterTournament = Command<
+  'EnterTournament',
+  {
+    playerId: string;
+    leaderboardId: string;
+    reservationId: string;
+    fee?: EntryFee;
+  }
+>;
+/** The seat reserved under `reservationId` lapsed: unless its entry is recorded, it never will be. */
+export type LapseTournamentEntry = Command<
+  'LapseTournamentEntry',
+  { playerId: string; leaderboardId: string; reservationId: string }
+>;
+export type GrantReward = Command<
+  'GrantReward',
+  {
+    playerId: string;
+    source: RewardSource;
+    rank: number;
+    grant: RewardGrant;
+    /** The reward's items as the handler loaded them (their holding limits). */
+    catalog: ReadonlyMap<string, CatalogItem>;
+  }
+>;
+export type ClawBackReward = Command<
+  'ClawBackReward',
+  { playerId: string; source: RewardSource; take: RewardGrant }
+>;
+
+export type PlayerEconomyCommand =
+  | GrantCurrency
+  | SpendCurrency
+  | PurchaseItem
+  | ConsumeItem
+  | EnterTournament
+  | LapseTournamentEntry
+  | GrantReward
+  | ClawBackReward;
 
 const MAX_REASON_LENGTH = 200;
 
@@ -192,6 +237,133 @@ export const consumeItem = ({ data }: ConsumeItem, state: PlayerEconomy): Player
   ];
 };
 
+const tournamentEntry = (state: PlayerEconomy, leaderboardId: string): TournamentEntry | undefined =>
+  Object.hasOwn(state.tournaments, leaderboardId) ? state.tournaments[leaderboardId] : undefined;
+
+export const enterTournament = ({ data }: EnterTournament, state: PlayerEconomy): PlayerEconomyEvent[] => {
+  const { playerId, leaderboardId, reservationId, fee } = data;
+  const entry = tournamentEntry(state, leaderboardId);
+  if (entry?.status === 'entered') {
+    throw new DomainError('already-joined', `${playerId} has joined ${leaderboardId}`, 'playerId');
+  }
+  if (entry?.reservationId === reservationId) {
+    throw new DomainError('tournament-entry-lapsed', `the seat reserved for ${playerId} lapsed`, 'playerId');
+  }
+  const entered = { playerId, leaderboardId, reservationId };
+  if (fee === undefined) return [{ type: 'TournamentEntered', data: entered }];
+  if ('currency' in fee) {
+    const balance = balanceOf(state, fee.currency);
+    if (balance < fee.amount) {
+      throw new DomainError(
+        'insufficient-funds',
+        `${fee.currency} balance ${balance} is less than the entry fee ${fee.amount}`,
+        'leaderboardId',
+      );
+    }
+    const paid = { currency: fee.currency, amount: fee.amount, balanceAfter: balance - fee.amount };
+    return [{ type: 'TournamentEntered', data: { ...entered, fee: paid } }];
+  }
+  const held = quantityOf(state, fee.sku);
+  if (held < fee.quantity) {
+    throw new DomainError(
+      'insufficient-items',
+      `player holds ${held} of ${fee.sku}, fewer than the entry fee ${fee.quantity}`,
+      'leaderboardId',
+    );
+  }
+  const itemFee = { sku: fee.sku, quantity: fee.quantity, quantityAfter: held - fee.quantity };
+  return [{ type: 'TournamentEntered', data: { ...entered, itemFee } }];
+};
+
+export const lapseTournamentEntry = (
+  { data }: LapseTournamentEntry,
+  state: PlayerEconomy,
+): PlayerEconomyEvent[] => {
+  const entry = tournamentEntry(state, data.leaderboardId);
+  if (entry?.status === 'entered' || entry?.reservationId === data.reservationId) return [];
+  return [{ type: 'TournamentEntryLapsed', data }];
+};
+
+export const grantReward = ({ data }: GrantReward, state: PlayerEconomy): PlayerEconomyEvent[] => {
+  const currencies: CurrencyChange[] = [];
+  const items: ItemChange[] = [];
+  const withheld: { currencies: Record<string, number>; items: Record<string, number> } = {
+    currencies: {},
+    items: {},
+  };
+  for (const [currency, amount] of Object.entries(data.grant.currencies ?? {})) {
+    const balance = balanceOf(state, currency);
+    const paid = Math.min(amount, Number.MAX_SAFE_INTEGER - balance);
+    if (paid < amount) withheld.currencies[currency] = amount - paid;
+    if (paid > 0) currencies.push({ currency, amount: paid, balanceAfter: balance + paid });
+  }
+  for (const [sku, quantity] of Object.entries(data.grant.items ?? {})) {
+    const item = data.catalog.get(sku);
+    const held = quantityOf(state, sku);
+    const room = item?.status === 'Defined' ? holdingLimit(item) - held : 0;
+    const given = Math.max(0, Math.min(quantity, room));
+    if (given < quantity) withheld.items[sku] = quantity - given;
+    if (given > 0) items.push({ sku, quantity: given, quantityAfter: held + given });
+  }
+  const withholds = nonEmpty(withheld);
+  return [
+    {
+      type: 'RewardGranted',
+      data: {
+        ...data.source,
+        playerId: data.playerId,
+        rank: data.rank,
+        currencies,
+        items,
+        ...(withholds ? { withheld: withholds } : {}),
+      },
+    },
+  ];
+};
+
+export const clawBackReward = ({ data }: ClawBackReward, state: PlayerEconomy): PlayerEconomyEvent[] => {
+  const currencies: CurrencyChange[] = [];
+  const items: ItemChange[] = [];
+  const shortfall: { currencies: Record<string, number>; items: Record<string, number> } = {
+    currencies: {},
+    items: {},
+  };
+  for (const [currency, amount] of Object.entries(data.take.currencies ?? {})) {
+    const balance = balanceOf(state, currency);
+    const taken = Math.min(amount, balance);
+    if (taken < amount) shortfall.currencies[currency] = amount - taken;
+    if (taken > 0) currencies.push({ currency, amount: taken, balanceAfter: balance - taken });
+  }
+  for (const [sku, quantity] of Object.entries(data.take.items ?? {})) {
+    const held = quantityOf(state, sku);
+    const taken = Math.min(quantity, held);
+    if (taken < quantity) shortfall.items[sku] = quantity - taken;
+    if (taken > 0) items.push({ sku, quantity: taken, quantityAfter: held - taken });
+  }
+  const short = nonEmpty(shortfall);
+  return [
+    {
+      type: 'RewardClawedBack',
+      data: {
+        ...data.source,
+        playerId: data.playerId,
+        currencies,
+        items,
+        ...(short ? { shortfall: short } : {}),
+      },
+    },
+  ];
+};
+
+/** The parts of a withheld or shortfall record that hold something; undefined when none does. */
+const nonEmpty = (record: {
+  currencies: Record<string, number>;
+  items: Record<string, number>;
+}): { currencies?: Record<string, number>; items?: Record<string, number> } | undefined => {
+  const kept = Object.fromEntries(Object.entries(record).filter(([, part]) => Object.keys(part).length > 0));
+  return Object.keys(kept).length > 0 ? kept : undefined;
+};
+
 export const playerEconomyDecider: Decider<PlayerEconomy, PlayerEconomyCommand, PlayerEconomyEvent> = {
   initialState,
   evolve,
@@ -205,6 +377,14 @@ export const playerEconomyDecider: Decider<PlayerEconomy, PlayerEconomyCommand, 
         return purchaseItem(command, state);
       case 'ConsumeItem':
         return consumeItem(command, state);
+      case 'EnterTournament':
+        return enterTournament(command, state);
+      case 'LapseTournamentEntry':
+        return lapseTournamentEntry(command, state);
+      case 'GrantReward':
+        return grantReward(command, state);
+      case 'ClawBackReward':
+        return clawBackReward(command, state);
     }
   },
 };

@@ -226,6 +226,154 @@ describe('player economy', () => {
       { type: 'ItemConsumed', data: { playerId, sku: 'potion', quantity: 1, quantityAfter: 0 } } as const,
     ];
     const state = events.reduce(playerEconomyDecider.evolve, playerEconomyDecider.initialState());
-    expect(state).toEqual({ balances: { GOLD: 90 }, items: {} });
+    expect(state).toEqual({ balances: { GOLD: 90 }, items: {}, tournaments: {} });
   });
+});
+
+describe('tournament entries', () => {
+  const enter = (
+    fee?: { currency: string; amount: number } | { sku: string; quantity: number },
+    reservationId = 'r1',
+  ) => ({
+    type: 'EnterTournament' as const,
+    data: { playerId, leaderboardId: 'cup', reservationId, ...(fee ? { fee } : {}) },
+  });
+  const entered = (reservationId = 'r1'): PlayerEconomyEvent => ({
+    type: 'TournamentEntered',
+    data: {
+      playerId,
+      leaderboardId: 'cup',
+      reservationId,
+      fee: { currency: 'GOLD', amount: 50, balanceAfter: 10 },
+    },
+  });
+  const lapsed: PlayerEconomyEvent = {
+    type: 'TournamentEntryLapsed',
+    data: { playerId, leaderboardId: 'cup', reservationId: 'r1' },
+  };
+
+  it('pays the fee and records the entry in one event', () =>
+    given([granted('GOLD', 60, 60)])
+      .when(enter({ currency: 'GOLD', amount: 50 }))
+      .then([entered()]));
+
+  it('takes an item as the fee', () =>
+    given([purchased('potion', 3, { currency: 'GOLD', amount: 10 }, 0, 3)])
+      .when(enter({ sku: 'potion', quantity: 2 }))
+      .then([
+        {
+          type: 'TournamentEntered',
+          data: {
+            playerId,
+            leaderboardId: 'cup',
+            reservationId: 'r1',
+            itemFee: { sku: 'potion', quantity: 2, quantityAfter: 1 },
+          },
+        },
+      ]));
+
+  it.each([
+    [
+      'a fee the player cannot afford',
+      [granted('GOLD', 49, 49)],
+      enter({ currency: 'GOLD', amount: 50 }),
+      'insufficient-funds',
+    ],
+    ['items the player does not hold', [], enter({ sku: 'potion', quantity: 1 }), 'insufficient-items'],
+    ['a second entry', [granted('GOLD', 60, 60), entered()], enter(undefined, 'r2'), 'already-joined'],
+    [
+      'an entry whose reservation lapsed',
+      [granted('GOLD', 60, 60), lapsed],
+      enter({ currency: 'GOLD', amount: 50 }),
+      'tournament-entry-lapsed',
+    ],
+  ] as const)('refuses %s', (_name, history, command, code) =>
+    given([...history])
+      .when(command)
+      .thenRejects(code),
+  );
+
+  it('lapses a reservation only when its entry was not recorded', () => {
+    const lapse = {
+      type: 'LapseTournamentEntry' as const,
+      data: { playerId, leaderboardId: 'cup', reservationId: 'r1' },
+    };
+    given([]).when(lapse).then([lapsed]);
+    given([granted('GOLD', 60, 60), entered()])
+      .when(lapse)
+      .thenNothingHappens();
+    given([lapsed]).when(lapse).thenNothingHappens();
+  });
+});
+
+describe('rewards and clawbacks', () => {
+  const source = { leaderboardId: 'cup', period: 'P', adjudication: 0 };
+  const catalog = new Map([
+    ['sword', sword],
+    ['potion', potion],
+  ]);
+  const grant = (currencies: Record<string, number>, items: Record<string, number> = {}) => ({
+    type: 'GrantReward' as const,
+    data: { playerId, source, rank: 1, grant: { currencies, items }, catalog },
+  });
+
+  it('pays currencies and items, each with what it leaves', () =>
+    given([granted('GOLD', 5, 5)])
+      .when(grant({ GOLD: 100 }, { potion: 2 }))
+      .then([
+        {
+          type: 'RewardGranted',
+          data: {
+            ...source,
+            playerId,
+            rank: 1,
+            currencies: [{ currency: 'GOLD', amount: 100, balanceAfter: 105 }],
+            items: [{ sku: 'potion', quantity: 2, quantityAfter: 2 }],
+          },
+        },
+      ]));
+
+  it('withholds what would pass a holding limit or 2^53-1', () =>
+    given([granted('GOLD', Number.MAX_SAFE_INTEGER - 1, Number.MAX_SAFE_INTEGER - 1)])
+      .when(grant({ GOLD: 5 }, { sword: 2, potion: 9 }))
+      .then([
+        {
+          type: 'RewardGranted',
+          data: {
+            ...source,
+            playerId,
+            rank: 1,
+            currencies: [{ currency: 'GOLD', amount: 1, balanceAfter: Number.MAX_SAFE_INTEGER }],
+            items: [
+              { sku: 'sword', quantity: 1, quantityAfter: 1 },
+              { sku: 'potion', quantity: 5, quantityAfter: 5 },
+            ],
+            withheld: { currencies: { GOLD: 4 }, items: { sword: 1, potion: 4 } },
+          },
+        },
+      ]));
+
+  it('takes back what is there and records the rest as a shortfall, never going below zero', () =>
+    given([granted('GOLD', 30, 30)])
+      .when({
+        type: 'ClawBackReward',
+        data: {
+          playerId,
+          source: { ...source, adjudication: 1 },
+          take: { currencies: { GOLD: 100 }, items: { sword: 1 } },
+        },
+      })
+      .then([
+        {
+          type: 'RewardClawedBack',
+          data: {
+            ...source,
+            adjudication: 1,
+            playerId,
+            currencies: [{ currency: 'GOLD', amount: 30, balanceAfter: 0 }],
+            items: [],
+            shortfall: { currencies: { GOLD: 70 }, items: { sword: 1 } },
+          },
+        },
+      ]));
 });

@@ -29,15 +29,80 @@ export type ItemConsumed = DomainEvent<
   { playerId: string; sku: string; quantity: number; quantityAfter: number }
 >;
 
-export type PlayerEconomyEvent = CurrencyGranted | CurrencySpent | ItemPurchased | ItemConsumed;
+/** A tournament's entry: its fee paid (an amount of a currency, or items given up) and the seat it holds. */
+export type TournamentEntered = DomainEvent<
+  'TournamentEntered',
+  {
+    playerId: string;
+    leaderboardId: string;
+    reservationId: string;
+    fee?: Money & { balanceAfter: number };
+    itemFee?: { sku: string; quantity: number; quantityAfter: number };
+  }
+>;
+/** A seat reserved for this player lapsed before the entry was recorded: that reservation enters no more. */
+export type TournamentEntryLapsed = DomainEvent<
+  'TournamentEntryLapsed',
+  { playerId: string; leaderboardId: string; reservationId: string }
+>;
 
-/** One aggregate per player: balances and inventory change together or not at all. */
+/** Which standings of which period a reward follows: adjudication 0 is the close. */
+export type RewardSource = Readonly<{ leaderboardId: string; period: string; adjudication: number }>;
+
+/** One currency of a reward or clawback and the balance it leaves. */
+export type CurrencyChange = Readonly<{ currency: string; amount: number; balanceAfter: number }>;
+/** One item of a reward or clawback and the quantity it leaves. */
+export type ItemChange = Readonly<{ sku: string; quantity: number; quantityAfter: number }>;
+
+/**
+ * A period's reward (or, after an adjudication, what the player's new rank adds to it). Amounts that
+ * would leave a balance beyond 2^53-1 or a holding beyond the item's limit are `withheld`, not paid.
+ */
+export type RewardGranted = DomainEvent<
+  'RewardGranted',
+  RewardSource & {
+    playerId: string;
+    rank: number;
+    currencies: readonly CurrencyChange[];
+    items: readonly ItemChange[];
+    withheld?: Readonly<{ currencies?: Record<string, number>; items?: Record<string, number> }>;
+  }
+>;
+/**
+ * Rewards taken back after an adjudication. No balance or holding goes below zero: what was owed back
+ * but already spent is the `shortfall`, recorded and written off.
+ */
+export type RewardClawedBack = DomainEvent<
+  'RewardClawedBack',
+  RewardSource & {
+    playerId: string;
+    currencies: readonly CurrencyChange[];
+    items: readonly ItemChange[];
+    shortfall?: Readonly<{ currencies?: Record<string, number>; items?: Record<string, number> }>;
+  }
+>;
+
+export type PlayerEconomyEvent =
+  | CurrencyGranted
+  | CurrencySpent
+  | ItemPurchased
+  | ItemConsumed
+  | TournamentEntered
+  | TournamentEntryLapsed
+  | RewardGranted
+  | RewardClawedBack;
+
+/** A player's place in one tournament: entered through a reservation, or that reservation lapsed. */
+export type TournamentEntry = Readonly<{ reservationId: string; status: 'entered' | 'lapsed' }>;
+
+/** One aggregate per player: balances, inventory and tournament entries change together or not at all. */
 export type PlayerEconomy = Readonly<{
   balances: Readonly<Record<string, number>>;
   items: Readonly<Record<string, number>>;
+  tournaments: Readonly<Record<string, TournamentEntry>>;
 }>;
 
-export const initialState = (): PlayerEconomy => ({ balances: {}, items: {} });
+export const initialState = (): PlayerEconomy => ({ balances: {}, items: {}, tournaments: {} });
 
 export const balanceOf = (state: PlayerEconomy, currency: string): number =>
   Object.hasOwn(state.balances, currency) ? state.balances[currency] : 0;
@@ -65,11 +130,40 @@ export const evolve = (state: PlayerEconomy, event: PlayerEconomyEvent): PlayerE
       return { ...state, balances: withEntry(state.balances, event.data.currency, event.data.balanceAfter) };
     case 'ItemPurchased':
       return {
+        ...state,
         balances: withEntry(state.balances, event.data.totalPrice.currency, event.data.balanceAfter),
         items: withEntry(state.items, event.data.sku, event.data.quantityAfter),
       };
     case 'ItemConsumed':
       return { ...state, items: withEntry(state.items, event.data.sku, event.data.quantityAfter) };
+    case 'TournamentEntered': {
+      const { leaderboardId, reservationId, fee, itemFee } = event.data;
+      return {
+        balances: fee ? withEntry(state.balances, fee.currency, fee.balanceAfter) : state.balances,
+        items: itemFee ? withEntry(state.items, itemFee.sku, itemFee.quantityAfter) : state.items,
+        tournaments: { ...state.tournaments, [leaderboardId]: { reservationId, status: 'entered' } },
+      };
+    }
+    case 'TournamentEntryLapsed': {
+      const { leaderboardId, reservationId } = event.data;
+      return {
+        ...state,
+        tournaments: { ...state.tournaments, [leaderboardId]: { reservationId, status: 'lapsed' } },
+      };
+    }
+    case 'RewardGranted':
+    case 'RewardClawedBack':
+      return {
+        ...state,
+        balances: event.data.currencies.reduce(
+          (balances, change) => withEntry(balances, change.currency, change.balanceAfter),
+          state.balances,
+        ),
+        items: event.data.items.reduce(
+          (items, change) => withEntry(items, change.sku, change.quantityAfter),
+          state.items,
+        ),
+      };
     default:
       return state;
   }

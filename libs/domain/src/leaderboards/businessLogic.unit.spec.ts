@@ -1,6 +1,12 @@
 import { deciderSpecification } from '@test/support/deciderSpecification';
-import { leaderboardDecider, playerScoresDecider, type SubmitScore } from './businessLogic';
+import {
+  type DefineLeaderboard,
+  leaderboardDecider,
+  playerScoresDecider,
+  type SubmitScore,
+} from './businessLogic';
 import type { Leaderboard, LeaderboardDefinition } from './leaderboard';
+import type { KnownCatalog } from './rewards';
 import { type LeaderboardEntry, type ScoreSubmitted, compareRanked } from './scoreSubmissions';
 
 const definition: LeaderboardDefinition = {
@@ -11,8 +17,15 @@ const definition: LeaderboardDefinition = {
 };
 const board = (change: Partial<LeaderboardDefinition> = {}): Leaderboard => ({
   status: 'Defined',
+  seats: new Map(),
   ...definition,
   ...change,
+});
+/** A catalog with GOLD and the item `sword`. */
+const catalog: KnownCatalog = { currency: (code) => code === 'GOLD', item: (sku) => sku === 'sword' };
+const define = (data: Partial<LeaderboardDefinition> | Record<string, unknown>): DefineLeaderboard => ({
+  type: 'DefineLeaderboard',
+  data: { ...definition, ...data, catalog } as DefineLeaderboard['data'],
 });
 
 describe('leaderboard definition', () => {
@@ -20,25 +33,22 @@ describe('leaderboard definition', () => {
 
   it('defines a board', () =>
     given([])
-      .when({ type: 'DefineLeaderboard', data: { ...definition, minScore: 0, maxScore: 1000 } })
+      .when(define({ minScore: 0, maxScore: 1000 }))
       .then([{ type: 'LeaderboardDefined', data: { ...definition, minScore: 0, maxScore: 1000 } }]));
 
   it('updates the reset schedule and bounds', () =>
     given([{ type: 'LeaderboardDefined', data: definition }])
-      .when({ type: 'DefineLeaderboard', data: { ...definition, resetSchedule: 'daily', maxScore: 10 } })
+      .when(define({ resetSchedule: 'daily', maxScore: 10 }))
       .then([{ type: 'LeaderboardUpdated', data: { ...definition, resetSchedule: 'daily', maxScore: 10 } }]));
 
   it('records nothing for an identical definition', () =>
     given([{ type: 'LeaderboardDefined', data: definition }])
-      .when({ type: 'DefineLeaderboard', data: definition })
+      .when(define({}))
       .thenNothingHappens());
 
   it.each(['sortOrder', 'operator'] as const)('refuses to change %s of an existing board', (field) =>
     given([{ type: 'LeaderboardDefined', data: definition }])
-      .when({
-        type: 'DefineLeaderboard',
-        data: { ...definition, [field]: field === 'sortOrder' ? 'asc' : 'latest' },
-      })
+      .when(define({ [field]: field === 'sortOrder' ? 'asc' : 'latest' }))
       .thenRejects('leaderboard-definition-conflict', field),
   );
 
@@ -48,11 +58,7 @@ describe('leaderboard definition', () => {
     [{ resetSchedule: 'hourly' }, 'resetSchedule'],
     [{ minScore: 1.5 }, 'minScore'],
     [{ minScore: 10, maxScore: 5 }, 'minScore'],
-  ])('rejects %p', (change, field) =>
-    given([])
-      .when({ type: 'DefineLeaderboard', data: { ...definition, ...change } as LeaderboardDefinition })
-      .thenRejects('invalid-input', field),
-  );
+  ])('rejects %p', (change, field) => given([]).when(define(change)).thenRejects('invalid-input', field));
 });
 
 describe('score submission', () => {
@@ -67,7 +73,15 @@ describe('score submission', () => {
     leaderboard: Leaderboard = board(),
   ): SubmitScore => ({
     type: 'SubmitScore',
-    data: { leaderboardId: 'arena', playerId: 'p1', score, subscore, submittedAt: at, leaderboard },
+    data: {
+      leaderboardId: 'arena',
+      playerId: 'p1',
+      score,
+      subscore,
+      submittedAt: at,
+      decidedAt: at,
+      leaderboard,
+    },
   });
   const submitted = (
     score: number,

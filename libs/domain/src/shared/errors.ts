@@ -14,7 +14,18 @@ export type DomainErrorCode =
   | 'unknown-item'
   | 'unknown-leaderboard'
   | 'leaderboard-definition-conflict'
-  | 'score-out-of-range';
+  | 'score-out-of-range'
+  | 'period-closed'
+  | 'period-not-closed'
+  | 'unknown-period'
+  | 'not-ranked'
+  | 'rewards-pending'
+  | 'not-a-tournament'
+  | 'tournament-join-closed'
+  | 'tournament-full'
+  | 'already-joined'
+  | 'not-joined'
+  | 'tournament-entry-lapsed';
 
 export class DomainError extends Error {
   constructor(

@@ -79,11 +79,12 @@ const eventsFromTheDeciders = (): { streamId: string; event: DomainEvent }[] => 
     resetSchedule: 'weekly',
     minScore: -50,
   } as const;
+  const noCatalog: leaderboards.KnownCatalog = { currency: () => false, item: () => false };
   const boardStream = leaderboards.leaderboardStreamId(board.leaderboardId);
   const boardDefined = record(
     boardStream,
     leaderboards.leaderboardDecider.decide(
-      { type: 'DefineLeaderboard', data: board },
+      { type: 'DefineLeaderboard', data: { ...board, catalog: noCatalog } },
       leaderboards.initialState(),
     ),
   );
@@ -91,7 +92,7 @@ const eventsFromTheDeciders = (): { streamId: string; event: DomainEvent }[] => 
   record(
     boardStream,
     leaderboards.leaderboardDecider.decide(
-      { type: 'DefineLeaderboard', data: { ...board, maxScore: 1000 } },
+      { type: 'DefineLeaderboard', data: { ...board, maxScore: 1000, catalog: noCatalog } },
       leaderboard,
     ),
   );
@@ -106,6 +107,7 @@ const eventsFromTheDeciders = (): { streamId: string; event: DomainEvent }[] => 
           score: -7,
           metadata: { matchId: 'm-981', ranked: true, kills: 3.5 },
           submittedAt: new Date('2026-11-21T07:18:03.512Z'),
+          decidedAt: new Date('2026-11-21T07:18:03.512Z'),
           leaderboard,
         },
       },
@@ -426,14 +428,14 @@ describe('event contract (asyncapi.json)', () => {
       const definition = schemas.LeaderboardDefinition.properties as Record<string, Schema>;
       expect(schemas.SortOrder.enum).toEqual(leaderboards.SORT_ORDERS);
       expect(definition.operator.enum).toEqual(leaderboards.SCORE_OPERATORS);
-      expect(definition.resetSchedule.enum).toEqual(leaderboards.RESET_SCHEDULES);
+      expect(definition.resetSchedule.enum).toEqual(leaderboards.CALENDAR_SCHEDULES);
     });
 
     it('accepts the period label of every schedule', () => {
       const period = new RegExp(schemas.ScoreSubmittedData.properties?.period.pattern as string);
       for (const day of [0, 3, 59, 180, 364, 365, 370]) {
         const at = new Date(Date.UTC(2026, 0, 1 + day, 23, 59));
-        for (const schedule of leaderboards.RESET_SCHEDULES) {
+        for (const schedule of leaderboards.CALENDAR_SCHEDULES) {
           expect(leaderboards.periodOf(schedule, at)).toMatch(period);
         }
       }
