@@ -35,7 +35,10 @@ export async function serveOpenApi(app: NestFastifyApplication): Promise<void> {
       tags: [
         { name: 'economy', description: 'Wallets, purchases and inventories' },
         { name: 'catalog', description: 'What can be bought, and the currencies competitions pay' },
-        { name: 'leaderboards', description: 'Boards, scores, ranks, and periods with their closes and payouts' },
+        {
+          name: 'leaderboards',
+          description: 'Boards, scores, ranks, and periods with their closes and payouts',
+        },
         { name: 'tournaments', description: 'Boards with one window that players join, for a fee' },
         { name: 'audit', description: 'Verification, history and exports from the event store' },
         { name: 'system', description: 'Health and metrics' },
