@@ -1,6 +1,7 @@
 import { leaderboards } from '@app/domain';
 import type { EventStore, GlobalPosition } from '@app/event-store';
 import { createHash } from 'node:crypto';
+import type { PointInTime } from './playerHistory';
 
 /**
  * SHA-256 over a period's complete standings, one line per rank (`rank, player, score, subscore,
@@ -60,4 +61,105 @@ export async function standingsFromLog(
     leaderboards.entriesOf(submissions, query.period, entries);
   }
   return leaderboards.rankStandings(entries.values(), query.sortOrder, query.excluded);
+}
+
+export type PeriodStandingsReport = {
+  leaderboardId: string;
+  period: string;
+  asOf: { position: GlobalPosition } | { timestamp: string };
+  /** Whether the period was closed at that moment: its standings are then the close's (up to its cut). */
+  status: 'unknown' | 'open' | 'closed';
+  /** The adjudication the standings follow (0: the close); null for an open period. */
+  adjudication: number | null;
+  excluded: string[];
+  entries: number;
+  standingsHash: string;
+  top: leaderboards.Standing[];
+  /** For a closed period: the hash its close or adjudication recorded, and whether the log still gives it. */
+  verification?: { recordedHash: string; matches: boolean };
+};
+
+/**
+ * A board's period as it stood at a moment, from the log alone (for disputes and auditors): the board's
+ * order then, the period's close and adjudications recorded by then, and every score up to the moment
+ * (up to the close's cut once closed). `adjudication` picks one of the recorded standings (0: the close);
+ * by default the latest. A closed period's recomputed hash is checked against the recorded one.
+ */
+export async function periodStandingsAt(
+  events: Pick<EventStore, 'readStream' | 'readStreamsByPrefix'>,
+  query: { leaderboardId: string; period: string; at: PointInTime; adjudication?: number; limit: number },
+): Promise<PeriodStandingsReport> {
+  const { leaderboardId, period, at } = query;
+  const within = (event: { position: number; occurredAt: string }) =>
+    'position' in at ? event.position <= at.position : event.occurredAt <= at.timestamp.toISOString();
+  const fold = async <
+    State,
+    Event extends leaderboards.LeaderboardEvent | leaderboards.LeaderboardPeriodEvent,
+  >(
+    streamId: string,
+    initial: State,
+    evolve: (state: State, event: Event) => State,
+  ) =>
+    (await events.readStream(streamId))
+      .filter(within)
+      .reduce((state, event) => evolve(state, event as unknown as Event), initial);
+  const board = await fold(
+    leaderboards.leaderboardStreamId(leaderboardId),
+    leaderboards.initialState(),
+    leaderboards.evolve,
+  );
+  const periodState = await fold(
+    leaderboards.leaderboardPeriodStreamId(leaderboardId, period),
+    leaderboards.initialPeriodState(),
+    leaderboards.evolvePeriod,
+  );
+  const asOf = 'position' in at ? { position: at.position } : { timestamp: at.timestamp.toISOString() };
+  if (board.status !== 'Defined') {
+    return {
+      leaderboardId,
+      period,
+      asOf,
+      status: 'unknown',
+      adjudication: null,
+      excluded: [],
+      entries: 0,
+      standingsHash: standingsHash([]),
+      top: [],
+    };
+  }
+  const closed = periodState.status === 'Closed' ? periodState : undefined;
+  const adjudication = closed
+    ? Math.min(query.adjudication ?? Infinity, closed.adjudications.length - 1)
+    : null;
+  const recorded = closed && adjudication !== null ? closed.adjudications[adjudication] : undefined;
+  const excluded = [...(recorded?.excluded ?? [])];
+  const standings = await standingsFromLog(events, {
+    leaderboardId,
+    period,
+    sortOrder: board.sortOrder,
+    after: periodState.status === 'Unscheduled' ? 0 : periodState.after,
+    until: closed ? closed.close!.cut : 'position' in at ? at.position : undefined,
+    at: 'timestamp' in at && !closed ? at.timestamp : undefined,
+    excluded: new Set(excluded),
+  });
+  const summary = summarizeStandings(standings);
+  return {
+    leaderboardId,
+    period,
+    asOf,
+    status: closed ? 'closed' : 'open',
+    adjudication,
+    excluded,
+    entries: summary.entries,
+    standingsHash: summary.standingsHash,
+    top: standings.slice(0, query.limit),
+    ...(recorded
+      ? {
+          verification: {
+            recordedHash: recorded.standingsHash,
+            matches: recorded.standingsHash === summary.standingsHash,
+          },
+        }
+      : {}),
+  };
 }

@@ -13,11 +13,21 @@ import {
   ReplayCheckQuery,
   ReplayCheckResponse,
   StateAtQuery,
+  StandingsQuery,
+  StandingsResponse,
   StateAtResponse,
   VerificationResponse,
   VerifyQuery,
 } from './dto';
-import { CheckReadModels, ExportEvents, GetPlayerHistory, GetPlayerStateAt, VerifyEventLog } from './queries';
+import { PeriodParams } from '../competitions/dto';
+import {
+  CheckReadModels,
+  ExportEvents,
+  GetPeriodStandingsAt,
+  GetPlayerHistory,
+  GetPlayerStateAt,
+  VerifyEventLog,
+} from './queries';
 
 /**
  * Auditors' view of the log (scope `audit`): everything here is read from the event store, never from the
@@ -76,6 +86,30 @@ export class AuditController {
     const at =
       query.position !== undefined ? { position: query.position } : { timestamp: new Date(query.at!) };
     return this.queries.execute(new GetPlayerStateAt(playerId, at));
+  }
+
+  @Get('leaderboards/:leaderboardId/periods/:period/standings')
+  @Route({
+    summary:
+      "A board's period as it stood at a global position or a moment, computed from the log alone: its " +
+      "standings (a closed period's as closed or adjudicated), their hash, and whether a close's recorded hash " +
+      'still matches',
+    tag: 'audit',
+    scope: 'audit',
+    params: PeriodParams,
+    querystring: StandingsQuery,
+    response: StandingsResponse,
+  })
+  standings(
+    @Param('leaderboardId') leaderboardId: string,
+    @Param('period') period: string,
+    @Query() query: StandingsQuery,
+  ) {
+    const at =
+      query.position !== undefined ? { position: query.position } : { timestamp: new Date(query.at!) };
+    return this.queries.execute(
+      new GetPeriodStandingsAt(leaderboardId, period, at, query.adjudication, query.limit ?? 100),
+    );
   }
 
   @Get('export')

@@ -4,6 +4,7 @@ import { LogAnchoringService } from './commands';
 import {
   CheckReadModelsHandler,
   ExportEventsHandler,
+  GetPeriodStandingsAtHandler,
   GetPlayerHistoryHandler,
   GetPlayerStateAtHandler,
   VerifyEventLogHandler,
@@ -20,6 +21,7 @@ import {
     VerifyEventLogHandler,
     GetPlayerHistoryHandler,
     GetPlayerStateAtHandler,
+    GetPeriodStandingsAtHandler,
     ExportEventsHandler,
     CheckReadModelsHandler,
   ],

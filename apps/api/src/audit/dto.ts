@@ -209,3 +209,66 @@ export const ReplayCheckResponse = Strict(
   },
   { $id: 'ReplayCheckResponse' },
 );
+
+export const StandingsQuery = Strict(
+  {
+    position: Type.Optional(Position('A global position: the standings as the log stood there')),
+    at: Type.Optional(Moment('A moment: every event that occurred at or before it')),
+    adjudication: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 10_000,
+        description: "A closed period's standings: 0 the close; the latest by default",
+      }),
+    ),
+    limit: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 1000, default: 100, description: 'Entries listed from the top' }),
+    ),
+  },
+  {
+    allOf: [
+      Constraint('position', 'give position or at (exactly one)', {
+        oneOf: [{ required: ['position'] }, { required: ['at'] }],
+      }),
+    ],
+  },
+);
+export type StandingsQuery = Static<typeof StandingsQuery>;
+
+const Standing = Strict({
+  rank: Type.Integer({ minimum: 1 }),
+  playerId: Type.String(),
+  score: Type.Integer(),
+  subscore: Type.Integer(),
+  achievedAt: Type.String({ format: 'date-time' }),
+});
+
+export const StandingsResponse = Strict(
+  {
+    leaderboardId: Type.String(),
+    period: Type.String(),
+    asOf: Type.Union([
+      Strict({ position: Type.Integer() }),
+      Strict({ timestamp: Type.String({ format: 'date-time' }) }),
+    ]),
+    status: Type.Union([Type.Literal('unknown'), Type.Literal('open'), Type.Literal('closed')], {
+      description: "closed: the standings are the close's (scores up to its cut), adjudicated as asked",
+    }),
+    adjudication: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
+    excluded: Type.Array(Type.String()),
+    entries: Type.Integer({ minimum: 0 }),
+    standingsHash: Type.String({ description: 'SHA-256 (base64url) of the complete standings' }),
+    top: Type.Array(Standing),
+    verification: Type.Optional(
+      Strict(
+        { recordedHash: Type.String(), matches: Type.Boolean() },
+        {
+          description:
+            'A closed period: the hash its close or adjudication recorded, and whether the log still gives it',
+        },
+      ),
+    ),
+  },
+  { $id: 'StandingsResponse' },
+);
+export type StandingsResponse = Static<typeof StandingsResponse>;

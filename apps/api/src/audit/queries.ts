@@ -3,11 +3,13 @@ import {
   type AuditScope,
   type ExportScope,
   type HistoryPage,
+  type PeriodStandingsReport,
   type PlayerStateAt,
   type PointInTime,
   type ReplayCheckReport,
   type VerificationReport,
   exportEvents,
+  periodStandingsAt,
   playerHistory,
   playerStateAt,
   replayCheck,
@@ -131,5 +133,33 @@ export class CheckReadModelsHandler implements IQueryHandler<CheckReadModels> {
     const { ok, position, events, differenceCount, seconds } = report;
     this.logger[ok ? 'log' : 'warn']({ ok, position, events, differenceCount, seconds }, 'replay check');
     return report;
+  }
+}
+
+/** A board's period as it stood at a moment, from the log alone. */
+export class GetPeriodStandingsAt extends Query<PeriodStandingsReport> {
+  constructor(
+    readonly leaderboardId: string,
+    readonly period: string,
+    readonly at: PointInTime,
+    readonly adjudication: number | undefined,
+    readonly limit: number,
+  ) {
+    super();
+  }
+}
+
+@QueryHandler(GetPeriodStandingsAt)
+export class GetPeriodStandingsAtHandler implements IQueryHandler<GetPeriodStandingsAt> {
+  constructor(@Inject(EVENT_STORE) private readonly events: EventStore) {}
+
+  execute({
+    leaderboardId,
+    period,
+    at,
+    adjudication,
+    limit,
+  }: GetPeriodStandingsAt): Promise<PeriodStandingsReport> {
+    return periodStandingsAt(this.events, { leaderboardId, period, at, adjudication, limit });
   }
 }
