@@ -10,8 +10,11 @@ import {
   boardRanking,
   catalogItemView,
   catalogItemsBySku,
+  currenciesByCode,
   inventoryView,
   leaderboardEntryView,
+  leaderboardPeriodId,
+  leaderboardPeriodView,
   leaderboardView,
   ledgerView,
   playerLedger,
@@ -173,6 +176,9 @@ describeWith([MONGO], 'index usage: every read-store query is served by an index
     await store.page(playerLedger('p1'), { revision: 0 }, 3);
     await store.page(catalogItemsBySku, undefined, 3);
     await store.page(catalogItemsBySku, { sku: 'gem' } as Partial<CatalogItemView>, 3);
+    await store.page(currenciesByCode, undefined, 3);
+    await store.page(currenciesByCode, { code: 'GOLD' }, 3);
+    await store.find(leaderboardPeriodView.collection, leaderboardPeriodId('b', 'all'));
     await store.page(ranking, undefined, 2);
     await store.page(
       ranking,
