@@ -3,7 +3,7 @@ import { TOPICS, toWatermarkMessage } from '@app/messaging';
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
 import { KAFKA, describeWith, serverAddress } from '@test/support/servers';
 import { type RevenueJob, startRevenueByHour } from './revenueByHour';
-import { expectedRevenue, revenueScenario } from './testing/revenueScenario';
+import { expectedReport, revenueScenario } from './testing/revenueScenario';
 
 const PARTITIONS = 3;
 
@@ -46,10 +46,10 @@ describeWith([KAFKA], 'revenue by hour example on a real Kafka broker', () => {
     job = running;
     const total = messages.length + watermarks.length;
     await eventually(() => running.received() >= total, `${total} messages (got ${running.received()})`);
-    const table = await running.stop();
+    const report = await running.stop();
     job = undefined;
 
     expect(running.received()).toBe(total);
-    expect(table).toEqual(expectedRevenue);
+    expect(report).toEqual(expectedReport);
   }, 60_000);
 });

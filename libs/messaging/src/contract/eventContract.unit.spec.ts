@@ -1,6 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { summarizeStandings } from '@app/audit';
 import {
+  type Command,
   CURRENCY_PATTERN,
+  type Decider,
+  DomainError,
   type DomainEvent,
   ID_PATTERN,
   audit,
@@ -35,6 +39,25 @@ const eventsFromTheDeciders = (): { streamId: string; event: DomainEvent }[] => 
     out.push(...events.map((event) => ({ streamId, event })));
     return events;
   };
+  /** One stream: each command decided on the state its previous events left. */
+  const stream = <State, Cmd extends Command, E extends DomainEvent>(
+    streamId: string,
+    decider: Decider<State, Cmd, E>,
+  ) => {
+    let state = decider.initialState();
+    return {
+      run: (command: Cmd): E[] => {
+        const events = record(streamId, decider.decide(command, state));
+        state = fold(decider, events, state);
+        return events;
+      },
+      state: () => state,
+    };
+  };
+
+  const gold = stream(catalog.currencyStreamId('GOLD'), catalog.currencyDecider);
+  gold.run({ type: 'DefineCurrency', data: { code: 'GOLD', name: ' Gold ' } });
+  gold.run({ type: 'DefineCurrency', data: { code: 'GOLD', name: 'Gold coins' } });
 
   const potion = {
     sku: 'health-potion',
@@ -43,28 +66,34 @@ const eventsFromTheDeciders = (): { streamId: string; event: DomainEvent }[] => 
     stackable: true,
     maxStack: 99,
   };
-  const itemStream = catalog.catalogItemStreamId(potion.sku);
-  const defined = record(
-    itemStream,
-    catalog.catalogDecider.decide({ type: 'DefineCatalogItem', data: potion }, catalog.initialState()),
-  );
-  const item = fold(catalog.catalogDecider, defined);
-  record(
-    itemStream,
-    catalog.catalogDecider.decide(
-      { type: 'DefineCatalogItem', data: { ...potion, prices: { GOLD: 12, GEMS: 1 } } },
-      item,
-    ),
-  );
+  const potions = stream(catalog.catalogItemStreamId(potion.sku), catalog.catalogDecider);
+  potions.run({ type: 'DefineCatalogItem', data: potion });
+  const item = potions.state();
+  potions.run({
+    type: 'DefineCatalogItem',
+    data: { ...potion, prices: { GOLD: 12, GEMS: 1 }, maxStack: 5 },
+  });
+  const repriced = potions.state();
+  const known: leaderboards.KnownCatalog = {
+    currency: (code) => gold.state().status === 'Defined' && code === 'GOLD',
+    item: (sku) => sku === potion.sku,
+  };
+
+  const walletOf = (playerId: string) =>
+    stream(economy.playerEconomyStreamId(playerId), economy.playerEconomyDecider);
+  const wallets = new Map<string, ReturnType<typeof walletOf>>();
+  /** A command on its player's economy stream. */
+  const change = (command: economy.PlayerEconomyCommand) => {
+    const { playerId } = command.data;
+    const wallet = wallets.get(playerId) ?? walletOf(playerId);
+    wallets.set(playerId, wallet);
+    return wallet.run(command);
+  };
+  const grant = (playerId: string, amount: number) =>
+    change({ type: 'GrantCurrency', data: { playerId, currency: 'GOLD', amount, reason: 'welcome' } });
 
   const playerId = 'p-1';
-  const wallet = economy.playerEconomyStreamId(playerId);
-  let state = economy.initialState();
-  const change = (command: economy.PlayerEconomyCommand) => {
-    const events = record(wallet, economy.playerEconomyDecider.decide(command, state));
-    state = fold(economy.playerEconomyDecider, events, state);
-  };
-  change({ type: 'GrantCurrency', data: { playerId, currency: 'GOLD', amount: 100, reason: 'welcome' } });
+  grant(playerId, 100);
   change({
     type: 'PurchaseItem',
     data: { playerId, sku: potion.sku, quantity: 3, currency: 'GOLD', item },
@@ -79,41 +108,212 @@ const eventsFromTheDeciders = (): { streamId: string; event: DomainEvent }[] => 
     resetSchedule: 'weekly',
     minScore: -50,
   } as const;
-  const noCatalog: leaderboards.KnownCatalog = { currency: () => false, item: () => false };
-  const boardStream = leaderboards.leaderboardStreamId(board.leaderboardId);
-  const boardDefined = record(
-    boardStream,
-    leaderboards.leaderboardDecider.decide(
-      { type: 'DefineLeaderboard', data: { ...board, catalog: noCatalog } },
-      leaderboards.initialState(),
-    ),
+  const weekly = stream(
+    leaderboards.leaderboardStreamId(board.leaderboardId),
+    leaderboards.leaderboardDecider,
   );
-  const leaderboard = fold(leaderboards.leaderboardDecider, boardDefined);
-  record(
-    boardStream,
-    leaderboards.leaderboardDecider.decide(
-      { type: 'DefineLeaderboard', data: { ...board, maxScore: 1000, catalog: noCatalog } },
-      leaderboard,
-    ),
-  );
-  record(
-    leaderboards.playerScoresStreamId(board.leaderboardId, playerId),
-    leaderboards.playerScoresDecider.decide(
-      {
-        type: 'SubmitScore',
-        data: {
-          leaderboardId: board.leaderboardId,
-          playerId,
-          score: -7,
-          metadata: { matchId: 'm-981', ranked: true, kills: 3.5 },
-          submittedAt: new Date('2026-11-21T07:18:03.512Z'),
-          decidedAt: new Date('2026-11-21T07:18:03.512Z'),
-          leaderboard,
+  weekly.run({ type: 'DefineLeaderboard', data: { ...board, catalog: known } });
+  const leaderboard = weekly.state();
+  weekly.run({ type: 'DefineLeaderboard', data: { ...board, maxScore: 1000, catalog: known } });
+  const score = (
+    boardState: leaderboards.Leaderboard,
+    player: string,
+    points: number,
+    submittedAt: string,
+    metadata?: leaderboards.ScoreMetadata,
+  ) => {
+    const leaderboardId = (boardState as leaderboards.LeaderboardDefinition).leaderboardId;
+    return record(
+      leaderboards.playerScoresStreamId(leaderboardId, player),
+      leaderboards.playerScoresDecider.decide(
+        {
+          type: 'SubmitScore',
+          data: {
+            leaderboardId,
+            playerId: player,
+            score: points,
+            ...(metadata ? { metadata } : {}),
+            submittedAt: new Date(submittedAt),
+            decidedAt: new Date(submittedAt),
+            leaderboard: boardState,
+          },
         },
+        leaderboards.initialPlayerScores(),
+      ),
+    );
+  };
+  score(leaderboard, playerId, -7, '2026-11-21T07:18:03.512Z', {
+    matchId: 'm-981',
+    ranked: true,
+    kills: 3.5,
+  });
+
+  // A board of 6-hour periods with a reward table: its periods are labelled by their start instant.
+  const rush = stream(leaderboards.leaderboardStreamId('rush'), leaderboards.leaderboardDecider);
+  rush.run({
+    type: 'DefineLeaderboard',
+    data: {
+      leaderboardId: 'rush',
+      sortOrder: 'desc',
+      operator: 'best',
+      resetSchedule: { type: 'every', count: 6, unit: 'hours', anchor: '2026-11-21T00:00:00Z' },
+      rewards: [{ fromRank: 1, toRank: 3, currencies: { GOLD: 25 } }],
+      catalog: known,
+    },
+  });
+  score(rush.state(), playerId, 31, '2026-11-21T07:18:04.001Z');
+
+  // A tournament: one window, a fee, a reward table paying GOLD and potions.
+  const window = {
+    type: 'window',
+    start: '2026-12-10T00:00:00.000Z',
+    end: '2026-12-11T00:00:00.000Z',
+  } as const;
+  const rewards: leaderboards.RewardTier[] = [
+    { fromRank: 1, toRank: 1, currencies: { GOLD: 1000 }, items: { [potion.sku]: 5 } },
+    { fromRank: 2, toRank: 10, currencies: { GOLD: 100 } },
+  ];
+  const cup = stream(leaderboards.leaderboardStreamId('winter-cup'), leaderboards.leaderboardDecider);
+  cup.run({
+    type: 'DefineLeaderboard',
+    data: {
+      leaderboardId: 'winter-cup',
+      sortOrder: 'desc',
+      operator: 'best',
+      resetSchedule: window,
+      minScore: 0,
+      rewards,
+      tournament: {
+        joinOpensAt: '2026-12-09T00:00:00Z',
+        joinClosesAt: '2026-12-10T12:00:00.000Z',
+        maxParticipants: 100,
+        entryFee: { currency: 'GOLD', amount: 50 },
       },
-      leaderboards.initialPlayerScores(),
-    ),
+      catalog: known,
+    },
+  });
+  // Joining as the application's saga does: reserve, enter (pay), then confirm, or lapse and release.
+  const joinAt = new Date('2026-12-09T18:30:00.000Z');
+  const join = (board: typeof cup, player: string) => {
+    const leaderboardId = (board.state() as leaderboards.LeaderboardDefinition).leaderboardId;
+    const reservationId = randomUUID();
+    const expiresAt = new Date(joinAt.getTime() + 60_000);
+    board.run({
+      type: 'ReserveSeat',
+      data: { leaderboardId, playerId: player, reservationId, now: joinAt, expiresAt },
+    });
+    const fee = (board.state() as leaderboards.LeaderboardDefinition).tournament?.entryFee;
+    const settle = (reason: 'refused' | 'lapsed') => {
+      change({ type: 'LapseTournamentEntry', data: { playerId: player, leaderboardId, reservationId } });
+      board.run({ type: 'ReleaseSeat', data: { playerId: player, reservationId, reason } });
+    };
+    return {
+      enter: () => {
+        try {
+          change({ type: 'EnterTournament', data: { playerId: player, leaderboardId, reservationId, fee } });
+        } catch (refusal) {
+          if (!(refusal instanceof DomainError)) throw refusal;
+          settle('refused');
+          return;
+        }
+        board.run({ type: 'ConfirmSeat', data: { playerId: player, reservationId } });
+      },
+      lapse: () => settle('lapsed'),
+    };
+  };
+  grant(playerId, 60);
+  join(cup, playerId).enter();
+  join(cup, 'p-2').enter(); // nothing to pay with: refused
+  join(cup, 'p-4').lapse(); // never came back to pay
+  grant('p-3', 600);
+  change({
+    type: 'PurchaseItem',
+    data: { playerId: 'p-3', sku: potion.sku, quantity: 2, currency: 'GOLD', item: repriced },
+  });
+  join(cup, 'p-3').enter();
+  // A second tournament whose fee is an item.
+  const duel = stream(leaderboards.leaderboardStreamId('potion-duel'), leaderboards.leaderboardDecider);
+  duel.run({
+    type: 'DefineLeaderboard',
+    data: {
+      leaderboardId: 'potion-duel',
+      sortOrder: 'asc',
+      operator: 'latest',
+      resetSchedule: window,
+      tournament: {
+        joinClosesAt: window.end,
+        maxParticipants: 2,
+        entryFee: { sku: potion.sku, quantity: 1 },
+      },
+      catalog: known,
+    },
+  });
+  join(duel, 'p-3').enter();
+
+  // The window's scores, its timer and close, payouts, an exclusion, the adjudication and its payouts.
+  const period = leaderboards.periodOf(window, new Date(window.start)) as string;
+  const bounds = leaderboards.periodBounds(window, period) as leaderboards.PeriodBounds;
+  const closer = stream(
+    leaderboards.leaderboardPeriodStreamId('winter-cup', period),
+    leaderboards.leaderboardPeriodDecider,
   );
+  closer.run({
+    type: 'SchedulePeriodClose',
+    data: {
+      leaderboardId: 'winter-cup',
+      period,
+      startsAt: bounds.start,
+      endsAt: bounds.end,
+      after: out.length,
+    },
+  });
+  const scores = [
+    ...score(cup.state(), 'p-3', 900, '2026-12-10T09:12:45.090Z'),
+    ...score(cup.state(), playerId, 700, '2026-12-10T18:40:02.871Z'),
+  ] as leaderboards.ScoreSubmitted[];
+  const standings = (excluded: string[] = []) =>
+    summarizeStandings(
+      leaderboards.rankStandings(leaderboards.entriesOf(scores, period).values(), 'desc', new Set(excluded)),
+    );
+  const closedAt = new Date(bounds.end.getTime() + leaderboards.SCORE_GRACE_MS);
+  closer.run({ type: 'ClosePeriod', data: { cut: out.length, now: closedAt, rewards, ...standings() } });
+  const payouts = (adjudication: number, ranks: Map<string, number>, before = new Map<string, number>()) => {
+    const source = { leaderboardId: 'winter-cup', period, adjudication };
+    let players = 0;
+    for (const player of new Set([...ranks.keys(), ...before.keys()])) {
+      const rank = ranks.get(player);
+      const owed = leaderboards.rewardDifference(
+        leaderboards.rewardFor(rewards, rank),
+        leaderboards.rewardFor(rewards, before.get(player)),
+      );
+      if (!leaderboards.isEmptyGrant(owed.grant)) {
+        const catalogNow = new Map([[potion.sku, potions.state()]]);
+        change({
+          type: 'GrantReward',
+          data: { playerId: player, source, rank: rank as number, grant: owed.grant, catalog: catalogNow },
+        });
+      }
+      if (!leaderboards.isEmptyGrant(owed.clawBack)) {
+        change({ type: 'ClawBackReward', data: { playerId: player, source, take: owed.clawBack } });
+      }
+      if (!leaderboards.isEmptyGrant(owed.grant) || !leaderboards.isEmptyGrant(owed.clawBack)) players += 1;
+    }
+    closer.run({ type: 'RecordRewardsPaid', data: { adjudication, players } });
+  };
+  const ranksOf = (summary: ReturnType<typeof standings>) =>
+    new Map(summary.top.map((standing) => [standing.playerId, standing.rank]));
+  // p-3 holds 1 potion of at most 5: 1 of the 5 won is withheld.
+  payouts(0, ranksOf(standings()));
+  change({
+    type: 'SpendCurrency',
+    data: { playerId: 'p-3', currency: 'GOLD', amount: 1426, reason: 'shop' },
+  });
+  change({ type: 'ConsumeItem', data: { playerId: 'p-3', sku: potion.sku, quantity: 1, item: repriced } });
+  closer.run({ type: 'ExcludePlayer', data: { playerId: 'p-3', reason: ' aimbot ', ranked: true } });
+  closer.run({ type: 'AdjudicatePeriod', data: { excluded: ['p-3'], ...standings(['p-3']) } });
+  // p-1 moves up to 1st; p-3 owes back 1000 GOLD and 5 potions but holds 100 GOLD and 4 potions.
+  payouts(1, ranksOf(standings(['p-3'])), ranksOf(standings()));
+
   record(
     audit.AUDIT_STREAM_ID,
     audit.logAnchorsDecider.decide(
@@ -125,7 +325,7 @@ const eventsFromTheDeciders = (): { streamId: string; event: DomainEvent }[] => 
           eventCount: out.length,
           previousDigest: audit.GENESIS_DIGEST,
           digest: 'c0ffee'.padEnd(64, '0'),
-          streamHeads: { [wallet]: 3, [boardStream]: 1 },
+          streamHeads: { [economy.playerEconomyStreamId(playerId)]: 3 },
         },
       },
       audit.initialState(),
@@ -169,11 +369,19 @@ const purchase = eventOf('ItemPurchased');
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = Record<string, any>;
 /** A deep copy of the event of this type, as parsed JSON, with one change. */
-const changed = (type: string, change: (event: Json) => void): Json => {
-  const copy = JSON.parse(JSON.stringify(eventOf(type)));
+const changed = (
+  type: string,
+  change: (event: Json) => void,
+  which: (event: RecordedEvent) => boolean = () => true,
+): Json => {
+  const copy = JSON.parse(JSON.stringify(domainEvents.find((event) => event.type === type && which(event))));
   change(copy);
   return copy;
 };
+const isTournament = (event: RecordedEvent) => (event.data as Json).tournament !== undefined;
+const hasRewards = (event: RecordedEvent) => (event.data as Json).rewards !== undefined;
+const isRepeating = (event: RecordedEvent) => (event.data as Json).resetSchedule?.type === 'every';
+const hasFee = (event: RecordedEvent) => (event.data as Json).fee !== undefined;
 const purchaseWith = (change: (event: Json) => void): Json => changed('ItemPurchased', change);
 const decode = (value: unknown, headers: Record<string, string | undefined> = {}): DecodedMessage =>
   decodeEventMessage(typeof value === 'string' ? value : JSON.stringify(value), headers);
@@ -398,6 +606,101 @@ describe('event contract (asyncapi.json)', () => {
         changed('ScoreSubmitted', (e) => (e.data.entry.achievedAt = '2026-11-21 07:00')),
         '/data/entry/achievedAt must match format "date-time"',
       ],
+      [
+        'a period instant without milliseconds',
+        changed('ScoreSubmitted', (e) => (e.data.period = '2026-12-10T00:00:00Z')),
+        '/data/period must match pattern',
+      ],
+      [
+        'a tournament on a calendar schedule',
+        changed('LeaderboardDefined', (e) => (e.data.resetSchedule = 'daily'), isTournament),
+        '/data/resetSchedule must be object',
+      ],
+      [
+        'rewards on a board whose period never ends',
+        changed('LeaderboardDefined', (e) => (e.data.resetSchedule = 'never'), hasRewards),
+        '/data/rewards is not allowed',
+      ],
+      [
+        'an every schedule in seconds',
+        changed('LeaderboardDefined', (e) => (e.data.resetSchedule.unit = 'seconds'), isRepeating),
+        '/data/resetSchedule/unit must be one of minutes, hours, days',
+      ],
+      [
+        'a reward tier that pays nothing',
+        changed('LeaderboardDefined', (e) => delete e.data.rewards[0].currencies, hasRewards),
+        '/data/rewards/0/currencies is required',
+      ],
+      [
+        'an entry fee in a lower-case currency',
+        changed('LeaderboardDefined', (e) => (e.data.tournament.entryFee.currency = 'gold'), isTournament),
+        '/data/tournament/entryFee/currency must match pattern',
+      ],
+      [
+        'a reservation id that is no UUID',
+        changed('TournamentSeatReserved', (e) => (e.data.reservationId = 'r-1')),
+        '/data/reservationId must match format "uuid"',
+      ],
+      [
+        'a seat released for another reason',
+        changed('TournamentSeatReleased', (e) => (e.data.reason = 'kicked')),
+        '/data/reason must be one of refused, lapsed',
+      ],
+      [
+        'an entry paid in currency and items',
+        changed('TournamentEntered', (e) => (e.data.itemFee = { sku: 'x', quantity: 1, quantityAfter: 0 })),
+        '/data must NOT be valid',
+      ],
+      [
+        'a fee without the balance it left',
+        changed(
+          'TournamentEntered',
+          (e) => delete e.data.fee.balanceAfter,
+          (e) => hasFee(e),
+        ),
+        '/data/fee/balanceAfter is required',
+      ],
+      ['a reward for rank 0', changed('RewardGranted', (e) => (e.data.rank = 0)), '/data/rank must be >= 1'],
+      [
+        'a reward of the never-ending period',
+        changed('RewardGranted', (e) => (e.data.period = 'all')),
+        '/data/period must match pattern',
+      ],
+      [
+        'an empty withheld record',
+        changed('RewardGranted', (e) => (e.data.withheld = {})),
+        '/data/withheld must NOT have fewer than 1 properties',
+      ],
+      [
+        'a clawback after the close',
+        changed('RewardClawedBack', (e) => (e.data.adjudication = 0)),
+        '/data/adjudication must be >= 1',
+      ],
+      [
+        'a close in the stream of the board',
+        changed('LeaderboardPeriodClosed', (e) => (e.streamId = 'leaderboard-winter-cup')),
+        '/streamId must match pattern',
+      ],
+      [
+        'a standings hash in hex',
+        changed('LeaderboardPeriodClosed', (e) => (e.data.standingsHash = 'ab'.repeat(32))),
+        '/data/standingsHash must match pattern',
+      ],
+      [
+        'more than the best 10 in a close',
+        changed('LeaderboardPeriodClosed', (e) => (e.data.top = Array(11).fill(e.data.top[0]))),
+        '/data/top must NOT have more than 10 items',
+      ],
+      [
+        'an untrimmed exclusion reason',
+        changed('PlayerExcludedFromPeriod', (e) => (e.data.reason = 'aimbot ')),
+        '/data/reason must match pattern',
+      ],
+      [
+        'an adjudication that excludes nobody',
+        changed('LeaderboardPeriodAdjudicated', (e) => (e.data.excluded = [])),
+        '/data/excluded must NOT have fewer than 1 items',
+      ],
       ['a non-UUID id', purchaseWith((e) => (e.id = 'event-1')), '/id must match format "uuid"'],
       ['a negative revision', purchaseWith((e) => (e.revision = -1)), '/revision must be >= 0'],
       ['position 0', purchaseWith((e) => (e.position = 0)), '/position must be >= 1'],
@@ -424,20 +727,57 @@ describe('event contract (asyncapi.json)', () => {
       expect(schemas.CurrencyCode.pattern).toBe(CURRENCY_PATTERN.source);
     });
 
-    it('lists the domain sort orders, operators and reset schedules', () => {
+    it('lists the domain sort orders, operators, schedules and limits', () => {
       const definition = schemas.LeaderboardDefinition.properties as Record<string, Schema>;
+      const property = (schema: string, name: string) => schemas[schema].properties?.[name] as Schema;
       expect(schemas.SortOrder.enum).toEqual(leaderboards.SORT_ORDERS);
       expect(definition.operator.enum).toEqual(leaderboards.SCORE_OPERATORS);
-      expect(definition.resetSchedule.enum).toEqual(leaderboards.CALENDAR_SCHEDULES);
+      expect(definition.resetSchedule).toEqual({ $ref: '#/components/schemas/ResetSchedule' });
+      expect(schemas.CalendarSchedule.enum).toEqual(leaderboards.CALENDAR_SCHEDULES);
+      expect(property('RepeatingSchedule', 'unit').enum).toEqual(leaderboards.REPEAT_UNITS);
+      expect(property('RewardTier', 'toRank').maximum).toBe(leaderboards.MAX_REWARDED_RANK);
+      expect(schemas.RewardTable.maxItems).toBe(leaderboards.MAX_REWARD_TIERS);
+      expect(property('LeaderboardPeriodClosedData', 'top').maxItems).toBe(leaderboards.RECORDED_TOP);
     });
 
-    it('accepts the period label of every schedule', () => {
-      const period = new RegExp(schemas.ScoreSubmittedData.properties?.period.pattern as string);
+    it('accepts the period label of every schedule, and takes only a period that ends as a period stream', () => {
+      const scorePeriod = new RegExp(schemas.ScoreSubmittedData.properties?.period.pattern as string);
+      const endingPeriod = new RegExp(schemas.PeriodLabel.pattern as string);
+      const periodStream = new RegExp(
+        messageOf('LeaderboardPeriodClosed').payload.properties?.streamId.pattern as string,
+      );
+      const schedules: leaderboards.ResetSchedule[] = [
+        ...leaderboards.CALENDAR_SCHEDULES,
+        ...leaderboards.REPEAT_UNITS.map((unit) => ({
+          type: 'every' as const,
+          count: 7,
+          unit,
+          anchor: '2026-03-29T01:30:00.250Z',
+        })),
+        { type: 'window', start: '2025-12-31T23:59:59.999Z', end: '2027-01-10T00:00:00.000Z' },
+      ];
       for (const day of [0, 3, 59, 180, 364, 365, 370]) {
-        const at = new Date(Date.UTC(2026, 0, 1 + day, 23, 59));
-        for (const schedule of leaderboards.CALENDAR_SCHEDULES) {
-          expect(leaderboards.periodOf(schedule, at)).toMatch(period);
+        const at = new Date(Date.UTC(2026, 0, 1 + day, 23, 59, 30, 5));
+        for (const schedule of schedules) {
+          const label = leaderboards.periodOf(schedule, at) as string;
+          expect(label).toMatch(scorePeriod);
+          expect(leaderboards.isPeriodOf(schedule, label)).toBe(true);
+          if (!leaderboards.periodsEnd(schedule)) {
+            expect(label).not.toMatch(endingPeriod);
+            continue;
+          }
+          expect(label).toMatch(endingPeriod);
+          expect(leaderboards.leaderboardPeriodStreamId('winter-cup', label)).toMatch(periodStream);
         }
+      }
+      for (const label of [
+        '2026-13',
+        '2026-02-30x',
+        '2026-W54',
+        '2026-12-10T00:00:00Z',
+        '2026-12-10T24:00:00.000Z',
+      ]) {
+        expect(label).not.toMatch(scorePeriod);
       }
     });
   });
