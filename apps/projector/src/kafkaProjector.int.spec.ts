@@ -25,6 +25,7 @@ const grants = (players: number, perPlayer: number): RecordedEvent[] => {
         balances: round ? { GOLD: round * 5 } : {},
         items: {},
         tournaments: {},
+        rewards: {},
       };
       const [event] = economy.grantCurrency(
         { type: 'GrantCurrency', data: { playerId, currency: 'GOLD', amount: 5, reason: 'match won' } },

@@ -116,7 +116,10 @@ const join = (log: EventLog, playerId: string, time: string) => {
   } catch (refusal) {
     if (!(refusal instanceof DomainError)) throw refusal;
     log.economy(
-      { type: 'LapseTournamentEntry', data: { playerId, leaderboardId: CUP, reservationId } },
+      {
+        type: 'LapseTournamentEntry',
+        data: { playerId, leaderboardId: CUP, reservationId, reason: 'refused' },
+      },
       at(time),
     );
     onBoard({ type: 'ReleaseSeat', data: { playerId, reservationId, reason: 'refused' } });
@@ -125,7 +128,7 @@ const join = (log: EventLog, playerId: string, time: string) => {
   onBoard({ type: 'ConfirmSeat', data: { playerId, reservationId } });
 };
 
-/** Pays what each player's rank now pays beyond what it paid before, as the period closer does. */
+/** Settles each player's rewards with what their rank now pays, as the period closer does. */
 const payOut = (
   log: EventLog,
   adjudication: number,
@@ -139,23 +142,15 @@ const payOut = (
   let players = 0;
   for (const playerId of new Set([...standings, ...before].map((standing) => standing.playerId))) {
     const now = rank(standings, playerId);
-    const { grant: owed, clawBack } = leaderboards.rewardDifference(
-      leaderboards.rewardFor(rewards, now),
-      leaderboards.rewardFor(rewards, rank(before, playerId)),
+    const reward = leaderboards.rewardFor(rewards, now);
+    const settled = log.economy(
+      {
+        type: 'SettleReward',
+        data: { playerId, source, ...(reward ? { owed: { rank: now!, reward } } : {}), catalog: new Map() },
+      },
+      at(time),
     );
-    if (!leaderboards.isEmptyGrant(owed)) {
-      log.economy(
-        {
-          type: 'GrantReward',
-          data: { playerId, source, rank: now as number, grant: owed, catalog: new Map() },
-        },
-        at(time),
-      );
-    }
-    if (!leaderboards.isEmptyGrant(clawBack)) {
-      log.economy({ type: 'ClawBackReward', data: { playerId, source, take: clawBack } }, at(time));
-    }
-    if (!leaderboards.isEmptyGrant(owed) || !leaderboards.isEmptyGrant(clawBack)) players += 1;
+    if (settled.length > 0) players += 1;
   }
   log.run(
     periodStream,

@@ -170,9 +170,10 @@ export class PeriodCloser {
   }
 
   /**
-   * Pays adjudication `adjudication`: to each player, what their rank in it pays minus what their rank in
-   * the one before paid (all of it for the close), and takes back what it no longer pays. Returns how
-   * many players were paid or charged.
+   * Pays adjudication `adjudication`: settles each player's rewards for the period with what their rank in
+   * it pays (one command per player, on their economy stream: what they were credited beyond it is taken
+   * back, what is owed beyond it is granted). The players are those it rewards and those the one before
+   * rewarded. Returns how many players' rewards changed.
    */
   private async pay(
     board: leaderboards.Leaderboard & { status: 'Defined' },
@@ -194,44 +195,32 @@ export class PeriodCloser {
     };
     const now = await ranks(adjudication);
     const before = adjudication > 0 ? await ranks(adjudication - 1) : new Map<string, number>();
-    const items = await this.rewardItems(table);
+    const catalog = await this.rewardItems(table);
     const source = { leaderboardId: state.leaderboardId, period: state.period, adjudication };
-    const key = `${state.leaderboardId}.${state.period}:${adjudication}`;
-    const players = [...new Set([...now.keys(), ...before.keys()])];
+    const key = `reward:${state.leaderboardId}.${state.period}:${adjudication}`;
     let changed = 0;
-    await inParallel(players, this.payConcurrency, async (playerId) => {
-      const rank = now.get(playerId);
-      const { grant, clawBack } = leaderboards.rewardDifference(
-        leaderboards.rewardFor(table, rank),
-        adjudication > 0 ? leaderboards.rewardFor(table, before.get(playerId)) : undefined,
-      );
-      const stream = economy.playerEconomyStreamId(playerId);
-      if (!leaderboards.isEmptyGrant(grant)) {
-        await this.options.streams.handle(
-          stream,
+    await inParallel(
+      [...new Set([...now.keys(), ...before.keys()])],
+      this.payConcurrency,
+      async (playerId) => {
+        const rank = now.get(playerId);
+        const reward = leaderboards.rewardFor(table, rank);
+        const result = await this.options.streams.handle(
+          economy.playerEconomyStreamId(playerId),
           economy.playerEconomyDecider,
           (economyState) =>
-            economy.grantReward(
-              { type: 'GrantReward', data: { playerId, source, rank: rank!, grant, catalog: items } },
+            economy.settleReward(
+              {
+                type: 'SettleReward',
+                data: { playerId, source, ...(reward ? { owed: { rank: rank!, reward } } : {}), catalog },
+              },
               economyState,
             ),
-          systemContext(PERIOD_ACTOR, `reward:${key}:${playerId}`, new Date()),
+          systemContext(PERIOD_ACTOR, `${key}:${playerId}`, new Date()),
         );
-      }
-      if (!leaderboards.isEmptyGrant(clawBack)) {
-        await this.options.streams.handle(
-          stream,
-          economy.playerEconomyDecider,
-          (economyState) =>
-            economy.clawBackReward(
-              { type: 'ClawBackReward', data: { playerId, source, take: clawBack } },
-              economyState,
-            ),
-          systemContext(PERIOD_ACTOR, `clawback:${key}:${playerId}`, new Date()),
-        );
-      }
-      if (!leaderboards.isEmptyGrant(grant) || !leaderboards.isEmptyGrant(clawBack)) changed += 1;
-    });
+        if (result.events.length > 0) changed += 1;
+      },
+    );
     return changed;
   }
 

@@ -99,7 +99,7 @@ export class TournamentSeats {
       economy.playerEconomyDecider,
       (state) =>
         economy.lapseTournamentEntry(
-          { type: 'LapseTournamentEntry', data: { playerId, leaderboardId, reservationId } },
+          { type: 'LapseTournamentEntry', data: { playerId, leaderboardId, reservationId, reason } },
           state,
         ),
       key('lapse'),

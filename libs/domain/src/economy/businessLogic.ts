@@ -3,7 +3,7 @@ import type { Command, Decider } from '../shared/decider';
 import { DomainError } from '../shared/errors';
 import { assertCurrency, assertId, assertPositiveSafeInteger, safeAdd } from '../shared/values';
 import type { EntryFee } from '../leaderboards/leaderboard';
-import type { RewardGrant } from '../leaderboards/rewards';
+import { type RewardGrant, isEmptyGrant, rewardDifference } from '../leaderboards/rewards';
 import {
   type CurrencyChange,
   type ItemChange,
@@ -13,6 +13,7 @@ import {
   type RewardSource,
   type TournamentEntry,
   balanceOf,
+  creditedReward,
   evolve,
   initialState,
   quantityOf,
@@ -55,25 +56,29 @@ export type EnterTournament = Command<
     fee?: EntryFee;
   }
 >;
-/** The seat reserved under `reservationId` lapsed: unless its entry is recorded, it never will be. */
+/**
+ * The seat reserved under `reservationId` is given up (its entry refused, or its reservation expired):
+ * unless its entry is recorded, it never will be.
+ */
 export type LapseTournamentEntry = Command<
   'LapseTournamentEntry',
-  { playerId: string; leaderboardId: string; reservationId: string }
+  { playerId: string; leaderboardId: string; reservationId: string; reason: 'refused' | 'lapsed' }
 >;
-export type GrantReward = Command<
-  'GrantReward',
+/**
+ * Settles what a player holds of a period's rewards with what they are owed under one adjudication of
+ * its standings: grants what is owed beyond what they were credited, takes back what they were credited
+ * beyond it. `owed` is absent for a player the standings no longer reward.
+ */
+export type SettleReward = Command<
+  'SettleReward',
   {
     playerId: string;
     source: RewardSource;
-    rank: number;
-    grant: RewardGrant;
+    /** The player's rank in those standings and what it pays; absent when excluded or not rewarded. */
+    owed?: { rank: number; reward: RewardGrant };
     /** The reward's items as the handler loaded them (their holding limits). */
     catalog: ReadonlyMap<string, CatalogItem>;
   }
->;
-export type ClawBackReward = Command<
-  'ClawBackReward',
-  { playerId: string; source: RewardSource; take: RewardGrant }
 >;
 
 export type PlayerEconomyCommand =
@@ -83,8 +88,7 @@ export type PlayerEconomyCommand =
   | ConsumeItem
   | EnterTournament
   | LapseTournamentEntry
-  | GrantReward
-  | ClawBackReward;
+  | SettleReward;
 
 const MAX_REASON_LENGTH = 200;
 
@@ -284,21 +288,43 @@ export const lapseTournamentEntry = (
   return [{ type: 'TournamentEntryLapsed', data }];
 };
 
-export const grantReward = ({ data }: GrantReward, state: PlayerEconomy): PlayerEconomyEvent[] => {
+export const settleReward = ({ data }: SettleReward, state: PlayerEconomy): PlayerEconomyEvent[] => {
+  const { grant, clawBack } = rewardDifference(data.owed?.reward, creditedReward(state, data.source));
+  const common = {
+    ...data.source,
+    playerId: data.playerId,
+    ...(data.owed ? { rank: data.owed.rank } : {}),
+  };
+  const events: PlayerEconomyEvent[] = [];
+  if (!isEmptyGrant(clawBack)) events.push(takeBack(common, clawBack, state));
+  if (!isEmptyGrant(grant))
+    events.push(give({ ...common, rank: data.owed!.rank }, grant, data.catalog, state));
+  return events;
+};
+
+type RewardCommon = RewardSource & { playerId: string; rank?: number };
+
+/** Pays `grant`, withholding what would pass a holding limit or 2^53-1. */
+const give = (
+  common: RewardCommon & { rank: number },
+  grant: RewardGrant,
+  catalog: ReadonlyMap<string, CatalogItem>,
+  state: PlayerEconomy,
+): PlayerEconomyEvent => {
   const currencies: CurrencyChange[] = [];
   const items: ItemChange[] = [];
   const withheld: { currencies: Record<string, number>; items: Record<string, number> } = {
     currencies: {},
     items: {},
   };
-  for (const [currency, amount] of Object.entries(data.grant.currencies ?? {})) {
+  for (const [currency, amount] of Object.entries(grant.currencies ?? {})) {
     const balance = balanceOf(state, currency);
     const paid = Math.min(amount, Number.MAX_SAFE_INTEGER - balance);
     if (paid < amount) withheld.currencies[currency] = amount - paid;
     if (paid > 0) currencies.push({ currency, amount: paid, balanceAfter: balance + paid });
   }
-  for (const [sku, quantity] of Object.entries(data.grant.items ?? {})) {
-    const item = data.catalog.get(sku);
+  for (const [sku, quantity] of Object.entries(grant.items ?? {})) {
+    const item = catalog.get(sku);
     const held = quantityOf(state, sku);
     const room = item?.status === 'Defined' ? holdingLimit(item) - held : 0;
     const given = Math.max(0, Math.min(quantity, room));
@@ -306,53 +332,37 @@ export const grantReward = ({ data }: GrantReward, state: PlayerEconomy): Player
     if (given > 0) items.push({ sku, quantity: given, quantityAfter: held + given });
   }
   const withholds = nonEmpty(withheld);
-  return [
-    {
-      type: 'RewardGranted',
-      data: {
-        ...data.source,
-        playerId: data.playerId,
-        rank: data.rank,
-        currencies,
-        items,
-        ...(withholds ? { withheld: withholds } : {}),
-      },
-    },
-  ];
+  return {
+    type: 'RewardGranted',
+    data: { ...common, currencies, items, ...(withholds ? { withheld: withholds } : {}) },
+  };
 };
 
-export const clawBackReward = ({ data }: ClawBackReward, state: PlayerEconomy): PlayerEconomyEvent[] => {
+/** Takes back `take`, never below zero: what is missing is the shortfall, written off. */
+const takeBack = (common: RewardCommon, take: RewardGrant, state: PlayerEconomy): PlayerEconomyEvent => {
   const currencies: CurrencyChange[] = [];
   const items: ItemChange[] = [];
   const shortfall: { currencies: Record<string, number>; items: Record<string, number> } = {
     currencies: {},
     items: {},
   };
-  for (const [currency, amount] of Object.entries(data.take.currencies ?? {})) {
+  for (const [currency, amount] of Object.entries(take.currencies ?? {})) {
     const balance = balanceOf(state, currency);
     const taken = Math.min(amount, balance);
     if (taken < amount) shortfall.currencies[currency] = amount - taken;
     if (taken > 0) currencies.push({ currency, amount: taken, balanceAfter: balance - taken });
   }
-  for (const [sku, quantity] of Object.entries(data.take.items ?? {})) {
+  for (const [sku, quantity] of Object.entries(take.items ?? {})) {
     const held = quantityOf(state, sku);
     const taken = Math.min(quantity, held);
     if (taken < quantity) shortfall.items[sku] = quantity - taken;
     if (taken > 0) items.push({ sku, quantity: taken, quantityAfter: held - taken });
   }
   const short = nonEmpty(shortfall);
-  return [
-    {
-      type: 'RewardClawedBack',
-      data: {
-        ...data.source,
-        playerId: data.playerId,
-        currencies,
-        items,
-        ...(short ? { shortfall: short } : {}),
-      },
-    },
-  ];
+  return {
+    type: 'RewardClawedBack',
+    data: { ...common, currencies, items, ...(short ? { shortfall: short } : {}) },
+  };
 };
 
 /** The parts of a withheld or shortfall record that hold something; undefined when none does. */
@@ -381,10 +391,8 @@ export const playerEconomyDecider: Decider<PlayerEconomy, PlayerEconomyCommand, 
         return enterTournament(command, state);
       case 'LapseTournamentEntry':
         return lapseTournamentEntry(command, state);
-      case 'GrantReward':
-        return grantReward(command, state);
-      case 'ClawBackReward':
-        return clawBackReward(command, state);
+      case 'SettleReward':
+        return settleReward(command, state);
     }
   },
 };

@@ -226,7 +226,7 @@ describe('player economy', () => {
       { type: 'ItemConsumed', data: { playerId, sku: 'potion', quantity: 1, quantityAfter: 0 } } as const,
     ];
     const state = events.reduce(playerEconomyDecider.evolve, playerEconomyDecider.initialState());
-    expect(state).toEqual({ balances: { GOLD: 90 }, items: {}, tournaments: {} });
+    expect(state).toEqual({ balances: { GOLD: 90 }, items: {}, tournaments: {}, rewards: {} });
   });
 });
 
@@ -249,7 +249,7 @@ describe('tournament entries', () => {
   });
   const lapsed: PlayerEconomyEvent = {
     type: 'TournamentEntryLapsed',
-    data: { playerId, leaderboardId: 'cup', reservationId: 'r1' },
+    data: { playerId, leaderboardId: 'cup', reservationId: 'r1', reason: 'lapsed' },
   };
 
   it('pays the fee and records the entry in one event', () =>
@@ -296,7 +296,7 @@ describe('tournament entries', () => {
   it('lapses a reservation only when its entry was not recorded', () => {
     const lapse = {
       type: 'LapseTournamentEntry' as const,
-      data: { playerId, leaderboardId: 'cup', reservationId: 'r1' },
+      data: { playerId, leaderboardId: 'cup', reservationId: 'r1', reason: 'lapsed' as const },
     };
     given([]).when(lapse).then([lapsed]);
     given([granted('GOLD', 60, 60), entered()])
@@ -306,74 +306,115 @@ describe('tournament entries', () => {
   });
 });
 
-describe('rewards and clawbacks', () => {
+describe('settling rewards', () => {
   const source = { leaderboardId: 'cup', period: 'P', adjudication: 0 };
   const catalog = new Map([
     ['sword', sword],
     ['potion', potion],
   ]);
-  const grant = (currencies: Record<string, number>, items: Record<string, number> = {}) => ({
-    type: 'GrantReward' as const,
-    data: { playerId, source, rank: 1, grant: { currencies, items }, catalog },
+  const settle = (
+    owed: { rank: number; currencies?: Record<string, number>; items?: Record<string, number> } | undefined,
+    adjudication = 0,
+  ) => ({
+    type: 'SettleReward' as const,
+    data: {
+      playerId,
+      source: { ...source, adjudication },
+      ...(owed
+        ? { owed: { rank: owed.rank, reward: { currencies: owed.currencies, items: owed.items } } }
+        : {}),
+      catalog,
+    },
+  });
+  const rewarded = (
+    rank: number,
+    currencies: { currency: string; amount: number; balanceAfter: number }[],
+    items: { sku: string; quantity: number; quantityAfter: number }[] = [],
+    extra: object = {},
+  ): PlayerEconomyEvent => ({
+    type: 'RewardGranted',
+    data: { ...source, playerId, rank, currencies, items, ...extra },
   });
 
   it('pays currencies and items, each with what it leaves', () =>
     given([granted('GOLD', 5, 5)])
-      .when(grant({ GOLD: 100 }, { potion: 2 }))
+      .when(settle({ rank: 1, currencies: { GOLD: 100 }, items: { potion: 2 } }))
       .then([
-        {
-          type: 'RewardGranted',
-          data: {
-            ...source,
-            playerId,
-            rank: 1,
-            currencies: [{ currency: 'GOLD', amount: 100, balanceAfter: 105 }],
-            items: [{ sku: 'potion', quantity: 2, quantityAfter: 2 }],
-          },
-        },
+        rewarded(
+          1,
+          [{ currency: 'GOLD', amount: 100, balanceAfter: 105 }],
+          [{ sku: 'potion', quantity: 2, quantityAfter: 2 }],
+        ),
       ]));
+
+  it('pays nothing twice: what is already credited is not owed again', () =>
+    given([granted('GOLD', 5, 5), rewarded(1, [{ currency: 'GOLD', amount: 100, balanceAfter: 105 }])])
+      .when(settle({ rank: 1, currencies: { GOLD: 100 } }))
+      .thenNothingHappens());
 
   it('withholds what would pass a holding limit or 2^53-1', () =>
     given([granted('GOLD', Number.MAX_SAFE_INTEGER - 1, Number.MAX_SAFE_INTEGER - 1)])
-      .when(grant({ GOLD: 5 }, { sword: 2, potion: 9 }))
+      .when(settle({ rank: 1, currencies: { GOLD: 5 }, items: { sword: 2, potion: 9 } }))
+      .then([
+        rewarded(
+          1,
+          [{ currency: 'GOLD', amount: 1, balanceAfter: Number.MAX_SAFE_INTEGER }],
+          [
+            { sku: 'potion', quantity: 5, quantityAfter: 5 },
+            { sku: 'sword', quantity: 1, quantityAfter: 1 },
+          ],
+          { withheld: { currencies: { GOLD: 4 }, items: { sword: 1, potion: 4 } } },
+        ),
+      ]));
+
+  it('pays a player who moved up only the difference to what they were credited', () =>
+    given([rewarded(3, [{ currency: 'GOLD', amount: 100, balanceAfter: 100 }])])
+      .when(settle({ rank: 1, currencies: { GOLD: 1000 }, items: { sword: 1 } }, 1))
       .then([
         {
           type: 'RewardGranted',
-          data: {
-            ...source,
-            playerId,
-            rank: 1,
-            currencies: [{ currency: 'GOLD', amount: 1, balanceAfter: Number.MAX_SAFE_INTEGER }],
-            items: [
-              { sku: 'sword', quantity: 1, quantityAfter: 1 },
-              { sku: 'potion', quantity: 5, quantityAfter: 5 },
-            ],
-            withheld: { currencies: { GOLD: 4 }, items: { sword: 1, potion: 4 } },
-          },
-        },
-      ]));
-
-  it('takes back what is there and records the rest as a shortfall, never going below zero', () =>
-    given([granted('GOLD', 30, 30)])
-      .when({
-        type: 'ClawBackReward',
-        data: {
-          playerId,
-          source: { ...source, adjudication: 1 },
-          take: { currencies: { GOLD: 100 }, items: { sword: 1 } },
-        },
-      })
-      .then([
-        {
-          type: 'RewardClawedBack',
           data: {
             ...source,
             adjudication: 1,
             playerId,
-            currencies: [{ currency: 'GOLD', amount: 30, balanceAfter: 0 }],
-            items: [],
-            shortfall: { currencies: { GOLD: 70 }, items: { sword: 1 } },
+            rank: 1,
+            currencies: [{ currency: 'GOLD', amount: 900, balanceAfter: 1000 }],
+            items: [{ sku: 'sword', quantity: 1, quantityAfter: 1 }],
           },
         },
       ]));
+
+  it('takes back only what was credited, never below zero: the rest is a shortfall written off', () => {
+    // Credited 4 of 5 potions (one withheld) and 100 GOLD, of which 70 are spent since.
+    const history: PlayerEconomyEvent[] = [
+      rewarded(
+        1,
+        [{ currency: 'GOLD', amount: 100, balanceAfter: 100 }],
+        [{ sku: 'potion', quantity: 4, quantityAfter: 4 }],
+        {
+          withheld: { items: { potion: 1 } },
+        },
+      ),
+      {
+        type: 'CurrencySpent',
+        data: { playerId, currency: 'GOLD', amount: 70, reason: 'shop', balanceAfter: 30 },
+      },
+    ];
+    const clawedBack: PlayerEconomyEvent = {
+      type: 'RewardClawedBack',
+      data: {
+        ...source,
+        adjudication: 1,
+        playerId,
+        currencies: [{ currency: 'GOLD', amount: 30, balanceAfter: 0 }],
+        items: [{ sku: 'potion', quantity: 4, quantityAfter: 0 }],
+        shortfall: { currencies: { GOLD: 70 } },
+      },
+    };
+    given(history).when(settle(undefined, 1)).then([clawedBack]);
+    // Written off is settled: a later adjudication that still pays nothing takes nothing more.
+    given([...history, clawedBack])
+      .when(settle(undefined, 2))
+      .thenNothingHappens();
+  });
 });

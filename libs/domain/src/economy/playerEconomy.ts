@@ -1,3 +1,4 @@
+import type { RewardGrant } from '../leaderboards/rewards';
 import type { DomainEvent } from '../shared/decider';
 
 /** A price actually paid: currency and amount in minor units. */
@@ -40,10 +41,13 @@ export type TournamentEntered = DomainEvent<
     itemFee?: { sku: string; quantity: number; quantityAfter: number };
   }
 >;
-/** A seat reserved for this player lapsed before the entry was recorded: that reservation enters no more. */
+/**
+ * A seat reserved for this player was given up before the entry was recorded (the entry was refused, or
+ * the reservation expired): that reservation enters no more.
+ */
 export type TournamentEntryLapsed = DomainEvent<
   'TournamentEntryLapsed',
-  { playerId: string; leaderboardId: string; reservationId: string }
+  { playerId: string; leaderboardId: string; reservationId: string; reason: 'refused' | 'lapsed' }
 >;
 
 /** Which standings of which period a reward follows: adjudication 0 is the close. */
@@ -69,13 +73,16 @@ export type RewardGranted = DomainEvent<
   }
 >;
 /**
- * Rewards taken back after an adjudication. No balance or holding goes below zero: what was owed back
- * but already spent is the `shortfall`, recorded and written off.
+ * Rewards taken back after an adjudication: what the player was credited beyond what their new rank (if
+ * any) pays. No balance or holding goes below zero: what was owed back but already spent is the
+ * `shortfall`, recorded and written off.
  */
 export type RewardClawedBack = DomainEvent<
   'RewardClawedBack',
   RewardSource & {
     playerId: string;
+    /** The player's rank in the adjudicated standings; absent when excluded or no longer ranked. */
+    rank?: number;
     currencies: readonly CurrencyChange[];
     items: readonly ItemChange[];
     shortfall?: Readonly<{ currencies?: Record<string, number>; items?: Record<string, number> }>;
@@ -95,14 +102,61 @@ export type PlayerEconomyEvent =
 /** A player's place in one tournament: entered through a reservation, or that reservation lapsed. */
 export type TournamentEntry = Readonly<{ reservationId: string; status: 'entered' | 'lapsed' }>;
 
-/** One aggregate per player: balances, inventory and tournament entries change together or not at all. */
+/**
+ * One aggregate per player: balances, inventory, tournament entries and rewards change together or not
+ * at all. `rewards` holds, per period (`{leaderboardId}.{period}`), what the player was credited net:
+ * granted, less taken back and written off.
+ */
 export type PlayerEconomy = Readonly<{
   balances: Readonly<Record<string, number>>;
   items: Readonly<Record<string, number>>;
   tournaments: Readonly<Record<string, TournamentEntry>>;
+  rewards: Readonly<Record<string, Required<RewardGrant>>>;
 }>;
 
-export const initialState = (): PlayerEconomy => ({ balances: {}, items: {}, tournaments: {} });
+export const initialState = (): PlayerEconomy => ({ balances: {}, items: {}, tournaments: {}, rewards: {} });
+
+const rewardKey = (source: Pick<RewardSource, 'leaderboardId' | 'period'>) =>
+  `${source.leaderboardId}.${source.period}`;
+
+/** What the player was credited of a period's rewards, net of clawbacks and write-offs. */
+export const creditedReward = (state: PlayerEconomy, source: RewardSource): RewardGrant | undefined => {
+  const key = rewardKey(source);
+  return Object.hasOwn(state.rewards, key) ? state.rewards[key] : undefined;
+};
+
+/** A period's credit after a grant (sign 1) or a clawback with its shortfall (sign -1). */
+const credit = (
+  state: PlayerEconomy,
+  event: RewardGranted | RewardClawedBack,
+): Readonly<Record<string, Required<RewardGrant>>> => {
+  const key = rewardKey(event.data);
+  const before = Object.hasOwn(state.rewards, key) ? state.rewards[key] : { currencies: {}, items: {} };
+  const sign = event.type === 'RewardGranted' ? 1 : -1;
+  const written = event.type === 'RewardClawedBack' ? event.data.shortfall : undefined;
+  const move = (held: Readonly<Record<string, number>>, changes: [string, number][]) => {
+    const next = { ...held };
+    for (const [name, amount] of changes) {
+      const after = (next[name] ?? 0) + sign * amount;
+      if (after === 0) delete next[name];
+      else next[name] = after;
+    }
+    return next;
+  };
+  return {
+    ...state.rewards,
+    [key]: {
+      currencies: move(before.currencies, [
+        ...event.data.currencies.map((change): [string, number] => [change.currency, change.amount]),
+        ...Object.entries(written?.currencies ?? {}),
+      ]),
+      items: move(before.items, [
+        ...event.data.items.map((change): [string, number] => [change.sku, change.quantity]),
+        ...Object.entries(written?.items ?? {}),
+      ]),
+    },
+  };
+};
 
 export const balanceOf = (state: PlayerEconomy, currency: string): number =>
   Object.hasOwn(state.balances, currency) ? state.balances[currency] : 0;
@@ -139,6 +193,7 @@ export const evolve = (state: PlayerEconomy, event: PlayerEconomyEvent): PlayerE
     case 'TournamentEntered': {
       const { leaderboardId, reservationId, fee, itemFee } = event.data;
       return {
+        ...state,
         balances: fee ? withEntry(state.balances, fee.currency, fee.balanceAfter) : state.balances,
         items: itemFee ? withEntry(state.items, itemFee.sku, itemFee.quantityAfter) : state.items,
         tournaments: { ...state.tournaments, [leaderboardId]: { reservationId, status: 'entered' } },
@@ -155,6 +210,7 @@ export const evolve = (state: PlayerEconomy, event: PlayerEconomyEvent): PlayerE
     case 'RewardClawedBack':
       return {
         ...state,
+        rewards: credit(state, event),
         balances: event.data.currencies.reduce(
           (balances, change) => withEntry(balances, change.currency, change.balanceAfter),
           state.balances,

@@ -204,7 +204,10 @@ const eventsFromTheDeciders = (): { streamId: string; event: DomainEvent }[] => 
     });
     const fee = (board.state() as leaderboards.LeaderboardDefinition).tournament?.entryFee;
     const settle = (reason: 'refused' | 'lapsed') => {
-      change({ type: 'LapseTournamentEntry', data: { playerId: player, leaderboardId, reservationId } });
+      change({
+        type: 'LapseTournamentEntry',
+        data: { playerId: player, leaderboardId, reservationId, reason },
+      });
       board.run({ type: 'ReleaseSeat', data: { playerId: player, reservationId, reason } });
     };
     return {
@@ -282,21 +285,18 @@ const eventsFromTheDeciders = (): { streamId: string; event: DomainEvent }[] => 
     let players = 0;
     for (const player of new Set([...ranks.keys(), ...before.keys()])) {
       const rank = ranks.get(player);
-      const owed = leaderboards.rewardDifference(
-        leaderboards.rewardFor(rewards, rank),
-        leaderboards.rewardFor(rewards, before.get(player)),
-      );
-      if (!leaderboards.isEmptyGrant(owed.grant)) {
-        const catalogNow = new Map([[potion.sku, potions.state()]]);
-        change({
-          type: 'GrantReward',
-          data: { playerId: player, source, rank: rank as number, grant: owed.grant, catalog: catalogNow },
-        });
-      }
-      if (!leaderboards.isEmptyGrant(owed.clawBack)) {
-        change({ type: 'ClawBackReward', data: { playerId: player, source, take: owed.clawBack } });
-      }
-      if (!leaderboards.isEmptyGrant(owed.grant) || !leaderboards.isEmptyGrant(owed.clawBack)) players += 1;
+      const reward = leaderboards.rewardFor(rewards, rank);
+      const catalogNow = new Map([[potion.sku, potions.state()]]);
+      const settled = change({
+        type: 'SettleReward',
+        data: {
+          playerId: player,
+          source,
+          ...(reward ? { owed: { rank: rank!, reward } } : {}),
+          catalog: catalogNow,
+        },
+      });
+      if (settled.length > 0) players += 1;
     }
     closer.run({ type: 'RecordRewardsPaid', data: { adjudication, players } });
   };
