@@ -45,11 +45,13 @@ const changesOf = (event: economy.PlayerEconomyEvent): LedgerChange[] => {
 const reasonOf = (event: economy.PlayerEconomyEvent): string =>
   event.type === 'CurrencyGranted' || event.type === 'CurrencySpent'
     ? event.data.reason
-    : [
-        event.type === 'ItemPurchased' ? 'purchase of' : 'consumption of',
-        event.data.quantity,
-        event.data.sku,
-      ].join(' ');
+    : event.type === 'ItemConsumed' && event.data.reason !== undefined
+      ? event.data.reason
+      : [
+          event.type === 'ItemPurchased' ? 'purchase of' : 'consumption of',
+          event.data.quantity,
+          event.data.sku,
+        ].join(' ');
 
 /**
  * The type names as this module's own constants: a ledger line keeps one shared string instead of the

@@ -26,7 +26,7 @@ export type ItemPurchased = DomainEvent<
 >;
 export type ItemConsumed = DomainEvent<
   'ItemConsumed',
-  { playerId: string; sku: string; quantity: number; quantityAfter: number }
+  { playerId: string; sku: string; quantity: number; quantityAfter: number; reason?: string }
 >;
 
 export type PlayerEconomyEvent = CurrencyGranted | CurrencySpent | ItemPurchased | ItemConsumed;
