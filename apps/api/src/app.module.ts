@@ -9,12 +9,18 @@ import { EconomyModule } from './economy/economy.module';
 import { LeaderboardsModule } from './leaderboards/leaderboards.module';
 import { PersistenceModule } from './persistence/persistence.module';
 import { ApiMetrics } from './system/apiMetrics';
+import { RecentErrors } from './system/recentErrors';
 import { SystemModule } from './system/system.module';
 
 @Module({})
 export class AppModule {
   /** The configuration is validated before the module is built, so a bad value never half-starts the app. */
-  static forRoot(config: AppConfig, logger: pino.Logger, metrics: ApiMetrics): DynamicModule {
+  static forRoot(
+    config: AppConfig,
+    logger: pino.Logger,
+    metrics: ApiMetrics,
+    recentErrors: RecentErrors,
+  ): DynamicModule {
     return {
       module: AppModule,
       global: true,
@@ -34,8 +40,9 @@ export class AppModule {
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: ApiMetrics, useValue: metrics },
+        { provide: RecentErrors, useValue: recentErrors },
       ],
-      exports: [APP_CONFIG, ApiMetrics],
+      exports: [APP_CONFIG, ApiMetrics, RecentErrors],
     };
   }
 }

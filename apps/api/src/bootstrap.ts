@@ -14,6 +14,7 @@ import { namedSchemas } from './http/route';
 import { ProblemFilter } from './http/problem.filter';
 import { apiLogger, logRequests } from './http/requestLog';
 import { ApiMetrics } from './system/apiMetrics';
+import { RecentErrors } from './system/recentErrors';
 
 export type App = { app: NestFastifyApplication; config: AppConfig; devKeyFile?: string };
 
@@ -34,10 +35,11 @@ export async function createApp(env: Record<string, string | undefined> = proces
     devKeyFile = dev.file;
   }
 
-  const logger = apiLogger(config.LOG_LEVEL);
+  const recentErrors = new RecentErrors();
+  const logger = apiLogger(config.LOG_LEVEL, recentErrors);
   const metrics = new ApiMetrics();
   const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forRoot(config, logger, metrics),
+    AppModule.forRoot(config, logger, metrics, recentErrors),
     new FastifyAdapter(fastifyOptions(config)),
     // The api parses bodies itself (http/jsonBody): JSON only, within limits, after authentication.
     { bufferLogs: true, bodyParser: false },

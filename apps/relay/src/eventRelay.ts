@@ -1,5 +1,6 @@
 import type { EventStore, RecordedEvent, Subscription } from '@app/event-store';
 import { type OutgoingMessage, type Publisher, toEventMessage, toWatermarkMessage } from '@app/messaging';
+import { RELAY_LEASE } from '@app/runtime';
 import type { LoggerService } from '@nestjs/common';
 import type { Counter, Gauge } from 'prom-client';
 
@@ -48,7 +49,7 @@ export class EventRelay {
   private interrupt?: () => void;
 
   constructor(private readonly options: EventRelayOptions) {
-    this.leaseName = options.leaseName ?? 'relay';
+    this.leaseName = options.leaseName ?? RELAY_LEASE;
     this.leaseTtlMs = options.leaseTtlMs ?? 10_000;
     this.batchSize = options.batchSize ?? 1000;
   }

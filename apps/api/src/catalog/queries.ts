@@ -1,4 +1,4 @@
-import { NotFoundError, skuCursor } from '@app/application';
+import { NotFoundError, idCursor } from '@app/application';
 import { type CatalogItemView, catalogItemView, catalogItemsBySku } from '@app/projections';
 import type { ReadStore } from '@app/read-store';
 import { Inject } from '@nestjs/common';
@@ -39,12 +39,12 @@ export class ListCatalogItemsHandler implements IQueryHandler<ListCatalogItems> 
   constructor(@Inject(READ_STORE) private readonly readStore: ReadStore) {}
 
   async execute({ cursor, limit }: ListCatalogItems): Promise<CatalogPageResponse> {
-    const after = skuCursor.decode(cursor);
+    const after = idCursor.decode(cursor);
     const page = await this.readStore.page(catalogItemsBySku, after && { sku: after.s }, limit + 1);
     const items = page.slice(0, limit).map(toResponse);
     return {
       items,
-      nextCursor: page.length > limit ? skuCursor.encode({ s: items[items.length - 1].sku }) : null,
+      nextCursor: page.length > limit ? idCursor.encode({ s: items[items.length - 1].sku }) : null,
     };
   }
 }

@@ -57,6 +57,8 @@ const Period = Type.String({
 });
 
 export const BoardQuery = Strict(ReadQuery);
+export const BoardsPageQuery = Strict(PageQuery);
+export type BoardsPageQuery = Static<typeof BoardsPageQuery>;
 export const EntriesQuery = Strict({ ...PageQuery, period: Type.Optional(Period) });
 export type EntriesQuery = Static<typeof EntriesQuery>;
 export const AroundQuery = Strict({
@@ -103,17 +105,22 @@ export const PlayerRankResponse = Strict(
 );
 export type PlayerRankResponse = Static<typeof PlayerRankResponse>;
 
-export const LeaderboardResponse = Strict(
-  {
-    leaderboardId: Type.String(),
-    sortOrder: Type.String(),
-    operator: Type.String(),
-    resetSchedule: Type.String(),
-    minScore: Type.Optional(Type.Integer()),
-    maxScore: Type.Optional(Type.Integer()),
-    currentPeriod: Type.String(),
-    revision: Type.Integer(),
-  },
-  { $id: 'LeaderboardResponse' },
-);
+const LeaderboardDefinition = {
+  leaderboardId: Type.String(),
+  sortOrder: Type.String(),
+  operator: Type.String(),
+  resetSchedule: Type.String(),
+  minScore: Type.Optional(Type.Integer()),
+  maxScore: Type.Optional(Type.Integer()),
+  currentPeriod: Type.String(),
+  revision: Type.Integer(),
+};
+
+export const LeaderboardResponse = Strict(LeaderboardDefinition, { $id: 'LeaderboardResponse' });
 export type LeaderboardResponse = Static<typeof LeaderboardResponse>;
+
+export const LeaderboardsPageResponse = Strict(
+  { leaderboards: Type.Array(Strict(LeaderboardDefinition)), nextCursor: NextCursor },
+  { $id: 'LeaderboardsPageResponse' },
+);
+export type LeaderboardsPageResponse = Static<typeof LeaderboardsPageResponse>;

@@ -1,4 +1,4 @@
-import { InvalidRequestError, NotFoundError, rankCursor } from '@app/application';
+import { InvalidRequestError, NotFoundError, idCursor, rankCursor } from '@app/application';
 import { leaderboards } from '@app/domain';
 import {
   type LeaderboardEntryView,
@@ -7,16 +7,32 @@ import {
   leaderboardEntryId,
   leaderboardEntryView,
   leaderboardView,
+  leaderboardsById,
   rankKey,
 } from '@app/projections';
 import type { ReadStore } from '@app/read-store';
 import { Inject } from '@nestjs/common';
 import { type IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import { READ_STORE } from '../persistence/tokens';
-import type { EntriesResponse, LeaderboardResponse, PlayerRankResponse, RankedEntry } from './dto';
+import type {
+  EntriesResponse,
+  LeaderboardResponse,
+  LeaderboardsPageResponse,
+  PlayerRankResponse,
+  RankedEntry,
+} from './dto';
 
 export class GetLeaderboard extends Query<LeaderboardResponse> {
   constructor(readonly leaderboardId: string) {
+    super();
+  }
+}
+
+export class ListLeaderboards extends Query<LeaderboardsPageResponse> {
+  constructor(
+    readonly cursor: string | undefined,
+    readonly limit: number,
+  ) {
     super();
   }
 }
@@ -69,12 +85,36 @@ const ranked = (entry: LeaderboardEntryView, rank: number): RankedEntry => ({
   ...(entry.metadata ? { metadata: entry.metadata } : {}),
 });
 
+/** A board's definition as the api answers it, with the period running now. */
+const definitionOf = ({ _id: _, ...definition }: LeaderboardView, period: string): LeaderboardResponse => ({
+  ...definition,
+  currentPeriod: period,
+});
+
 @QueryHandler(GetLeaderboard)
 export class GetLeaderboardHandler extends BoardQueryHandler implements IQueryHandler<GetLeaderboard> {
   async execute({ leaderboardId }: GetLeaderboard): Promise<LeaderboardResponse> {
     const { board, period } = await this.board(leaderboardId);
-    const { _id: _, ...definition } = board;
-    return { ...definition, currentPeriod: period };
+    return definitionOf(board, period);
+  }
+}
+
+@QueryHandler(ListLeaderboards)
+export class ListLeaderboardsHandler implements IQueryHandler<ListLeaderboards> {
+  constructor(@Inject(READ_STORE) private readonly readStore: ReadStore) {}
+
+  async execute({ cursor, limit }: ListLeaderboards): Promise<LeaderboardsPageResponse> {
+    const after = idCursor.decode(cursor);
+    const page = await this.readStore.page(leaderboardsById, after && { leaderboardId: after.s }, limit + 1);
+    const now = new Date();
+    const boards = page
+      .slice(0, limit)
+      .map((board) => definitionOf(board, leaderboards.periodOf(board.resetSchedule, now)));
+    return {
+      leaderboards: boards,
+      nextCursor:
+        page.length > limit ? idCursor.encode({ s: boards[boards.length - 1].leaderboardId }) : null,
+    };
   }
 }
 
