@@ -8,6 +8,7 @@ import { type ApiKey, developmentKey, parseApiKeys } from './http/auth/apiKeys';
 import { authenticateRequests } from './http/auth/authentication';
 import { RateLimits, parseScopeLimits } from './http/auth/rateLimits';
 import { RouteMethods, echoCorrelationId, fastifyOptions, requireHost } from './http/edge';
+import { serveConsole } from './http/console';
 import { parseJsonBodies } from './http/jsonBody';
 import { serveOpenApi } from './http/openApi';
 import { namedSchemas } from './http/route';
@@ -71,6 +72,8 @@ export async function createApp(env: Record<string, string | undefined> = proces
   logRequests(fastify, logger);
   metrics.observeRequests(fastify);
   await serveOpenApi(app);
+  if (!(await serveConsole(app, config.CONSOLE_DIR)))
+    app.get(Logger).warn(`no console build in ${config.CONSOLE_DIR}: /console answers 404 (npm run build)`);
 
   return { app, config, devKeyFile };
 }

@@ -26,6 +26,10 @@ export class AppConfig {
   @IsString()
   DATA_DIR = './data';
 
+  /** The operator console's built files, served at /console (`npm run build` writes them here). */
+  @IsString()
+  CONSOLE_DIR = './dist/console';
+
   /** `name:secret:scope,scope;...` - secret in plaintext or as `sha256=<hex>` (see apps/api/src/http/auth/apiKeys.ts). */
   @IsOptional()
   @IsString()
