@@ -1,4 +1,4 @@
-import { APP_CONFIG, type AppConfig } from '@app/runtime';
+import { APP_CONFIG, type AppConfig, TracingModule } from '@app/runtime';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { LoggerModule } from 'nestjs-pino';
@@ -36,6 +36,7 @@ export class AppModule {
         LeaderboardsModule,
         AuditModule,
         SystemModule,
+        TracingModule,
       ],
       providers: [
         { provide: APP_CONFIG, useValue: config },

@@ -23,6 +23,9 @@ export type EventMetadata = {
    */
   hash?: string;
   previousHash?: string;
+  /** W3C trace context of the append, when the api traces: the relay and projectors continue its trace. */
+  traceparent?: string;
+  tracestate?: string;
 };
 
 export type NewEvent = {

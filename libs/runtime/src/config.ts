@@ -132,6 +132,14 @@ export class AppConfig {
   })
   TRUST_PROXY?: string = undefined;
 
+  /**
+   * OpenTelemetry: where the api, relay and projectors send their spans over OTLP/HTTP
+   * (`http://collector:4318`). Unset: no tracing.
+   */
+  @IsOptional()
+  @Matches(/^https?:\/\/\S+$/, { message: 'OTEL_EXPORTER_OTLP_ENDPOINT must be an http(s) URL' })
+  OTEL_EXPORTER_OTLP_ENDPOINT?: string = undefined;
+
   /** SQLite durability: FULL fsyncs every commit (default); NORMAL only for benchmarks and tests. */
   @IsIn(['FULL', 'NORMAL'])
   SQLITE_SYNCHRONOUS: 'FULL' | 'NORMAL' = 'FULL';

@@ -5,3 +5,5 @@ export * from './messaging';
 export * from './readModelPosition';
 export * from './readStore';
 export * from './worker';
+export * from './tracing';
+export * from './tracingModule';
