@@ -12,7 +12,9 @@ import {
   catalogItemsBySku,
   inventoryView,
   leaderboardEntryView,
+  type LeaderboardView,
   leaderboardView,
+  leaderboardsById,
   ledgerView,
   playerLedger,
   readModelCollections,
@@ -173,6 +175,8 @@ describeWith([MONGO], 'index usage: every read-store query is served by an index
     await store.page(playerLedger('p1'), { revision: 0 }, 3);
     await store.page(catalogItemsBySku, undefined, 3);
     await store.page(catalogItemsBySku, { sku: 'gem' } as Partial<CatalogItemView>, 3);
+    await store.page(leaderboardsById, undefined, 3);
+    await store.page(leaderboardsById, { leaderboardId: 'b' } as Partial<LeaderboardView>, 3);
     await store.page(ranking, undefined, 2);
     await store.page(
       ranking,
