@@ -107,6 +107,12 @@ export async function* withProgress<Result>(
   }
 }
 
+/** A verification's progress (@app/audit: the position reached, events read) as Progress, up to `until`. */
+export const verificationProgress = (until: number, report: (progress: Progress) => void) => {
+  const meter = new ProgressMeter('verify', 'events', { from: 0, until });
+  return (position: number, events: number): void => report(meter.at(events, position));
+};
+
 /**
  * The replay check's progress (@app/audit) as Progress: a phase for each replay up to a head (the check
  * replays again when the log moved on), then one for each read model compared.

@@ -4,6 +4,7 @@ export * from './eventStore';
 export * from './messaging';
 export * from './readModelPosition';
 export * from './readStore';
-export * from './worker';
+export * from './terminalProgress';
 export * from './tracing';
 export * from './tracingModule';
+export * from './worker';

@@ -1,4 +1,4 @@
-import { type Progress, ProgressMeter, replayCheckProgress, revisionCursor } from '@app/application';
+import { type Progress, replayCheckProgress, revisionCursor, verificationProgress } from '@app/application';
 import {
   type AuditScope,
   type ExportScope,
@@ -82,9 +82,8 @@ export class VerifyEventLogHandler implements IQueryHandler<VerifyEventLog> {
 
   async execute({ scope, onProgress }: VerifyEventLog): Promise<VerificationReport> {
     if (!onProgress) return verifyEventLog(this.events, scope);
-    const meter = new ProgressMeter('verify', 'events', { from: 0, until: await this.events.headPosition() });
     return verifyEventLog(this.events, scope, {
-      onProgress: (position, events) => onProgress(meter.at(events, position)),
+      onProgress: verificationProgress(await this.events.headPosition(), onProgress),
     });
   }
 }
