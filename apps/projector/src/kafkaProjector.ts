@@ -15,7 +15,7 @@ import type { RecordedEvent } from '@app/event-store';
 import type { ReadStore } from '@app/read-store';
 import type { LoggerService } from '@nestjs/common';
 import { ROOT_CONTEXT, type Span, SpanKind, propagation, trace } from '@opentelemetry/api';
-import type { Counter } from 'prom-client';
+import type { Counter, Histogram } from 'prom-client';
 
 const tracer = trace.getTracer('game-backend');
 
@@ -23,6 +23,10 @@ export type ProjectorMetrics = {
   applied: Counter;
   /** Labelled by `reason`. */
   deadLetters: Counter<'reason'>;
+  /** How long each batch took to apply, read models and checkpoint written. */
+  batchSeconds: Histogram;
+  /** Batches that failed to apply (delivered again). */
+  failures: Counter;
 };
 
 export type KafkaProjectorOptions = {
@@ -72,7 +76,19 @@ export class KafkaProjector {
     await this.deadLetters?.close();
   }
 
-  private async apply({ topic, partition, messages }: PartitionBatch): Promise<void> {
+  private async apply(batch: PartitionBatch): Promise<void> {
+    const { metrics } = this.options;
+    const applied = metrics?.batchSeconds.startTimer();
+    try {
+      await this.applyBatch(batch);
+      applied?.();
+    } catch (error) {
+      metrics?.failures.inc();
+      throw error;
+    }
+  }
+
+  private async applyBatch({ topic, partition, messages }: PartitionBatch): Promise<void> {
     const { readStore, projections, deadLetterTopic, logger, metrics } = this.options;
     const checkpoint = partitionCheckpoint(topic, partition);
     // What the partition's checkpoint covers is applied already: after lost offsets or a redelivery the

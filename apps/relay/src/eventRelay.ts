@@ -3,7 +3,7 @@ import { type OutgoingMessage, type Publisher, toEventMessage, toWatermarkMessag
 import { RELAY_LEASE } from '@app/runtime';
 import type { LoggerService } from '@nestjs/common';
 import { ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, propagation, trace } from '@opentelemetry/api';
-import type { Counter, Gauge } from 'prom-client';
+import type { Counter, Gauge, Histogram } from 'prom-client';
 
 const tracer = trace.getTracer('game-backend');
 
@@ -11,6 +11,10 @@ export type RelayMetrics = {
   published: Counter;
   checkpoint: Gauge;
   active: Gauge;
+  /** How long each batch took to be acknowledged by the broker. */
+  publishSeconds: Histogram;
+  /** Interruptions: a failed publish, a lost lease, a store that did not answer. */
+  errors: Counter;
 };
 
 export type EventRelayOptions = {
@@ -83,6 +87,7 @@ export class EventRelay {
       } catch (error) {
         metrics?.active.set(0);
         if (this.stopped) break;
+        metrics?.errors.inc();
         logger.error({ err: error, retryInMs: backoff }, 'relay interrupted; resuming from the checkpoint');
         await this.pause(backoff);
         backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
@@ -152,8 +157,10 @@ export class EventRelay {
     for (let partition = 0; partition < partitions; partition++) {
       messages.push(toWatermarkMessage(position, partition));
     }
+    const published = metrics?.publishSeconds.startTimer();
     try {
       await publisher.publish(topic, messages);
+      published?.();
     } catch (error) {
       for (const span of spans) span.setStatus({ code: SpanStatusCode.ERROR, message: String(error) });
       throw error;

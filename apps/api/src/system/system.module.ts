@@ -26,6 +26,9 @@ export class SystemModule implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.metrics.watchReadModelLag(async () => (await this.events.headPosition()) - this.progress.position);
+    this.metrics.watchLog(
+      () => this.events.headPosition(),
+      () => this.progress.position,
+    );
   }
 }
