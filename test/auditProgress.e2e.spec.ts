@@ -1,7 +1,7 @@
 import { SqliteEventStore } from '@app/event-store/sqlite';
 import { runAuditCli } from '@test/support/auditCli';
+import { appendFillerEvents } from '@test/support/eventLog';
 import { spawnSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -21,19 +21,7 @@ describe('audit CLI progress (e2e)', () => {
     dataDir = mkdtempSync(join(tmpdir(), 'audit-progress-'));
     const store = new SqliteEventStore(join(dataDir, 'events.db'), { synchronous: 'NORMAL' });
     try {
-      for (let stream = 0; stream < 50; stream++) {
-        await store.appendToStream(
-          `seed-${stream}`,
-          Array.from({ length: 1000 }, (_, i) => ({
-            id: randomUUID(),
-            type: 'Seeded',
-            data: { i },
-            metadata: { schemaVersion: 1 },
-            occurredAt: new Date(),
-          })),
-          'no_stream',
-        );
-      }
+      await appendFillerEvents(store, { streams: 50, perStream: 1000 });
     } finally {
       await store.close();
     }

@@ -2,9 +2,9 @@
 /// <reference lib="dom.iterable" />
 import AxeBuilder from '@axe-core/playwright';
 import { artifactsDir, buildConsole, describeWithChromium } from '@test/support/browser';
+import { appendFillerEvents } from '@test/support/eventLog';
 import { keys, startApp, type TestApp } from '@test/support/testApp';
 import type { Browser, Page } from 'playwright-core';
-import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -190,19 +190,7 @@ describeWithChromium('operator console in Chromium (e2e)', (launch) => {
 
   it('verifies the log and runs the replay check, showing progress while they run', async () => {
     // Enough events that each run takes a while: progress is sent every quarter second.
-    for (let stream = 0; stream < 100; stream++) {
-      await api.events.appendToStream(
-        `seed-${stream}`,
-        Array.from({ length: 1000 }, (_, i) => ({
-          id: randomUUID(),
-          type: 'ConsoleSeeded',
-          data: { i },
-          metadata: { schemaVersion: 1 },
-          occurredAt: new Date(),
-        })),
-        'any',
-      );
-    }
+    await appendFillerEvents(api.events, { streams: 100, perStream: 1000 });
     const page = await openConsole(keys.operator);
     await go(page, 'Audit');
     // Every progress text the page showed, whatever the run's speed.
@@ -348,6 +336,7 @@ describeWithChromium('operator console in Chromium (e2e)', (launch) => {
   it('can be used with the keyboard alone, with the focus always visible', async () => {
     const page = await openConsole();
     // The key field has the focus on arrival; Enter submits.
+    await page.waitForFunction(() => document.activeElement?.getAttribute('name') === 'key');
     await page.keyboard.type(keys.operator);
     await page.keyboard.press('Enter');
     await page.getByText('Signed in as').waitFor();

@@ -71,6 +71,20 @@ export async function signIn(key: string): Promise<Session> {
 
 export const get = <T>(path: string): Promise<T> => call<T>('GET', path);
 
+/** Every item of a keyset-paginated list (`field` names the page's array), reading the read models at `minPosition`. */
+export async function getAll<Item>(path: string, field: string, minPosition?: number): Promise<Item[]> {
+  const all: Item[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await get<Record<string, Item[]> & { nextCursor: string | null }>(
+      `${path}${query({ limit: 200, cursor, minPosition })}`,
+    );
+    all.push(...page[field]);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return all;
+}
+
 /** What every command answers: pass `position` as minPosition to read the write back. */
 export type CommandResult = { streamId: string; revision: number; position: number; replayed: boolean };
 

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
-import { command, get, query, segment } from '../api';
+import { command, getAll, segment } from '../api';
 import type { PageProps } from '../App';
 import { ActionForm, Field, NeedsScope, ProblemMessage, Section, text } from '../components';
 
@@ -35,17 +35,8 @@ export function CatalogPage({ can }: PageProps) {
   const [editing, setEditing] = useState<Item>();
 
   const load = useCallback(async (minPosition?: number) => {
-    const all: Item[] = [];
-    let cursor: string | undefined;
     try {
-      do {
-        const page = await get<{ items: Item[]; nextCursor: string | null }>(
-          `/v1/catalog/items${query({ limit: 200, cursor, minPosition })}`,
-        );
-        all.push(...page.items);
-        cursor = page.nextCursor ?? undefined;
-      } while (cursor);
-      setItems(all);
+      setItems(await getAll<Item>('/v1/catalog/items', 'items', minPosition));
       setError(undefined);
     } catch (failure) {
       setError(failure);

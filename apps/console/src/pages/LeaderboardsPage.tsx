@@ -1,5 +1,5 @@
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
-import { command, get, query, segment } from '../api';
+import { command, get, getAll, query, segment } from '../api';
 import type { PageProps } from '../App';
 import { ActionForm, Field, NeedsScope, ProblemMessage, Section, text } from '../components';
 
@@ -21,17 +21,8 @@ export function LeaderboardsPage({ can }: PageProps) {
   const [selected, setSelected] = useState<string>();
 
   const load = useCallback(async (minPosition?: number) => {
-    const all: Board[] = [];
-    let cursor: string | undefined;
     try {
-      do {
-        const page = await get<{ leaderboards: Board[]; nextCursor: string | null }>(
-          `/v1/leaderboards${query({ limit: 200, cursor, minPosition })}`,
-        );
-        all.push(...page.leaderboards);
-        cursor = page.nextCursor ?? undefined;
-      } while (cursor);
-      setBoards(all);
+      setBoards(await getAll<Board>('/v1/leaderboards', 'leaderboards', minPosition));
       setError(undefined);
     } catch (failure) {
       setError(failure);
