@@ -12,6 +12,7 @@ describe('operator routes (e2e)', () => {
   const lines = async (path: string, key = keys.fuzzer) => {
     const response = await fetch(api.url + path, { headers: { authorization: `Bearer ${key}` } });
     expect(response.headers.get('content-type')).toContain('application/x-ndjson');
+    expect(response.headers.get('x-accel-buffering')).toBe('no');
     return (await response.text())
       .split('\n')
       .filter(Boolean)

@@ -29,6 +29,9 @@ const SCHEMA_VERSION = 1;
 
 const tracer = trace.getTracer('game-backend');
 
+/** W3C trace context, as event metadata carries it. */
+type TraceContext = Pick<EventMetadata, 'traceparent' | 'tracestate'>;
+
 /**
  * Event ids are UUIDs derived from (actor, idempotency key, index): a retried command produces the same
  * ids, which the store recognises. Index -1 names the command itself.
@@ -65,9 +68,9 @@ export class IdempotentAppender {
     // continue the command's trace from it. Off, the tracer is a no-op and nothing is added.
     return tracer.startActiveSpan(`append ${streamId}`, { kind: SpanKind.CLIENT }, async (span) => {
       try {
-        const trace: Pick<EventMetadata, 'traceparent' | 'tracestate'> = {};
-        propagation.inject(context.active(), trace);
-        return await this.appendEvents(streamId, decided, at, command, trace);
+        const traceContext: TraceContext = {};
+        propagation.inject(context.active(), traceContext);
+        return await this.appendEvents(streamId, decided, at, command, traceContext);
       } finally {
         span.end();
       }
@@ -79,7 +82,7 @@ export class IdempotentAppender {
     decided: readonly DomainEvent[],
     at: StreamState<unknown>,
     context: CommandContext,
-    trace: Pick<EventMetadata, 'traceparent' | 'tracestate'>,
+    traceContext: TraceContext,
   ): Promise<CommandResult> {
     const commandId = eventId(context, -1);
     const links = chainEvents(
@@ -101,7 +104,7 @@ export class IdempotentAppender {
         causationId: commandId,
         actor: context.actor,
         ...links[index],
-        ...trace,
+        ...traceContext,
       },
       occurredAt: context.receivedAt,
     }));

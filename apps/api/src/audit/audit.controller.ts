@@ -1,16 +1,16 @@
 import { InvalidRequestError, withProgress } from '@app/application';
 import { type AuditScope, type ExportScope, ndjsonLines } from '@app/audit';
-import { Controller, Get, Param, Query, StreamableFile } from '@nestjs/common';
+import { Controller, Get, Header, Param, Query, StreamableFile } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { Readable } from 'node:stream';
 import { Route } from '../http/route';
 import {
   ExportLine,
-  ProgressLine,
   ExportQuery,
   HistoryQuery,
   HistoryResponse,
   PlayerParams,
+  ProgressLine,
   ReplayCheckQuery,
   ReplayCheckResponse,
   StateAtQuery,
@@ -19,6 +19,9 @@ import {
   VerifyQuery,
 } from './dto';
 import { CheckReadModels, ExportEvents, GetPlayerHistory, GetPlayerStateAt, VerifyEventLog } from './queries';
+
+/** Progress lines go out as they come: a proxy (nginx) must not hold them back to fill a buffer. */
+const UNBUFFERED = 'x-accel-buffering';
 
 /**
  * Auditors' view of the log (scope `audit`): everything here is read from the event store, never from the
@@ -43,6 +46,7 @@ export class AuditController {
   }
 
   @Get('verification/progress')
+  @Header(UNBUFFERED, 'no')
   @Route({
     summary:
       'The verification of GET /v1/audit/verification, as NDJSON while it runs: a `progress` line about ' +
@@ -129,6 +133,7 @@ export class AuditController {
   }
 
   @Get('replay-check/progress')
+  @Header(UNBUFFERED, 'no')
   @Route({
     summary:
       'The replay check of GET /v1/audit/replay-check, as NDJSON while it runs: a `progress` line about ' +
