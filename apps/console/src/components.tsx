@@ -1,5 +1,27 @@
-import { type FormEvent, type ReactNode, useState } from 'react';
-import { ApiError, type Progress } from './api';
+import { type FormEvent, type ReactNode, useCallback, useEffect, useState } from 'react';
+import { ApiError, type Progress, getAll } from './api';
+
+/**
+ * Every item of a keyset-paginated list, loaded when the page opens; `load(minPosition)` reads it again
+ * once the read models have applied a command's position.
+ */
+export function useList<Item>(path: string, field: string) {
+  const [items, setItems] = useState<Item[]>([]);
+  const [error, setError] = useState<unknown>();
+  const load = useCallback(
+    async (minPosition?: number) => {
+      try {
+        setItems(await getAll<Item>(path, field, minPosition));
+        setError(undefined);
+      } catch (failure) {
+        setError(failure);
+      }
+    },
+    [path, field],
+  );
+  useEffect(() => void load(), [load]);
+  return { items, error, load };
+}
 
 /** The API's problem+json, as the operator reads it: title, detail and each bad field. */
 export function ProblemMessage({ error }: { error: unknown }) {

@@ -1,7 +1,7 @@
-import { useCallback, useEffect, useState } from 'react';
-import { command, getAll, segment } from '../api';
+import { useState } from 'react';
+import { command, segment } from '../api';
 import type { PageProps } from '../App';
-import { ActionForm, Field, NeedsScope, ProblemMessage, Section, text } from '../components';
+import { ActionForm, Field, NeedsScope, ProblemMessage, Section, text, useList } from '../components';
 
 type Item = {
   sku: string;
@@ -30,19 +30,8 @@ const formatPrices = (prices: Record<string, number>) =>
 
 /** List the catalog, and define or edit an item and its prices. */
 export function CatalogPage({ can }: PageProps) {
-  const [items, setItems] = useState<Item[]>([]);
-  const [error, setError] = useState<unknown>();
+  const { items, error, load } = useList<Item>('/v1/catalog/items', 'items');
   const [editing, setEditing] = useState<Item>();
-
-  const load = useCallback(async (minPosition?: number) => {
-    try {
-      setItems(await getAll<Item>('/v1/catalog/items', 'items', minPosition));
-      setError(undefined);
-    } catch (failure) {
-      setError(failure);
-    }
-  }, []);
-  useEffect(() => void load(), [load]);
 
   return (
     <>

@@ -1,7 +1,7 @@
-import { type FormEvent, useCallback, useEffect, useState } from 'react';
-import { command, get, getAll, query, segment } from '../api';
+import { type FormEvent, useState } from 'react';
+import { command, get, query, segment } from '../api';
 import type { PageProps } from '../App';
-import { ActionForm, Field, NeedsScope, ProblemMessage, Section, text } from '../components';
+import { ActionForm, Field, NeedsScope, ProblemMessage, Section, text, useList } from '../components';
 
 type Board = {
   leaderboardId: string;
@@ -16,19 +16,8 @@ type Entry = { rank: number; playerId: string; score: number; subscore: number; 
 
 /** Definitions, top N, around a player, any period. */
 export function LeaderboardsPage({ can }: PageProps) {
-  const [boards, setBoards] = useState<Board[]>([]);
-  const [error, setError] = useState<unknown>();
+  const { items: boards, error, load } = useList<Board>('/v1/leaderboards', 'leaderboards');
   const [selected, setSelected] = useState<string>();
-
-  const load = useCallback(async (minPosition?: number) => {
-    try {
-      setBoards(await getAll<Board>('/v1/leaderboards', 'leaderboards', minPosition));
-      setError(undefined);
-    } catch (failure) {
-      setError(failure);
-    }
-  }, []);
-  useEffect(() => void load(), [load]);
 
   return (
     <>
