@@ -25,19 +25,19 @@ const NOT_WORK = /^\/(health|metrics)\b/;
  * one context: it loads no kafkajs instrumentation and makes a producer span per event itself.
  */
 export function startTracing(
-  process_: TracedProcess,
+  service: TracedProcess,
   env: Record<string, string | undefined> = process.env,
 ): void {
   const endpoint = loadConfig(env).OTEL_EXPORTER_OTLP_ENDPOINT;
   if (!endpoint || sdk) return;
   sdk = new NodeSDK({
-    serviceName: process_,
+    serviceName: service,
     traceExporter: new OTLPTraceExporter({ url: new URL('v1/traces', endpoint.replace(/\/?$/, '/')).href }),
     instrumentations: [
       new HttpInstrumentation({ ignoreIncomingRequestHook: (request) => NOT_WORK.test(request.url ?? '') }),
       new FastifyOtelInstrumentation({ registerOnInitialization: true }),
       new MongoDBInstrumentation(),
-      ...(process_ === 'projector' ? [new KafkaJsInstrumentation()] : []),
+      ...(service === 'projector' ? [new KafkaJsInstrumentation()] : []),
     ],
   });
   sdk.start();
