@@ -22,8 +22,11 @@ COPY apps ./apps
 COPY libs ./libs
 COPY projections ./projections
 # One tsc build emits every app (api, relay, projector, rebuild, audit); Nest's tsc builder rewrites the @app/*
-# path aliases to relative requires, so the output runs on plain node.
+# path aliases to relative requires, so the output runs on plain node. Vite builds the operator console
+# (static files the api serves at /console) into dist/console.
 RUN npx nest build api \
+ && npx vite build --config apps/console/vite.config.ts \
+ && test -f dist/console/index.html \
  && test -f dist/apps/api/src/main.js \
  && test -f dist/apps/relay/src/main.js \
  && test -f dist/apps/projector/src/main.js \

@@ -5,7 +5,8 @@
  * - `int`: adapters and apps against real servers (SQLite files, Kafka, FerretDB).
  * - `e2e`: the api over real HTTP, processes, audit, rebuild.
  * - `cluster`: the core end-to-end specs again, unchanged, with startApp in cluster mode (SQLite event
- *   store + relay + Kafka + projector + FerretDB, see test/setup/clusterMode.ts).
+ *   store + relay + Kafka + projector + FerretDB, see test/setup/clusterMode.ts), and the specs about
+ *   cluster mode alone (`*.cluster.spec.ts`: tracing across the processes).
  * - `bench`: a tiny run of every benchmark.
  * `npm test` runs them all; `npm run test:<tier>` one (`jest --selectProjects <tier>`). A spec path goes
  * before that flag: `npx jest test/economy.e2e.spec.ts --selectProjects cluster`.
@@ -30,7 +31,7 @@ const shared = {
   transformIgnorePatterns: ['/node_modules/(?!content-disposition/)'],
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper: {
-    '^@app/(event-store|read-store|messaging)/(.*)$': '<rootDir>/libs/$1/src/$2',
+    '^@app/(event-store|read-store|messaging|runtime)/(.*)$': '<rootDir>/libs/$1/src/$2',
     '^@app/projections$': '<rootDir>/projections',
     '^@app/([a-z-]+)$': '<rootDir>/libs/$1/src',
     '^@test/support/(.*)$': '<rootDir>/test/support/$1',
@@ -60,7 +61,8 @@ module.exports = {
       ...withServers,
       displayName: 'cluster',
       roots: ['<rootDir>/test'],
-      testMatch: coreEndToEnd,
+      // ... and the specs that exist for cluster mode only (`*.cluster.spec.ts`).
+      testMatch: [...coreEndToEnd, '<rootDir>/test/**/*.cluster.spec.ts'],
       setupFilesAfterEnv: ['<rootDir>/test/setup/clusterMode.ts'],
     },
     {

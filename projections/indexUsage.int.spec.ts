@@ -15,7 +15,9 @@ import {
   leaderboardEntryView,
   leaderboardPeriodId,
   leaderboardPeriodView,
+  type LeaderboardView,
   leaderboardView,
+  leaderboardsById,
   ledgerView,
   playerLedger,
   readModelCollections,
@@ -179,6 +181,8 @@ describeWith([MONGO], 'index usage: every read-store query is served by an index
     await store.page(currenciesByCode, undefined, 3);
     await store.page(currenciesByCode, { code: 'GOLD' }, 3);
     await store.find(leaderboardPeriodView.collection, leaderboardPeriodId('b', 'all'));
+    await store.page(leaderboardsById, undefined, 3);
+    await store.page(leaderboardsById, { leaderboardId: 'b' } as Partial<LeaderboardView>, 3);
     await store.page(ranking, undefined, 2);
     await store.page(
       ranking,

@@ -1,8 +1,8 @@
 import type { leaderboards } from '@app/domain';
-import type { ReadModelDocument } from '@app/read-store';
+import type { IndexQuery, ReadModelDocument } from '@app/read-store';
 import type { Projection } from './projection';
 
-/** GET /v1/leaderboards/{id}; also tells the entry queries the current period and order. */
+/** GET /v1/leaderboards[/{id}]; also tells the entry queries the current period and order. */
 export type LeaderboardView = ReadModelDocument &
   leaderboards.LeaderboardDefinition & {
     /** A tournament's seats: confirmed joins, and reservations of joins under way. */
@@ -10,7 +10,12 @@ export type LeaderboardView = ReadModelDocument &
   };
 
 export const leaderboardView: Projection<LeaderboardView, leaderboards.LeaderboardEvent> = {
-  collection: { name: 'leaderboards' },
+  collection: {
+    name: 'leaderboards',
+    indexes: {
+      byId: { groupBy: [], orderBy: [['leaderboardId', 1]] },
+    },
+  },
   handles: [
     'LeaderboardDefined',
     'LeaderboardUpdated',
@@ -41,4 +46,11 @@ export const leaderboardView: Projection<LeaderboardView, leaderboards.Leaderboa
       }
     }
   },
+};
+
+/** Every board by id. */
+export const leaderboardsById: IndexQuery<LeaderboardView> = {
+  collection: leaderboardView.collection,
+  index: 'byId',
+  group: {},
 };

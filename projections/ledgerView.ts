@@ -75,7 +75,7 @@ const reasonOf = (event: economy.PlayerEconomyEvent): string => {
     case 'ItemPurchased':
       return ['purchase of', event.data.quantity, event.data.sku].join(' ');
     case 'ItemConsumed':
-      return ['consumption of', event.data.quantity, event.data.sku].join(' ');
+      return event.data.reason ?? ['consumption of', event.data.quantity, event.data.sku].join(' ');
     case 'TournamentEntered':
       return ['entry to', event.data.leaderboardId].join(' ');
     case 'TournamentEntryLapsed':

@@ -88,6 +88,25 @@ describe('projections', () => {
     expect(await store.checkpoint()).toBe(history[history.length - 1].position);
   });
 
+  it("write a consumption's reason into the ledger when it has one, and what was consumed otherwise", async () => {
+    const store = new MemoryReadStore(readModelCollections);
+    const corrected = recorded(economyStream, 3, 'ItemConsumed', {
+      playerId: 'p1',
+      sku: 'potion',
+      quantity: 1,
+      quantityAfter: 0,
+      reason: 'granted twice by mistake',
+    });
+    await project(store, readModels, [...history.slice(0, 3), corrected]);
+    const { ledger } = await snapshot(store);
+    expect(ledger.map((line) => line.reason)).toEqual([
+      'quest',
+      'purchase of 2 potion',
+      'consumption of 2 potion',
+      'granted twice by mistake',
+    ]);
+  });
+
   it('are idempotent: applying the same events again changes nothing', async () => {
     const store = new MemoryReadStore(readModelCollections);
     await project(store, readModels, history);

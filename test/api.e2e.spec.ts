@@ -45,6 +45,8 @@ describe('service surface (e2e)', () => {
     expect(event.id).toBe(response.body.events[0].id);
     expect(event.metadata).toMatchObject({ schemaVersion: 1, actor: 'live-ops', correlationId: 'corr-1' });
     expect(event.metadata.causationId).toBe(event.metadata.commandId);
+    // Tracing is off unless OTEL_EXPORTER_OTLP_ENDPOINT is set: no trace context is stored.
+    expect(event.metadata.traceparent).toBeUndefined();
   });
 
   it('answers an unknown route with a problem, never a 500', async () => {

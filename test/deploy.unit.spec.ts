@@ -4,7 +4,12 @@ import { getMetadataStorage } from 'class-validator';
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
-import { parseApiKeys } from '../apps/api/src/http/auth/apiKeys';
+import { authenticate, parseApiKeys } from '../apps/api/src/http/auth/apiKeys';
+import { ApiMetrics } from '../apps/api/src/system/apiMetrics';
+import { PROJECTOR_METRICS } from '../apps/projector/src/projector.service';
+import { RELAY_METRICS } from '../apps/relay/src/relay.service';
+import { parser as promql } from '@prometheus-io/lezer-promql';
+import { Registry, collectDefaultMetrics } from 'prom-client';
 import { apiNodeFlags } from '@test/support/workers';
 import { AppConfig, loadConfig } from '../libs/runtime/src/config';
 
@@ -29,8 +34,13 @@ type Service = {
   healthcheck?: { test: unknown };
   ports?: string[];
   volumes?: string[];
+  secrets?: string[];
 };
-type Compose = { services: Record<string, Service>; volumes?: Record<string, unknown> };
+type Compose = {
+  services: Record<string, Service>;
+  volumes?: Record<string, unknown>;
+  secrets?: Record<string, { environment?: string; file?: string }>;
+};
 
 // YAML merge keys (`<<: *app`) are YAML 1.1, which Compose reads; the yaml package needs them switched on.
 const composeDocument = parseDocument(read('docker-compose.yml'), { merge: true });
@@ -126,10 +136,23 @@ describe('docker-compose.yml', () => {
     expect(validate(broken)).toBe(false);
   });
 
-  it('runs the event store, broker, database, load balancer and the three apps', () => {
+  it('runs the event store, broker, database, load balancer, the three apps and their monitoring', () => {
     expect(Object.keys(services).sort()).toEqual(
-      ['api', 'eventstore', 'kafka', 'mongo', 'nginx', 'projector', 'redis', 'relay'].sort(),
+      [
+        'api',
+        'eventstore',
+        'grafana',
+        'kafka',
+        'mongo',
+        'nginx',
+        'projector',
+        'prometheus',
+        'redis',
+        'relay',
+      ].sort(),
     );
+    expect(services.prometheus.image).toMatch(/^prom\/prometheus:v3\./);
+    expect(services.grafana.image).toMatch(/^grafana\/grafana:1\d\./);
     expect(services.eventstore.image).toMatch(/^eventstore\/eventstore:/);
     expect(services.kafka.image).toBe('apache/kafka:3.9.1');
     expect(services.mongo.image).toBe('mongo:7');
@@ -208,6 +231,7 @@ describe('docker-compose.yml', () => {
     const keys = parseApiKeys(environmentOf(services.api).API_KEYS);
     expect(keys.map((key) => [...key.scopes].sort())).toEqual([
       ['admin', 'audit', 'economy', 'read', 'scores'],
+      ['metrics'],
     ]);
   });
 
@@ -252,11 +276,15 @@ describe('docker-compose.yml', () => {
     expect(Object.keys(services.relay.depends_on ?? {}).sort()).toEqual(['eventstore', 'kafka']);
     expect(Object.keys(services.projector.depends_on ?? {}).sort()).toEqual(['kafka', 'mongo']);
     expect(Object.keys(services.nginx.depends_on ?? {})).toEqual(['api']);
+    expect(Object.keys(services.prometheus.depends_on ?? {})).toEqual(['api']);
+    expect(Object.keys(services.grafana.depends_on ?? {})).toEqual(['prometheus']);
   });
 
-  it('publishes only nginx for HTTP, and declares every named volume it uses', () => {
+  it('publishes nginx for the API and the monitoring UIs on loopback only, and declares every named volume it uses', () => {
     for (const app of appServices) expect(services[app].ports).toBeUndefined();
     expect(services.nginx.ports).toEqual(['127.0.0.1:8080:8080']);
+    expect(services.prometheus.ports).toEqual(['127.0.0.1:9090:9090']);
+    expect(services.grafana.ports).toEqual(['127.0.0.1:3001:3000']);
     const named = Object.values(services)
       .flatMap((service) => service.volumes ?? [])
       .map((volume) => volume.split(':')[0])
@@ -315,5 +343,165 @@ describe('Dockerfile', () => {
     ]) {
       expect(ignored).toContain(entry);
     }
+  });
+});
+
+describe('monitoring: Prometheus and Grafana', () => {
+  type ScrapeConfig = {
+    job_name: string;
+    metrics_path?: string;
+    authorization?: { type: string; credentials_file: string };
+    dns_sd_configs: { names: string[]; type: string; port: number }[];
+  };
+  const prometheusDocument = parseDocument(read('deploy/prometheus/prometheus.yml'));
+  const prometheus = prometheusDocument.toJS() as { scrape_configs: ScrapeConfig[] };
+  const job = (name: string) => prometheus.scrape_configs.find((config) => config.job_name === name)!;
+  /** Where a service mounts a host path (`./deploy/...:/in/container:ro`). */
+  const mountOf = (service: string, hostPath: string) =>
+    services[service].volumes?.find((volume) => volume.startsWith(`${hostPath}:`))?.split(':')[1];
+
+  it('mounts the Prometheus configuration, valid YAML, where Prometheus reads it', () => {
+    expect(prometheusDocument.errors).toEqual([]);
+    expect(mountOf('prometheus', './deploy/prometheus/prometheus.yml')).toBe(
+      '/etc/prometheus/prometheus.yml',
+    );
+    expect(services.prometheus.command).toContain('--config.file=/etc/prometheus/prometheus.yml');
+  });
+
+  it('scrapes every replica of the three apps, on the port they serve, at /metrics', () => {
+    expect(prometheus.scrape_configs.map((config) => config.job_name).sort()).toEqual([
+      'api',
+      'projector',
+      'relay',
+    ]);
+    for (const app of appServices) {
+      const config = job(app);
+      expect(config.metrics_path ?? '/metrics').toBe('/metrics');
+      // One address per replica from Docker's DNS: each replica is a target of its own.
+      expect(config.dns_sd_configs).toEqual([expect.objectContaining({ names: [app], type: 'A' })]);
+      expect(String(config.dns_sd_configs[0].port)).toBe(environmentOf(services[app]).PORT);
+    }
+  });
+
+  it('scrapes the api with a key the api accepts for the metrics scope, handed over as a compose secret', () => {
+    const { authorization } = job('api');
+    expect(authorization?.type).toBe('Bearer');
+    const secret = authorization!.credentials_file.replace('/run/secrets/', '');
+    expect(services.prometheus.secrets).toContain(secret);
+    const source = compose.secrets?.[secret]?.environment;
+    expect(source).toBe('METRICS_API_KEY');
+    const token = envExample[source!];
+    const key = authenticate(parseApiKeys(environmentOf(services.api).API_KEYS), token);
+    expect(key?.scopes.has('metrics')).toBe(true);
+    // The relay and the projectors need no key.
+    expect(job('relay').authorization).toBeUndefined();
+    expect(job('projector').authorization).toBeUndefined();
+  });
+
+  type Panel = { type: string; title: string; datasource?: { uid: string }; targets?: { expr: string }[] };
+  const dashboardFiles = ['deploy/grafana/dashboards/game-backend.json'];
+  const dashboards = dashboardFiles.map((file) => JSON.parse(read(file)) as { uid: string; panels: Panel[] });
+  const datasources = (
+    parseDocument(read('deploy/grafana/provisioning/datasources/prometheus.yml')).toJS() as {
+      datasources: { uid: string; type: string; url: string }[];
+    }
+  ).datasources;
+  const providers = (
+    parseDocument(read('deploy/grafana/provisioning/dashboards/game-backend.yml')).toJS() as {
+      providers: { options: { path: string } }[];
+    }
+  ).providers;
+
+  it('provisions Grafana with the Prometheus service and the dashboards, from the mounted folders', () => {
+    expect(mountOf('grafana', './deploy/grafana/provisioning')).toBe('/etc/grafana/provisioning');
+    expect(mountOf('grafana', './deploy/grafana/dashboards')).toBe(providers[0].options.path);
+    expect(datasources).toEqual([
+      expect.objectContaining({ type: 'prometheus', url: 'http://prometheus:9090' }),
+    ]);
+    expect(String(services.grafana.environment?.GF_SECURITY_ADMIN_PASSWORD)).toMatch(
+      /^\$\{GRAFANA_ADMIN_PASSWORD:\?/,
+    );
+  });
+
+  /** Every metric name the three apps expose (a histogram as its _bucket, _sum and _count series). */
+  const exposed = async (): Promise<Set<string>> => {
+    const defaults = new Registry();
+    collectDefaultMetrics({ register: defaults });
+    const metrics = [
+      ...(await new ApiMetrics().registry.getMetricsAsJSON()),
+      ...(await defaults.getMetricsAsJSON()),
+    ];
+    const names = new Set<string>();
+    for (const { name, type } of metrics) {
+      names.add(name);
+      if (String(type) === 'histogram')
+        for (const suffix of ['_bucket', '_sum', '_count']) names.add(name + suffix);
+    }
+    for (const name of [...Object.values(RELAY_METRICS), ...Object.values(PROJECTOR_METRICS)]) {
+      for (const suffix of ['', '_bucket', '_sum', '_count']) names.add(name + suffix);
+    }
+    return names;
+  };
+
+  /** The metric names a PromQL expression reads, or the position of its first syntax error. */
+  const parsePromql = (expr: string): { metrics: string[] } | { error: number } => {
+    // Grafana replaces its interval variables before Prometheus sees the query.
+    const query = expr.replace(/\$__rate_interval|\$__interval/g, '1m');
+    const tree = promql.parse(query);
+    const metrics: string[] = [];
+    let error: number | undefined;
+    tree.iterate({
+      enter: (node) => {
+        if (node.type.isError) error ??= node.from;
+        if (node.name === 'VectorSelector') {
+          const identifier = node.node.getChild('Identifier');
+          if (identifier) metrics.push(query.slice(identifier.from, identifier.to));
+        }
+      },
+    });
+    return error === undefined ? { metrics } : { error };
+  };
+
+  const queries = dashboards.flatMap(({ panels }) =>
+    panels.flatMap((panel) =>
+      (panel.targets ?? []).map((target) => ({ panel: panel.title, expr: target.expr })),
+    ),
+  );
+
+  it('has dashboards whose every query is valid PromQL over metrics the apps expose', async () => {
+    const names = await exposed();
+    expect(queries.length).toBeGreaterThan(10);
+    for (const { panel, expr } of queries) {
+      const parsed = parsePromql(expr);
+      expect({ panel, expr, parsed }).toEqual({ panel, expr, parsed: { metrics: expect.any(Array) } });
+      const { metrics } = parsed as { metrics: string[] };
+      expect(metrics.length).toBeGreaterThan(0);
+      for (const metric of metrics)
+        expect({ panel, metric, exposed: names.has(metric) }).toEqual({ panel, metric, exposed: true });
+    }
+  });
+
+  it('the dashboard check would catch a typo in a query or a metric nobody exposes', async () => {
+    const names = await exposed();
+    expect(parsePromql('sum(rate(http_requests_total[1m])')).toEqual({ error: expect.any(Number) });
+    const parsed = parsePromql('rate(relay_events_publish_total[$__rate_interval])');
+    expect(parsed).toEqual({ metrics: ['relay_events_publish_total'] });
+    expect(names.has('relay_events_publish_total')).toBe(false);
+  });
+
+  it('shows throughput, errors, p99, lag, rate-limit refusals and GC for the api, the relay and the projector', () => {
+    const panels = dashboards.flatMap(({ panels }) => panels.filter((panel) => panel.type !== 'row'));
+    for (const panel of panels) expect(panel.datasource?.uid).toBe(datasources[0].uid);
+    expect(panels.map((panel) => panel.title)).toEqual(
+      expect.arrayContaining([
+        ...['API throughput', 'API errors', 'API p99 latency', 'Read-model lag', 'Rate-limit refusals'],
+        ...['Relay throughput', 'Relay lag', 'Relay p99 publish and errors'],
+        ...['Projector throughput', 'Projector p99 batch', 'Projector errors'],
+        'GC time',
+      ]),
+    );
+    const gc = panels.find((panel) => panel.title === 'GC time');
+    expect(gc?.targets?.[0].expr).toMatch(/nodejs_gc_duration_seconds_sum/);
+    expect(gc?.targets?.[0].expr).toMatch(/by \(job/); // per app: api, relay, projector
   });
 });

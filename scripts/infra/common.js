@@ -34,6 +34,33 @@ const missingCommands = (commands, install) => {
   return missing ? new ToolchainMissingError(missing, install).message : undefined;
 };
 
+/**
+ * A program from Debian's packages (redis-server, chromium): found on PATH, or installed with apt-get
+ * when it is missing and this runs as root. `unavailable()` says why it cannot be had, or undefined.
+ */
+const debianProgram = ({ binary, packages, install }) => {
+  const find = () => {
+    for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+      const candidate = path.join(dir, binary);
+      if (dir && fs.existsSync(candidate)) return candidate;
+    }
+    return undefined;
+  };
+  const canInstall = () => process.getuid?.() === 0 && fs.existsSync('/usr/bin/apt-get');
+  const unavailable = () => (find() || canInstall() ? undefined : `${binary} not found: ${install}`);
+  const provision = () => {
+    const found = find();
+    if (found) return found;
+    if (!canInstall()) throw new ToolchainMissingError(binary, install);
+    run('apt-get', ['update', '-qq']);
+    run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...packages], {
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
+    return find() ?? `/usr/bin/${binary}`;
+  };
+  return { find, unavailable, provision };
+};
+
 /** A port the OS says is free right now on 127.0.0.1. */
 const freePort = () =>
   new Promise((resolve, reject) => {
@@ -168,6 +195,7 @@ const cli = async ({ name, start, provision }) => {
 
 module.exports = {
   ToolchainMissingError,
+  debianProgram,
   cacheDir,
   cli,
   freePort,

@@ -12,35 +12,19 @@ const fs = require('node:fs');
 const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
-const { ToolchainMissingError, cli, freePort, run, startServer } = require('./common');
+const { cli, debianProgram, freePort, startServer } = require('./common');
 
-const INSTALL = 'install Redis (apt-get install redis-server)';
-
-const findRedis = () => {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    const candidate = path.join(dir, 'redis-server');
-    if (dir && fs.existsSync(candidate)) return candidate;
-  }
-  return undefined;
-};
+const redis = debianProgram({
+  binary: 'redis-server',
+  packages: ['redis-server'],
+  install: 'install Redis (apt-get install redis-server)',
+});
 
 /** Why Redis cannot be provisioned here, or undefined when it can. */
-const redisUnavailable = () => {
-  if (findRedis()) return undefined;
-  return process.getuid?.() === 0 && fs.existsSync('/usr/bin/apt-get') ? undefined : `redis-server not found: ${INSTALL}`;
-};
+const redisUnavailable = redis.unavailable;
 
 /** Installs Debian's redis-server when it is missing and this runs as root; returns the binary. */
-const provisionRedis = () => {
-  const found = findRedis();
-  if (found) return found;
-  if (redisUnavailable()) throw new ToolchainMissingError('redis-server', INSTALL);
-  run('apt-get', ['update', '-qq']);
-  run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'redis-server'], {
-    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-  });
-  return findRedis() ?? '/usr/bin/redis-server';
-};
+const provisionRedis = redis.provision;
 
 /** Answers PING with PONG. */
 const pings = (port) =>

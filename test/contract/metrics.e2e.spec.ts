@@ -59,6 +59,9 @@ describe('api metrics (e2e)', () => {
     expect(value(text, 'event_store_append_duration_seconds_count')).toBeGreaterThanOrEqual(1);
     expect(value(text, 'event_store_group_commit_appends_count')).toBeGreaterThanOrEqual(1);
     expect(value(text, 'read_model_lag_events')).toBeGreaterThanOrEqual(0);
+    // The head at the scrape: the log's, which an anchor may have moved on since.
+    expect(value(text, 'event_store_head_position')).toBeGreaterThan(0);
+    expect(value(text, 'event_store_head_position')).toBeLessThanOrEqual(await api.events.headPosition());
     expect(text).toMatch(/^nodejs_eventloop_lag_max_seconds \d/m);
     expect(text).toMatch(/^nodejs_gc_duration_seconds_count\{kind="\w+"\} \d+/m);
   });

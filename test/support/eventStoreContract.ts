@@ -343,6 +343,18 @@ export const eventStoreContract = (name: string, open: () => Promise<EventStore>
       });
     });
 
+    it('tells who holds a lease until when, and nobody once it is released', async () => {
+      const lease = `relay-${randomUUID()}`;
+      expect(await store.leaseHolder(lease)).toBeUndefined();
+      const before = Date.now();
+      expect(await store.acquireLease(lease, 'a', 60_000)).toBe(true);
+      const holder = await store.leaseHolder(lease);
+      expect(holder?.owner).toBe('a');
+      expect(holder!.expiresAt).toBeGreaterThanOrEqual(before + 60_000);
+      await store.releaseLease(lease, 'a');
+      expect(await store.leaseHolder(lease)).toBeUndefined();
+    });
+
     it('grants a lease to one owner at a time and lets it lapse or be released', async () => {
       const lease = `relay-${randomUUID()}`;
       expect(await store.acquireLease(lease, 'a', 60_000)).toBe(true);

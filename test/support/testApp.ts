@@ -16,6 +16,8 @@ export const keys = {
   monitoring: 'monitoring-secret-0123456789',
   /** Every scope: the schema-driven fuzzer's. */
   fuzzer: 'fuzzer-secret-0123456789',
+  /** Live-ops staff in the console: corrections, definitions, audits and the system page. */
+  operator: 'operator-secret-0123456789',
 };
 /** The API_KEYS of every api the tests start. */
 export const testApiKeys = [
@@ -24,6 +26,7 @@ export const testApiKeys = [
   `dashboard:sha256=${createHash('sha256').update(keys.reader).digest('hex')}:read`,
   `prometheus:${keys.monitoring}:metrics`,
   `fuzzer:${keys.fuzzer}:admin,economy,scores,read,audit,metrics`,
+  `operator:${keys.operator}:admin,economy,read,audit,metrics`,
 ].join(';');
 
 export type Response<T = any> = { status: number; body: T; headers: Headers };

@@ -1,4 +1,4 @@
-import { APP_CONFIG, type AppConfig } from '@app/runtime';
+import { APP_CONFIG, type AppConfig, TracingModule } from '@app/runtime';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { LoggerModule } from 'nestjs-pino';
@@ -10,12 +10,18 @@ import { EconomyModule } from './economy/economy.module';
 import { LeaderboardsModule } from './leaderboards/leaderboards.module';
 import { PersistenceModule } from './persistence/persistence.module';
 import { ApiMetrics } from './system/apiMetrics';
+import { RecentErrors } from './system/recentErrors';
 import { SystemModule } from './system/system.module';
 
 @Module({})
 export class AppModule {
   /** The configuration is validated before the module is built, so a bad value never half-starts the app. */
-  static forRoot(config: AppConfig, logger: pino.Logger, metrics: ApiMetrics): DynamicModule {
+  static forRoot(
+    config: AppConfig,
+    logger: pino.Logger,
+    metrics: ApiMetrics,
+    recentErrors: RecentErrors,
+  ): DynamicModule {
     return {
       module: AppModule,
       global: true,
@@ -32,12 +38,14 @@ export class AppModule {
         CompetitionsModule,
         AuditModule,
         SystemModule,
+        TracingModule,
       ],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: ApiMetrics, useValue: metrics },
+        { provide: RecentErrors, useValue: recentErrors },
       ],
-      exports: [APP_CONFIG, ApiMetrics],
+      exports: [APP_CONFIG, ApiMetrics, RecentErrors],
     };
   }
 }

@@ -8,6 +8,7 @@ import { type ApiKey, developmentKey, parseApiKeys } from './http/auth/apiKeys';
 import { authenticateRequests } from './http/auth/authentication';
 import { RateLimits, parseScopeLimits } from './http/auth/rateLimits';
 import { RouteMethods, echoCorrelationId, fastifyOptions } from './http/edge';
+import { serveConsole } from './http/console';
 import { answerConnections, checkFraming } from './http/framing';
 import { parseJsonBodies } from './http/jsonBody';
 import { serveOpenApi } from './http/openApi';
@@ -15,6 +16,7 @@ import { namedSchemas } from './http/route';
 import { ProblemFilter } from './http/problem.filter';
 import { apiLogger, logRequests } from './http/requestLog';
 import { ApiMetrics } from './system/apiMetrics';
+import { RecentErrors } from './system/recentErrors';
 
 export type App = { app: NestFastifyApplication; config: AppConfig; devKeyFile?: string };
 
@@ -35,10 +37,11 @@ export async function createApp(env: Record<string, string | undefined> = proces
     devKeyFile = dev.file;
   }
 
-  const logger = apiLogger(config.LOG_LEVEL);
+  const recentErrors = new RecentErrors();
+  const logger = apiLogger(config.LOG_LEVEL, recentErrors);
   const metrics = new ApiMetrics();
   const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forRoot(config, logger, metrics),
+    AppModule.forRoot(config, logger, metrics, recentErrors),
     new FastifyAdapter(fastifyOptions(config)),
     // The api parses bodies itself (http/jsonBody): JSON only, within limits, after authentication.
     { bufferLogs: true, bodyParser: false },
@@ -71,6 +74,8 @@ export async function createApp(env: Record<string, string | undefined> = proces
   logRequests(fastify, logger);
   metrics.observeRequests(fastify);
   await serveOpenApi(app);
+  if (!(await serveConsole(app, config.CONSOLE_DIR)))
+    app.get(Logger).warn(`no console build in ${config.CONSOLE_DIR}: /console answers 404 (npm run build)`);
 
   return { app, config, devKeyFile };
 }

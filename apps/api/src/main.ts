@@ -1,4 +1,5 @@
 import './nodeVersion';
+import './instrument';
 import { Logger } from '@nestjs/common';
 import { createApp } from './bootstrap';
 

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { replayCheckProgress, verificationProgress } from '@app/application';
 import {
   type AuditScope,
   type ExportScope,
@@ -20,6 +21,7 @@ import {
   openScratchReadStore,
   readModelCheckpoints,
   storedPosition,
+  terminalProgress,
 } from '@app/runtime';
 import type { LoggerService } from '@nestjs/common';
 import { existsSync } from 'node:fs';
@@ -42,10 +44,12 @@ Usage: npm run audit -- <command> [options]
       rebuild every read model from the log in memory and compare each document with the read models
       in MongoDB (MONGO_URL); every difference is printed; exit 1 when there is one
 
+On a terminal, verify and replay-check draw their progress on stderr (events done, rate, time left);
+with --json, or when stderr is not a terminal, they print none.
+
 Environment: the stores as the api sees them (EVENTSTORE_URL, or DATA_DIR for the SQLite file; MONGO_URL).
 Exit code 0 when everything checks, 1 at a broken link or a difference, 2 on bad usage or an unreadable store.`;
 
-const PROGRESS_EVERY = 100_000;
 /** How long replay-check waits for the projectors to apply what it replayed. */
 const LIVE_WAIT_MS = 30_000;
 
@@ -109,14 +113,11 @@ const COMMANDS: Record<string, Command> = {
         ? { category: options.category }
         : { log: true };
     const started = Date.now();
-    let reported = 0;
+    const progress = terminalProgress({ json: options.json });
     const report = await verifyEventLog(store, scope, {
-      onProgress: (position, events) => {
-        if (events - reported < PROGRESS_EVERY) return;
-        reported = events;
-        console.error(`... ${events} events read, position ${position}`);
-      },
+      onProgress: verificationProgress(await store.headPosition(), progress.show),
     });
+    progress.stop();
     const seconds = (Date.now() - started) / 1000;
     console.log(options.json ? JSON.stringify({ scope, ...report, seconds }) : describe(report, seconds));
     return report.ok ? 0 : 1;
@@ -181,7 +182,7 @@ const COMMANDS: Record<string, Command> = {
     }
     const live = await openReadStore(config, quiet);
     const checkpoints = readModelCheckpoints(config);
-    let reported = 0;
+    const progress = terminalProgress({ json: options.json });
     try {
       const report = await replayCheck(store, live, {
         scratchStore: openScratchReadStore,
@@ -194,19 +195,13 @@ const COMMANDS: Record<string, Command> = {
           return false;
         },
         onDifference: (difference) => {
-          if (!options.json) console.log(describeDifference(difference));
+          if (options.json) return;
+          progress.stop();
+          console.log(describeDifference(difference));
         },
-        onProgress: (progress) => {
-          if (progress.phase === 'compare') {
-            console.error(`... ${progress.collection}: ${progress.documents} documents compared`);
-          } else if (progress.events - reported >= PROGRESS_EVERY || progress.position === progress.until) {
-            reported = progress.events;
-            console.error(
-              `... ${progress.events} events replayed, position ${progress.position} of ${progress.until}`,
-            );
-          }
-        },
+        onProgress: replayCheckProgress(progress.show),
       });
+      progress.stop();
       for (const { collection, id } of report.unsettled) {
         if (!options.json)
           console.log(`UNSETTLED ${collection}/${id}: it kept changing through every recheck`);

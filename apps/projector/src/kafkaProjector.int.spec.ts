@@ -6,7 +6,7 @@ import { readModelCollections, readModels, walletView } from '@app/projections';
 import { MongoReadStore } from '@app/read-store/mongo';
 import type { LoggerService } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { Counter, Registry } from 'prom-client';
+import { Counter, Histogram, Registry } from 'prom-client';
 import { readTopic, waitUntil } from '@test/support/kafka';
 import { readModelDigest } from '@test/support/readModels';
 import { KAFKA, MONGO, describeWith, serverAddress, testMongoOptions } from '@test/support/servers';
@@ -109,6 +109,8 @@ describeWith([KAFKA, MONGO], 'KafkaProjector on a real broker and FerretDB', () 
     const metrics = {
       applied: new Counter({ name: 'applied', help: 'applied', registers: [registry] }),
       deadLetters: new Counter({ name: 'dead', help: 'dead', labelNames: ['reason'], registers: [registry] }),
+      batchSeconds: new Histogram({ name: 'batch', help: 'batch', registers: [registry] }),
+      failures: new Counter({ name: 'failures', help: 'failures', registers: [registry] }),
     };
     const [first, second] = grants(1, 2);
     const tooNew = toEventMessage({ ...second, metadata: { schemaVersion: 99 } });
@@ -142,6 +144,11 @@ describeWith([KAFKA, MONGO], 'KafkaProjector on a real broker and FerretDB', () 
       ['unknown-type', 1],
       ['unparseable', 1],
     ]);
+    // Batches that applied are timed; none failed.
+    expect(
+      (await metrics.batchSeconds.get()).values.find((v) => v.metricName === 'batch_count')?.value,
+    ).toBeGreaterThan(0);
+    expect((await metrics.failures.get()).values[0].value).toBe(0);
   });
 
   it('two instances split the partitions and build exactly what one instance builds', async () => {

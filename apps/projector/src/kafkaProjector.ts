@@ -14,12 +14,19 @@ import { type AnyProjection, project } from '@app/projections';
 import type { RecordedEvent } from '@app/event-store';
 import type { ReadStore } from '@app/read-store';
 import type { LoggerService } from '@nestjs/common';
-import type { Counter } from 'prom-client';
+import { ROOT_CONTEXT, type Span, SpanKind, propagation, trace } from '@opentelemetry/api';
+import type { Counter, Histogram } from 'prom-client';
+
+const tracer = trace.getTracer('game-backend');
 
 export type ProjectorMetrics = {
   applied: Counter;
   /** Labelled by `reason`. */
   deadLetters: Counter<'reason'>;
+  /** How long each batch took to apply, read models and checkpoint written. */
+  batchSeconds: Histogram;
+  /** Batches that failed to apply (delivered again). */
+  failures: Counter;
 };
 
 export type KafkaProjectorOptions = {
@@ -69,7 +76,19 @@ export class KafkaProjector {
     await this.deadLetters?.close();
   }
 
-  private async apply({ topic, partition, messages }: PartitionBatch): Promise<void> {
+  private async apply(batch: PartitionBatch): Promise<void> {
+    const { metrics } = this.options;
+    const applied = metrics?.batchSeconds.startTimer();
+    try {
+      await this.applyBatch(batch);
+      applied?.();
+    } catch (error) {
+      metrics?.failures.inc();
+      throw error;
+    }
+  }
+
+  private async applyBatch({ topic, partition, messages }: PartitionBatch): Promise<void> {
     const { readStore, projections, deadLetterTopic, logger, metrics } = this.options;
     const checkpoint = partitionCheckpoint(topic, partition);
     // What the partition's checkpoint covers is applied already: after lost offsets or a redelivery the
@@ -77,11 +96,16 @@ export class KafkaProjector {
     const applied = await readStore.checkpoint(checkpoint);
     const events: RecordedEvent[] = [];
     const poison: OutgoingMessage[] = [];
+    const spans: Span[] = [];
     let position = 0;
     for (const message of messages) {
       const decoded = decodeEventMessage(message.value, message.headers);
       if (decoded.kind === 'event') {
-        if (decoded.event.position > applied) events.push(decoded.event);
+        if (decoded.event.position > applied) {
+          events.push(decoded.event);
+          // A traced command's event: applying it ends the command's trace.
+          if (message.headers.traceparent) spans.push(projectSpan(message, decoded.event.type));
+        }
         position = Math.max(position, decoded.event.position);
       } else if (decoded.kind === 'watermark') {
         position = Math.max(position, decoded.position);
@@ -96,10 +120,30 @@ export class KafkaProjector {
     }
     // Dead letters first: once the offsets commit, the original message is gone from this group's view.
     if (poison.length > 0) await this.deadLetters!.publish(deadLetterTopic, poison);
-    await project(readStore, projections, events, { checkpoint, position });
+    try {
+      await project(readStore, projections, events, { checkpoint, position });
+    } finally {
+      for (const span of spans) span.end();
+    }
     metrics?.applied.inc(events.length);
   }
 }
+
+/** The span of one event's projection, a child of the relay's publish span its message carries. */
+const projectSpan = (message: ReceivedMessage, type: string): Span =>
+  tracer.startSpan(
+    `project ${type}`,
+    {
+      kind: SpanKind.CONSUMER,
+      attributes: {
+        'messaging.system': 'kafka',
+        'messaging.destination.name': message.topic,
+        'messaging.destination.partition.id': String(message.partition),
+        'messaging.kafka.offset': message.offset,
+      },
+    },
+    propagation.extract(ROOT_CONTEXT, message.headers),
+  );
 
 const toDeadLetter = (
   message: ReceivedMessage,

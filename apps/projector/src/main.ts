@@ -1,3 +1,4 @@
+import './instrument';
 import 'reflect-metadata';
 import { loadConfig, startWorker } from '@app/runtime';
 import { ProjectorModule } from './projector.module';

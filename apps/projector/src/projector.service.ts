@@ -10,12 +10,14 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
-import type { Counter } from 'prom-client';
+import type { Counter, Histogram } from 'prom-client';
 import { KafkaProjector } from './kafkaProjector';
 
 export const PROJECTOR_METRICS = {
   applied: 'projector_events_applied_total',
   deadLetters: 'projector_dead_letters_total',
+  batchSeconds: 'projector_batch_duration_seconds',
+  failures: 'projector_batch_failures_total',
 } as const;
 
 /** Every projector instance joins this group (under the topic prefix); Kafka splits the partitions between them. */
@@ -33,6 +35,8 @@ export class ProjectorService implements OnApplicationBootstrap, OnApplicationSh
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @InjectMetric(PROJECTOR_METRICS.applied) private readonly applied: Counter,
     @InjectMetric(PROJECTOR_METRICS.deadLetters) private readonly deadLetters: Counter<'reason'>,
+    @InjectMetric(PROJECTOR_METRICS.batchSeconds) private readonly batchSeconds: Histogram,
+    @InjectMetric(PROJECTOR_METRICS.failures) private readonly failures: Counter,
   ) {
     this.messaging = openMessaging(config, 'projector', this.logger);
   }
@@ -50,7 +54,12 @@ export class ProjectorService implements OnApplicationBootstrap, OnApplicationSh
       deadLetterTopic: topics.deadLetters,
       groupId: this.config.KAFKA_TOPIC_PREFIX + PROJECTOR_GROUP,
       logger: this.logger,
-      metrics: { applied: this.applied, deadLetters: this.deadLetters },
+      metrics: {
+        applied: this.applied,
+        deadLetters: this.deadLetters,
+        batchSeconds: this.batchSeconds,
+        failures: this.failures,
+      },
     });
     await this.projector.start();
   }

@@ -1,3 +1,4 @@
+import type { Progress } from '@app/application';
 import { SqliteEventStore } from '@app/event-store/sqlite';
 import { type ReadStore } from '@app/read-store';
 import { MemoryReadStore } from '@app/read-store/memory';
@@ -124,14 +125,23 @@ describeWith([MONGO], 'rebuildReadModels: blue/green rebuild while events keep a
     await (await live.aliases.open('rm_v2')).commit([], 1);
     await sleep(100);
 
+    const progress: Progress[] = [];
+    const logged: string[] = [];
     const result = await rebuildReadModels({
       events,
       aliases: live.aliases,
       projections,
       graceMs: 1100,
       staleAfterMs: 50,
+      onProgress: (each) => progress.push(each),
+      log: (message) => logged.push(message),
     });
     expect(result).toMatchObject({ previous: 'rm_v1', live: 'rm_v3' });
+    // Progress goes to onProgress, every batch, and the log keeps only the steps.
+    const replaying = progress.filter((each) => each.phase === 'replaying into rm_v3');
+    expect(replaying.at(-1)).toMatchObject({ unit: 'events', secondsLeft: 0 });
+    expect(replaying.at(-1)!.position).toBe(replaying.at(-1)!.until);
+    expect(logged.join('\n')).not.toMatch(/events\/s/);
     expect(await live.aliases.namespaces()).toEqual(['rm_v3']);
     await sleep(250);
     expect((await everything(live)).map((doc) => doc.count).reduce((a, b) => a + b)).toBe(50);

@@ -1,3 +1,4 @@
+import { type Progress, ProgressMeter } from '@app/application';
 import type { EventStore } from '@app/event-store';
 import { type AnyProjection, readModels, replay } from '@app/projections';
 import { EMBEDDED_CHECKPOINT, type ReadStore } from '@app/read-store';
@@ -23,6 +24,8 @@ export type RebuildOptions = {
   /** Names this rebuild in the alias document and in the messages a concurrent rebuild prints. */
   owner?: string;
   log?: (message: string) => void;
+  /** Told how far each replay has got, every batch; without it, a log line says so once a second. */
+  onProgress?: (progress: Progress) => void;
   /**
    * Runs while every commit writes both sets, just before readers switch: the new set holds every event
    * up to `position` and receives the projectors' writes (a check before switching; tests).
@@ -68,6 +71,7 @@ export async function rebuildReadModels({
   staleAfterMs = 30_000,
   owner = `rebuild-${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
   log = () => {},
+  onProgress,
   beforeSwitch,
   signal,
 }: RebuildOptions): Promise<RebuildResult> {
@@ -107,9 +111,9 @@ export async function rebuildReadModels({
     }
     const target = await aliases.open(next);
     let replayed = 0;
-    /** Replays into the new set, printing the rate at most once a second. */
+    /** Replays into the new set, telling onProgress each batch, or logging the rate once a second. */
     const replayInto = async (phase: string, after: number, until?: number) => {
-      const phaseStarted = Date.now();
+      let meter: ProgressMeter | undefined;
       let applied = 0;
       let reported = 0;
       const reached = await replay(events, target, projections, {
@@ -119,12 +123,14 @@ export async function rebuildReadModels({
         onProgress: (state) => {
           check();
           applied = state.events;
+          meter ??= new ProgressMeter(phase, 'events', { from: after, until: state.until });
+          const progress = meter.at(state.events, state.position);
+          if (onProgress) return onProgress(progress);
           const now = Date.now();
           if (now - reported < 1000 && state.position < state.until) return;
           reported = now;
-          const rate = Math.round((state.events * 1000) / Math.max(1, now - phaseStarted));
           log(
-            `${phase}: ${state.events} events, position ${state.position}/${state.until} (${rate} events/s)`,
+            `${phase}: ${state.events} events, position ${state.position}/${state.until} (${progress.rate} events/s)`,
           );
         },
       });

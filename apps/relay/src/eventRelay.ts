@@ -1,12 +1,20 @@
 import type { EventStore, RecordedEvent, Subscription } from '@app/event-store';
 import { type OutgoingMessage, type Publisher, toEventMessage, toWatermarkMessage } from '@app/messaging';
+import { RELAY_LEASE } from '@app/runtime';
 import type { LoggerService } from '@nestjs/common';
-import type { Counter, Gauge } from 'prom-client';
+import { ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, propagation, trace } from '@opentelemetry/api';
+import type { Counter, Gauge, Histogram } from 'prom-client';
+
+const tracer = trace.getTracer('game-backend');
 
 export type RelayMetrics = {
   published: Counter;
   checkpoint: Gauge;
   active: Gauge;
+  /** How long each batch took to be acknowledged by the broker. */
+  publishSeconds: Histogram;
+  /** Interruptions: a failed publish, a lost lease, a store that did not answer. */
+  errors: Counter;
 };
 
 export type EventRelayOptions = {
@@ -48,7 +56,7 @@ export class EventRelay {
   private interrupt?: () => void;
 
   constructor(private readonly options: EventRelayOptions) {
-    this.leaseName = options.leaseName ?? 'relay';
+    this.leaseName = options.leaseName ?? RELAY_LEASE;
     this.leaseTtlMs = options.leaseTtlMs ?? 10_000;
     this.batchSize = options.batchSize ?? 1000;
   }
@@ -79,6 +87,7 @@ export class EventRelay {
       } catch (error) {
         metrics?.active.set(0);
         if (this.stopped) break;
+        metrics?.errors.inc();
         logger.error({ err: error, retryInMs: backoff }, 'relay interrupted; resuming from the checkpoint');
         await this.pause(backoff);
         backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
@@ -129,11 +138,35 @@ export class EventRelay {
   private async publish(publisher: Publisher, batch: RecordedEvent[]): Promise<void> {
     const { events, topic, partitions, instanceId, metrics } = this.options;
     const position = batch[batch.length - 1].position;
-    const messages: OutgoingMessage[] = batch.map(toEventMessage);
+    const spans: Span[] = [];
+    const messages: OutgoingMessage[] = batch.map((event) => {
+      const message = toEventMessage(event);
+      // A traced command's event: this publish continues its trace, and the message carries it on.
+      if (event.metadata.traceparent) {
+        const parent = propagation.extract(ROOT_CONTEXT, event.metadata);
+        const span = tracer.startSpan(
+          `publish ${topic}`,
+          { kind: SpanKind.PRODUCER, attributes: { 'messaging.system': 'kafka', 'event.type': event.type } },
+          parent,
+        );
+        propagation.inject(trace.setSpan(parent, span), message.headers);
+        spans.push(span);
+      }
+      return message;
+    });
     for (let partition = 0; partition < partitions; partition++) {
       messages.push(toWatermarkMessage(position, partition));
     }
-    await publisher.publish(topic, messages);
+    const published = metrics?.publishSeconds.startTimer();
+    try {
+      await publisher.publish(topic, messages);
+      published?.();
+    } catch (error) {
+      for (const span of spans) span.setStatus({ code: SpanStatusCode.ERROR, message: String(error) });
+      throw error;
+    } finally {
+      for (const span of spans) span.end();
+    }
     metrics?.published.inc(batch.length);
     if (!(await events.saveCheckpoint(this.leaseName, instanceId, position))) {
       throw new Error('relay lease lost before the checkpoint was saved');

@@ -16,13 +16,15 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
-import type { Counter, Gauge } from 'prom-client';
+import type { Counter, Gauge, Histogram } from 'prom-client';
 import { EventRelay } from './eventRelay';
 
 export const RELAY_METRICS = {
   published: 'relay_events_published_total',
   checkpoint: 'relay_checkpoint_position',
   active: 'relay_active',
+  publishSeconds: 'relay_publish_duration_seconds',
+  errors: 'relay_errors_total',
 } as const;
 
 /** Wires the EventRelay to the configured event store and Kafka, and stops it cleanly. */
@@ -38,6 +40,8 @@ export class RelayService implements OnApplicationBootstrap, OnApplicationShutdo
     @InjectMetric(RELAY_METRICS.published) private readonly published: Counter,
     @InjectMetric(RELAY_METRICS.checkpoint) private readonly checkpoint: Gauge,
     @InjectMetric(RELAY_METRICS.active) private readonly active: Gauge,
+    @InjectMetric(RELAY_METRICS.publishSeconds) private readonly publishSeconds: Histogram,
+    @InjectMetric(RELAY_METRICS.errors) private readonly errors: Counter,
   ) {
     this.events = openEventStore(config, this.logger, { pollIntervalMs: TAIL_POLL_MS });
     this.messaging = openMessaging(config, 'relay', this.logger);
@@ -55,7 +59,13 @@ export class RelayService implements OnApplicationBootstrap, OnApplicationShutdo
       instanceId: instanceId('relay'),
       logger: this.logger,
       leaseTtlMs: this.config.RELAY_LEASE_TTL_MS,
-      metrics: { published: this.published, checkpoint: this.checkpoint, active: this.active },
+      metrics: {
+        published: this.published,
+        checkpoint: this.checkpoint,
+        active: this.active,
+        publishSeconds: this.publishSeconds,
+        errors: this.errors,
+      },
     });
     this.relay.start();
   }

@@ -33,8 +33,8 @@ export const revisionCursor = keysetCursor(
   (value): value is { r: number } => isRecord(value) && isRevision(value.r),
 );
 
-/** After a catalog sku. */
-export const skuCursor = keysetCursor(
+/** After an id: a catalog sku, a leaderboard id. */
+export const idCursor = keysetCursor(
   (value): value is { s: string } => isRecord(value) && typeof value.s === 'string',
 );
 

@@ -1,6 +1,13 @@
 import { chainEvents } from '@app/audit';
 import type { DomainEvent } from '@app/domain';
-import { EventIdConflictError, type EventStore, type NewEvent, type RecordedEvent } from '@app/event-store';
+import {
+  EventIdConflictError,
+  type EventMetadata,
+  type EventStore,
+  type NewEvent,
+  type RecordedEvent,
+} from '@app/event-store';
+import { SpanKind, context, propagation, trace } from '@opentelemetry/api';
 import { createHash } from 'node:crypto';
 import type { CommandContext } from './commandContext';
 import { IdempotencyKeyReusedError } from './errors';
@@ -19,6 +26,11 @@ export type CommandResult = {
 };
 
 const SCHEMA_VERSION = 1;
+
+const tracer = trace.getTracer('game-backend');
+
+/** W3C trace context, as event metadata carries it. */
+type TraceContext = Pick<EventMetadata, 'traceparent' | 'tracestate'>;
 
 /**
  * Event ids are UUIDs derived from (actor, idempotency key, index): a retried command produces the same
@@ -46,11 +58,31 @@ export class IdempotentAppender {
    * Appends `decided` at the revision it was decided on, each event hash-chained to the one before it.
    * Throws WrongExpectedRevisionError when another writer appended first: decide again on fresh state.
    */
-  async append(
+  append(
+    streamId: string,
+    decided: readonly DomainEvent[],
+    at: StreamState<unknown>,
+    command: CommandContext,
+  ): Promise<CommandResult> {
+    // With tracing on, each event carries the append's trace context: the relay and the projectors
+    // continue the command's trace from it. Off, the tracer is a no-op and nothing is added.
+    return tracer.startActiveSpan(`append ${streamId}`, { kind: SpanKind.CLIENT }, async (span) => {
+      try {
+        const traceContext: TraceContext = {};
+        propagation.inject(context.active(), traceContext);
+        return await this.appendEvents(streamId, decided, at, command, traceContext);
+      } finally {
+        span.end();
+      }
+    });
+  }
+
+  private async appendEvents(
     streamId: string,
     decided: readonly DomainEvent[],
     at: StreamState<unknown>,
     context: CommandContext,
+    traceContext: TraceContext,
   ): Promise<CommandResult> {
     const commandId = eventId(context, -1);
     const links = chainEvents(
@@ -72,6 +104,7 @@ export class IdempotentAppender {
         causationId: commandId,
         actor: context.actor,
         ...links[index],
+        ...traceContext,
       },
       occurredAt: context.receivedAt,
     }));

@@ -2,6 +2,7 @@ export * from './commandContext';
 export * from './cursors';
 export * from './errors';
 export * from './idempotentAppend';
+export * from './progress';
 export * from './streamCommandHandler';
 export * from './streamStateCache';
 export * from './competitions/periodCloser';

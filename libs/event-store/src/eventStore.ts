@@ -23,6 +23,9 @@ export type EventMetadata = {
    */
   hash?: string;
   previousHash?: string;
+  /** W3C trace context of the append, when the api traces: the relay and projectors continue its trace. */
+  traceparent?: string;
+  tracestate?: string;
 };
 
 export type NewEvent = {
@@ -65,6 +68,8 @@ export type AppendResult = {
 };
 
 export type Subscription = { close(): Promise<void> };
+
+export type LeaseHolder = { owner: string; expiresAt: number };
 
 export type SubscribeOptions<Event = RecordedEvent> = {
   /** Deliver events strictly after this position. */
@@ -137,6 +142,8 @@ export interface EventStore {
   acquireLease(name: string, owner: string, ttlMs: number): Promise<boolean>;
   /** Gives the lease up at once, so a standby need not wait for it to expire. */
   releaseLease(name: string, owner: string): Promise<void>;
+  /** Who holds the lease `name` now, and until when (ms since the epoch); undefined while nobody does. */
+  leaseHolder(name: string): Promise<LeaseHolder | undefined>;
   /** The checkpoint stored under `name`: a global position (0 when none). Kept beside the log, not in it. */
   loadCheckpoint(name: string): Promise<GlobalPosition>;
   /**

@@ -42,6 +42,10 @@ export class AppConfig {
   @IsString()
   DATA_DIR = './data';
 
+  /** The operator console's built files, served at /console (`npm run build` writes them here). */
+  @IsString()
+  CONSOLE_DIR = './dist/console';
+
   /** `name:secret:scope,scope;...` - secret in plaintext or as `sha256=<hex>` (see apps/api/src/http/auth/apiKeys.ts). */
   @IsOptional()
   @IsString()
@@ -168,6 +172,14 @@ export class AppConfig {
     message: 'TRUST_PROXY must be a hop count or addresses/CIDRs separated by commas',
   })
   TRUST_PROXY?: string = undefined;
+
+  /**
+   * OpenTelemetry: where the api, relay and projectors send their spans over OTLP/HTTP
+   * (`http://collector:4318`). Unset: no tracing.
+   */
+  @IsOptional()
+  @Matches(/^https?:\/\/\S+$/, { message: 'OTEL_EXPORTER_OTLP_ENDPOINT must be an http(s) URL' })
+  OTEL_EXPORTER_OTLP_ENDPOINT?: string = undefined;
 
   /** SQLite durability: FULL fsyncs every commit (default); NORMAL only for benchmarks and tests. */
   @IsIn(['FULL', 'NORMAL'])

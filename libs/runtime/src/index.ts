@@ -4,4 +4,7 @@ export * from './eventStore';
 export * from './messaging';
 export * from './readModelPosition';
 export * from './readStore';
+export * from './terminalProgress';
+export * from './tracing';
+export * from './tracingModule';
 export * from './worker';

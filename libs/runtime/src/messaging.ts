@@ -22,3 +22,6 @@ export const messagingLog =
     else if (level === 'info') logger.log(extra ?? {}, message);
     else logger.debug?.(extra ?? {}, message);
   };
+
+/** The relay's lease and checkpoint in the event store: one active relay per event store. */
+export const RELAY_LEASE = 'relay';

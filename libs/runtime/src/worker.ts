@@ -7,6 +7,7 @@ import { Logger, LoggerModule } from 'nestjs-pino';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { AppConfig } from './config';
+import { TracingModule } from './tracingModule';
 
 /**
  * What every background worker (relay, projector) serves besides its loop: structured logs, Prometheus
@@ -16,6 +17,7 @@ export const workerImports = (config: AppConfig): DynamicModule[] => [
   LoggerModule.forRoot({ pinoHttp: { level: config.LOG_LEVEL, autoLogging: false } }),
   PrometheusModule.register({ path: '/metrics' }),
   TerminusModule.forRoot({ logger: false }),
+  { module: TracingModule },
 ];
 
 export async function startWorker(module: DynamicModule, config: AppConfig): Promise<NestFastifyApplication> {

@@ -1,6 +1,6 @@
-import { InvalidRequestError } from '@app/application';
-import { type ExportScope, ndjsonLines } from '@app/audit';
-import { Controller, Get, Param, Query, StreamableFile } from '@nestjs/common';
+import { InvalidRequestError, withProgress } from '@app/application';
+import { type AuditScope, type ExportScope, ndjsonLines } from '@app/audit';
+import { Controller, Get, Header, Param, Query, StreamableFile } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { Readable } from 'node:stream';
 import { Route } from '../http/route';
@@ -10,6 +10,7 @@ import {
   HistoryQuery,
   HistoryResponse,
   PlayerParams,
+  ProgressLine,
   ReplayCheckQuery,
   ReplayCheckResponse,
   StateAtQuery,
@@ -28,6 +29,9 @@ import {
   GetPlayerStateAt,
   VerifyEventLog,
 } from './queries';
+
+/** Progress lines go out as they come: a proxy (nginx) must not hold them back to fill a buffer. */
+const UNBUFFERED = 'x-accel-buffering';
 
 /**
  * Auditors' view of the log (scope `audit`): everything here is read from the event store, never from the
@@ -48,12 +52,25 @@ export class AuditController {
     response: VerificationResponse,
   })
   verify(@Query() query: VerifyQuery) {
-    const scope = query.stream
-      ? { stream: query.stream }
-      : query.category
-        ? { category: query.category }
-        : { log: true as const };
-    return this.queries.execute(new VerifyEventLog(scope));
+    return this.queries.execute(new VerifyEventLog(auditScope(query)));
+  }
+
+  @Get('verification/progress')
+  @Header(UNBUFFERED, 'no')
+  @Route({
+    summary:
+      'The verification of GET /v1/audit/verification, as NDJSON while it runs: a `progress` line about ' +
+      'every quarter second (events done, position, rate, seconds left), then the `result` (or an `error`)',
+    tag: 'audit',
+    scope: 'audit',
+    querystring: VerifyQuery,
+    response: ProgressLine(VerificationResponse),
+    produces: 'application/x-ndjson',
+  })
+  verifyWithProgress(@Query() query: VerifyQuery): StreamableFile {
+    return ndjson(
+      withProgress((report) => this.queries.execute(new VerifyEventLog(auditScope(query), report))),
+    );
   }
 
   @Get('players/:playerId/history')
@@ -130,7 +147,7 @@ export class AuditController {
       for await (const page of pages) yield ndjsonLines(page);
     })();
     return new StreamableFile(Readable.from(lines), {
-      type: 'application/x-ndjson',
+      type: NDJSON,
       disposition: 'attachment; filename="events.ndjson"',
     });
   }
@@ -148,7 +165,42 @@ export class AuditController {
   replayCheck(@Query() query: ReplayCheckQuery) {
     return this.queries.execute(new CheckReadModels(query.limit ?? 100));
   }
+
+  @Get('replay-check/progress')
+  @Header(UNBUFFERED, 'no')
+  @Route({
+    summary:
+      'The replay check of GET /v1/audit/replay-check, as NDJSON while it runs: a `progress` line about ' +
+      'every quarter second (the replay, then each read model compared), then the `result` (or an `error`)',
+    tag: 'audit',
+    scope: 'audit',
+    querystring: ReplayCheckQuery,
+    response: ProgressLine(ReplayCheckResponse),
+    produces: 'application/x-ndjson',
+  })
+  replayCheckWithProgress(@Query() query: ReplayCheckQuery): StreamableFile {
+    return ndjson(
+      withProgress((report) => this.queries.execute(new CheckReadModels(query.limit ?? 100, report))),
+    );
+  }
 }
+
+const NDJSON = 'application/x-ndjson';
+
+/** Each item as one JSON line, sent as it comes. */
+const ndjson = (items: AsyncIterable<unknown>): StreamableFile =>
+  new StreamableFile(
+    Readable.from(
+      (async function* () {
+        for await (const item of items) yield `${JSON.stringify(item)}\n`;
+      })(),
+    ),
+    { type: NDJSON },
+  );
+
+/** The schema has refused a query naming both a stream and a category. */
+const auditScope = ({ stream, category }: VerifyQuery): AuditScope =>
+  stream ? { stream } : category ? { category } : { log: true };
 
 /** The schema has refused incomplete or contradictory scopes; an empty range is the last thing to refuse. */
 const exportScope = ({ playerId, from, to }: ExportQuery): ExportScope => {

@@ -183,6 +183,27 @@ export const StateAtResponse = Strict(
   { $id: 'StateAtResponse' },
 );
 
+const Progress = Strict({
+  phase: Type.String({ examples: ['verify', 'replay', 'compare wallets'] }),
+  done: Type.Integer({ description: 'Events or documents done in this phase' }),
+  unit: Type.Union([Type.Literal('events'), Type.Literal('documents')]),
+  position: Type.Optional(Type.Integer({ description: 'The log position reached' })),
+  until: Type.Optional(Type.Integer({ description: 'The log position the phase stops at' })),
+  rate: Type.Integer({ description: 'Items per second so far' }),
+  secondsLeft: Type.Optional(Type.Integer({ description: 'At that pace, when the end is known' })),
+});
+
+/** One line of a run's progress stream: progress, then the result or the error that ended the run. */
+export const ProgressLine = ({ $id: _, ...result }: TSchema): TSchema =>
+  Type.Union(
+    [
+      Strict({ progress: Progress }),
+      Strict({ result: result as TSchema }),
+      Strict({ error: Strict({ title: Type.String(), detail: Type.String() }) }),
+    ],
+    { description: 'One JSON object per line' },
+  );
+
 /** One line of the NDJSON export: a stored event envelope. */
 export const ExportLine: TSchema = Strict(StoredEvent, { description: 'One stored event envelope per line' });
 

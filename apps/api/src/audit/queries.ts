@@ -1,4 +1,4 @@
-import { revisionCursor } from '@app/application';
+import { type Progress, replayCheckProgress, revisionCursor, verificationProgress } from '@app/application';
 import {
   type AuditScope,
   type ExportScope,
@@ -28,7 +28,11 @@ const LIVE_WAIT_MS = 30_000;
 
 /** Verify the hash chains and anchors of one stream, a category or the whole log (same code as the CLI). */
 export class VerifyEventLog extends Query<VerificationReport> {
-  constructor(readonly scope: AuditScope) {
+  constructor(
+    readonly scope: AuditScope,
+    /** Told how far the verification has got, page by page of the log. */
+    readonly onProgress?: (progress: Progress) => void,
+  ) {
     super();
   }
 }
@@ -65,7 +69,11 @@ export class ExportEvents extends Query<AsyncGenerator<RecordedEvent[]>> {
 
 /** Rebuild every read model from the log in memory and compare it with the ones this API serves. */
 export class CheckReadModels extends Query<ReplayCheckReport> {
-  constructor(readonly maxListed: number) {
+  constructor(
+    readonly maxListed: number,
+    /** Told how far the replay, then the comparison of each read model, has got. */
+    readonly onProgress?: (progress: Progress) => void,
+  ) {
     super();
   }
 }
@@ -74,8 +82,11 @@ export class CheckReadModels extends Query<ReplayCheckReport> {
 export class VerifyEventLogHandler implements IQueryHandler<VerifyEventLog> {
   constructor(@Inject(EVENT_STORE) private readonly events: EventStore) {}
 
-  execute({ scope }: VerifyEventLog): Promise<VerificationReport> {
-    return verifyEventLog(this.events, scope);
+  async execute({ scope, onProgress }: VerifyEventLog): Promise<VerificationReport> {
+    if (!onProgress) return verifyEventLog(this.events, scope);
+    return verifyEventLog(this.events, scope, {
+      onProgress: verificationProgress(await this.events.headPosition(), onProgress),
+    });
   }
 }
 
@@ -124,11 +135,12 @@ export class CheckReadModelsHandler implements IQueryHandler<CheckReadModels> {
     private readonly progress: ReadModelProgress,
   ) {}
 
-  async execute({ maxListed }: CheckReadModels): Promise<ReplayCheckReport> {
+  async execute({ maxListed, onProgress }: CheckReadModels): Promise<ReplayCheckReport> {
     const report = await replayCheck(this.events, this.readModels, {
       scratchStore: openScratchReadStore,
       maxListed,
       waitForLive: (position) => this.progress.waitFor(position, LIVE_WAIT_MS),
+      onProgress: onProgress && replayCheckProgress(onProgress),
     });
     const { ok, position, events, differenceCount, seconds } = report;
     this.logger[ok ? 'log' : 'warn']({ ok, position, events, differenceCount, seconds }, 'replay check');

@@ -1,5 +1,10 @@
-import { NotFoundError, skuCursor } from '@app/application';
-import { type CatalogItemView, catalogItemView, catalogItemsBySku, currenciesByCode } from '@app/projections';
+import { NotFoundError, idCursor } from '@app/application';
+import {
+  type CatalogItemView,
+  catalogItemView,
+  catalogItemsBySku,
+  currenciesByCode,
+} from '@app/projections';
 import type { ReadStore } from '@app/read-store';
 import { Inject } from '@nestjs/common';
 import { type IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
@@ -39,12 +44,12 @@ export class ListCatalogItemsHandler implements IQueryHandler<ListCatalogItems> 
   constructor(@Inject(READ_STORE) private readonly readStore: ReadStore) {}
 
   async execute({ cursor, limit }: ListCatalogItems): Promise<CatalogPageResponse> {
-    const after = skuCursor.decode(cursor);
+    const after = idCursor.decode(cursor);
     const page = await this.readStore.page(catalogItemsBySku, after && { sku: after.s }, limit + 1);
     const items = page.slice(0, limit).map(toResponse);
     return {
       items,
-      nextCursor: page.length > limit ? skuCursor.encode({ s: items[items.length - 1].sku }) : null,
+      nextCursor: page.length > limit ? idCursor.encode({ s: items[items.length - 1].sku }) : null,
     };
   }
 }
@@ -63,13 +68,13 @@ export class ListCurrenciesHandler implements IQueryHandler<ListCurrencies> {
   constructor(@Inject(READ_STORE) private readonly readStore: ReadStore) {}
 
   async execute({ cursor, limit }: ListCurrencies): Promise<CurrencyPageResponse> {
-    const after = skuCursor.decode(cursor);
+    const after = idCursor.decode(cursor);
     const page = await this.readStore.page(currenciesByCode, after && { code: after.s }, limit + 1);
     const currencies = page.slice(0, limit).map(({ code, name, revision }) => ({ code, name, revision }));
     return {
       currencies,
       nextCursor:
-        page.length > limit ? skuCursor.encode({ s: currencies[currencies.length - 1].code }) : null,
+        page.length > limit ? idCursor.encode({ s: currencies[currencies.length - 1].code }) : null,
     };
   }
 }

@@ -27,7 +27,11 @@ const Quantity = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, ex
 
 /** Some quantity of one catalog item: what a consumption names. */
 export const ConsumptionBody = Strict(
-  { sku: Id('The catalog item', 'health-potion'), quantity: Quantity },
+  {
+    sku: Id('The catalog item', 'health-potion'),
+    quantity: Quantity,
+    reason: Type.Optional(Text(200, 'Why, when someone says (a correction): shown in the ledger', 'refund')),
+  },
   { $id: 'ConsumptionBody' },
 );
 export type ConsumptionBody = Static<typeof ConsumptionBody>;

@@ -1,12 +1,23 @@
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
+import type { RecentErrors } from '../system/recentErrors';
 
 /**
  * The API's one pino logger: Nest's log lines (through nestjs-pino) and the request log both write here.
- * `authorization` is redacted wherever a request's headers end up in a line (an error's context).
+ * `authorization` is redacted wherever a request's headers end up in a line (an error's context). Lines
+ * at warn or above are also kept in `recent` for the system page.
  */
-export const apiLogger = (level: string): pino.Logger =>
-  pino({ level, redact: ['req.headers.authorization', 'headers.authorization'] });
+export const apiLogger = (level: string, recent: RecentErrors): pino.Logger =>
+  pino({
+    level,
+    redact: ['req.headers.authorization', 'headers.authorization'],
+    hooks: {
+      logMethod(args, method, lineLevel) {
+        recent.record(lineLevel, args);
+        return method.apply(this, args);
+      },
+    },
+  });
 
 /**
  * One JSON line per request, when it has been answered: method, path, status, time and the correlation

@@ -4,8 +4,11 @@ import { type TObject, type TSchema, Type } from '@sinclair/typebox';
 import type { Scope } from './auth/apiKeys';
 import { CommandResult, Problem } from './schemas';
 
+/** The scope a route needs: one of the key scopes, or `any` for any valid key whatever its scopes. */
+export type RouteScope = Scope | 'any';
+
 /** What the api's authentication reads from a route (Fastify route config). */
-export type RouteAccess = { scope?: Scope };
+export type RouteAccess = { scope?: RouteScope };
 
 type ProblemStatus = 400 | 404 | 409 | 422 | 503;
 
@@ -13,8 +16,8 @@ export type RouteDefinition = {
   summary: string;
   description?: string;
   tag: 'economy' | 'catalog' | 'leaderboards' | 'tournaments' | 'audit' | 'system';
-  /** The scope the API key needs; absent: anyone may call it. */
-  scope?: Scope;
+  /** The scope the API key needs (`any`: any valid key); absent: anyone may call it. */
+  scope?: RouteScope;
   params?: TObject;
   querystring?: TObject;
   body?: TSchema;
@@ -108,7 +111,8 @@ export function routeSchema(route: RouteDefinition): Record<string, unknown> {
     response[400] = problemAnswer('The request is invalid: `errors` names each field', badRequest);
   if (route.scope) {
     response[401] = problemAnswer('No API key, or one that is not known', ['unauthorized']);
-    response[403] = problemAnswer(`The API key lacks the ${route.scope} scope`, ['forbidden']);
+    if (route.scope !== 'any')
+      response[403] = problemAnswer(`The API key lacks the ${route.scope} scope`, ['forbidden']);
   }
   if (route.problems?.[404]) response[404] = problemAnswer('Not found', problems(404));
   const conflicts = problems(409, ...(route.command ? ['concurrency-conflict'] : []));
@@ -142,7 +146,7 @@ export function routeSchema(route: RouteDefinition): Record<string, unknown> {
     summary: route.summary,
     ...(route.description ? { description: route.description } : {}),
     tags: [route.tag],
-    security: route.scope ? [{ apiKey: [route.scope] }] : [],
+    security: route.scope ? [{ apiKey: route.scope === 'any' ? [] : [route.scope] }] : [],
     ...(route.params ? { params: route.params } : {}),
     ...(route.querystring ? { querystring: route.querystring } : {}),
     ...(route.body ? { body: reference(route.body) } : {}),

@@ -174,6 +174,8 @@ export const Period = Type.String({
 });
 
 export const BoardQuery = Strict(ReadQuery);
+export const BoardsPageQuery = Strict(PageQuery);
+export type BoardsPageQuery = Static<typeof BoardsPageQuery>;
 export const EntriesQuery = Strict({ ...PageQuery, period: Type.Optional(Period) });
 export type EntriesQuery = Static<typeof EntriesQuery>;
 export const AroundQuery = Strict({
@@ -223,35 +225,40 @@ export type PlayerRankResponse = Static<typeof PlayerRankResponse>;
 const NullableInstant = (description: string) =>
   Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description });
 
-export const LeaderboardResponse = Strict(
-  {
-    leaderboardId: Type.String(),
-    sortOrder: Type.String(),
-    operator: Type.String(),
-    resetSchedule: ResetSchedule,
-    minScore: Type.Optional(Type.Integer()),
-    maxScore: Type.Optional(Type.Integer()),
-    rewards: Type.Optional(Type.Array(RewardTier)),
-    tournament: Type.Optional(TournamentRules),
-    participants: Type.Optional(
-      Strict(
-        {
-          joined: Type.Integer({ minimum: 0, description: 'Players who joined' }),
-          joining: Type.Integer({ minimum: 0, description: 'Seats reserved for joins under way' }),
-        },
-        { description: "A tournament's seats" },
-      ),
+const LeaderboardFields = {
+  leaderboardId: Type.String(),
+  sortOrder: Type.String(),
+  operator: Type.String(),
+  resetSchedule: ResetSchedule,
+  minScore: Type.Optional(Type.Integer()),
+  maxScore: Type.Optional(Type.Integer()),
+  rewards: Type.Optional(Type.Array(RewardTier)),
+  tournament: Type.Optional(TournamentRules),
+  participants: Type.Optional(
+    Strict(
+      {
+        joined: Type.Integer({ minimum: 0, description: 'Players who joined' }),
+        joining: Type.Integer({ minimum: 0, description: 'Seats reserved for joins under way' }),
+      },
+      { description: "A tournament's seats" },
     ),
-    currentPeriod: Type.Union([Type.String(), Type.Null()], {
-      description: 'The period now (null before or after a window)',
-    }),
-    currentPeriodStartsAt: NullableInstant(
-      'When the current period started (null: never ends, or no period now)',
-    ),
-    currentPeriodEndsAt: NullableInstant('When it ends, and closes'),
-    nextPeriodStartsAt: NullableInstant('When the next period starts (null: there is none)'),
-    revision: Type.Integer(),
-  },
-  { $id: 'LeaderboardResponse' },
-);
+  ),
+  currentPeriod: Type.Union([Type.String(), Type.Null()], {
+    description: 'The period now (null before or after a window)',
+  }),
+  currentPeriodStartsAt: NullableInstant(
+    'When the current period started (null: never ends, or no period now)',
+  ),
+  currentPeriodEndsAt: NullableInstant('When it ends, and closes'),
+  nextPeriodStartsAt: NullableInstant('When the next period starts (null: there is none)'),
+  revision: Type.Integer(),
+};
+
+export const LeaderboardResponse = Strict(LeaderboardFields, { $id: 'LeaderboardResponse' });
 export type LeaderboardResponse = Static<typeof LeaderboardResponse>;
+
+export const LeaderboardsPageResponse = Strict(
+  { leaderboards: Type.Array(Strict(LeaderboardFields)), nextCursor: NextCursor },
+  { $id: 'LeaderboardsPageResponse' },
+);
+export type LeaderboardsPageResponse = Static<typeof LeaderboardsPageResponse>;

@@ -12,24 +12,26 @@ import {
   AroundQuery,
   BoardParams,
   BoardQuery,
+  BoardsPageQuery,
   EntriesQuery,
   EntriesResponse,
   LeaderboardBody,
   LeaderboardResponse,
+  LeaderboardsPageResponse,
   PlayerRankParams,
   PlayerRankResponse,
   ScoreBody,
 } from './dto';
-import { GetEntries, GetLeaderboard, GetPlayerRank } from './queries';
+import { GetEntries, GetLeaderboard, GetPlayerRank, ListLeaderboards } from './queries';
 
-@Controller('v1/leaderboards/:leaderboardId')
+@Controller('v1/leaderboards')
 export class LeaderboardsController {
   constructor(
     private readonly commands: CommandBus,
     private readonly queries: QueryBus,
   ) {}
 
-  @Put()
+  @Put(':leaderboardId')
   @Route({
     summary: 'Define a leaderboard, or change its schedule, bounds and rewards',
     description:
@@ -65,7 +67,7 @@ export class LeaderboardsController {
     );
   }
 
-  @Post('scores')
+  @Post(':leaderboardId/scores')
   @Route({
     summary: "Submit a player's score; the board's operator decides the entry",
     tag: 'leaderboards',
@@ -87,6 +89,19 @@ export class LeaderboardsController {
   @Get()
   @UseGuards(ReadAfterWriteGuard)
   @Route({
+    summary: 'Every board: its definition and current period, by id, keyset-paginated',
+    tag: 'leaderboards',
+    scope: 'read',
+    querystring: BoardsPageQuery,
+    response: LeaderboardsPageResponse,
+  })
+  list(@Query() query: BoardsPageQuery) {
+    return this.queries.execute(new ListLeaderboards(query.cursor, query.limit ?? 50));
+  }
+
+  @Get(':leaderboardId')
+  @UseGuards(ReadAfterWriteGuard)
+  @Route({
     summary: 'A board: its definition and current period',
     tag: 'leaderboards',
     scope: 'read',
@@ -99,7 +114,7 @@ export class LeaderboardsController {
     return this.queries.execute(new GetLeaderboard(leaderboardId));
   }
 
-  @Get('entries')
+  @Get(':leaderboardId/entries')
   @UseGuards(ReadAfterWriteGuard)
   @Route({
     summary: 'Top entries in rank order, keyset-paginated',
@@ -114,7 +129,7 @@ export class LeaderboardsController {
     return this.queries.execute(new GetEntries(leaderboardId, query.period, query.cursor, query.limit ?? 50));
   }
 
-  @Get('players/:playerId')
+  @Get(':leaderboardId/players/:playerId')
   @UseGuards(ReadAfterWriteGuard)
   @Route({
     summary: "A player's rank, entry and the players around them",

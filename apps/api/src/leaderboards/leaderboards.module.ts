@@ -1,7 +1,12 @@
 import { Module } from '@nestjs/common';
 import { DefineLeaderboardHandler, SubmitScoreHandler } from './commands';
 import { LeaderboardsController } from './leaderboards.controller';
-import { GetEntriesHandler, GetLeaderboardHandler, GetPlayerRankHandler } from './queries';
+import {
+  GetEntriesHandler,
+  GetLeaderboardHandler,
+  GetPlayerRankHandler,
+  ListLeaderboardsHandler,
+} from './queries';
 
 /** Competitive boards: definitions, score submissions, ranks by period. */
 @Module({
@@ -10,6 +15,7 @@ import { GetEntriesHandler, GetLeaderboardHandler, GetPlayerRankHandler } from '
     DefineLeaderboardHandler,
     SubmitScoreHandler,
     GetLeaderboardHandler,
+    ListLeaderboardsHandler,
     GetEntriesHandler,
     GetPlayerRankHandler,
   ],

@@ -1,4 +1,4 @@
-import { InvalidRequestError, NotFoundError, rankCursor } from '@app/application';
+import { InvalidRequestError, NotFoundError, idCursor, rankCursor } from '@app/application';
 import { leaderboards } from '@app/domain';
 import {
   type LeaderboardEntryView,
@@ -9,16 +9,32 @@ import {
   leaderboardPeriodId,
   leaderboardPeriodView,
   leaderboardView,
+  leaderboardsById,
   rankKey,
 } from '@app/projections';
 import type { IndexQuery, ReadStore } from '@app/read-store';
 import { Inject } from '@nestjs/common';
 import { type IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import { READ_STORE } from '../persistence/tokens';
-import type { EntriesResponse, LeaderboardResponse, PlayerRankResponse, RankedEntry } from './dto';
+import type {
+  EntriesResponse,
+  LeaderboardResponse,
+  LeaderboardsPageResponse,
+  PlayerRankResponse,
+  RankedEntry,
+} from './dto';
 
 export class GetLeaderboard extends Query<LeaderboardResponse> {
   constructor(readonly leaderboardId: string) {
+    super();
+  }
+}
+
+export class ListLeaderboards extends Query<LeaderboardsPageResponse> {
+  constructor(
+    readonly cursor: string | undefined,
+    readonly limit: number,
+  ) {
     super();
   }
 }
@@ -102,21 +118,41 @@ const ranked = (entry: LeaderboardEntryView, rank: number): RankedEntry => ({
   ...(entry.metadata ? { metadata: entry.metadata } : {}),
 });
 
+/** A board's definition as the api answers it, with its period running at `now` and the next one's start. */
+const definitionOf = ({ _id: _, ...definition }: LeaderboardView, now: Date): LeaderboardResponse => {
+  const bounds = leaderboards.boundsAt(definition.resetSchedule, now);
+  const next = leaderboards.nextPeriodStart(definition.resetSchedule, now);
+  return {
+    ...definition,
+    currentPeriod: leaderboards.periodOf(definition.resetSchedule, now) ?? null,
+    currentPeriodStartsAt: bounds?.start.toISOString() ?? null,
+    currentPeriodEndsAt: bounds?.end.toISOString() ?? null,
+    nextPeriodStartsAt: next?.toISOString() ?? null,
+  } as LeaderboardResponse;
+};
+
 @QueryHandler(GetLeaderboard)
 export class GetLeaderboardHandler extends BoardQueryHandler implements IQueryHandler<GetLeaderboard> {
   async execute({ leaderboardId }: GetLeaderboard): Promise<LeaderboardResponse> {
     const { board } = await this.board(leaderboardId);
-    const { _id: _, ...definition } = board;
+    return definitionOf(board, new Date());
+  }
+}
+
+@QueryHandler(ListLeaderboards)
+export class ListLeaderboardsHandler implements IQueryHandler<ListLeaderboards> {
+  constructor(@Inject(READ_STORE) private readonly readStore: ReadStore) {}
+
+  async execute({ cursor, limit }: ListLeaderboards): Promise<LeaderboardsPageResponse> {
+    const after = idCursor.decode(cursor);
+    const page = await this.readStore.page(leaderboardsById, after && { leaderboardId: after.s }, limit + 1);
     const now = new Date();
-    const bounds = leaderboards.boundsAt(board.resetSchedule, now);
-    const next = leaderboards.nextPeriodStart(board.resetSchedule, now);
+    const boards = page.slice(0, limit).map((board) => definitionOf(board, now));
     return {
-      ...definition,
-      currentPeriod: leaderboards.periodOf(board.resetSchedule, now) ?? null,
-      currentPeriodStartsAt: bounds?.start.toISOString() ?? null,
-      currentPeriodEndsAt: bounds?.end.toISOString() ?? null,
-      nextPeriodStartsAt: next?.toISOString() ?? null,
-    } as LeaderboardResponse;
+      leaderboards: boards,
+      nextCursor:
+        page.length > limit ? idCursor.encode({ s: boards[boards.length - 1].leaderboardId }) : null,
+    };
   }
 }
 

@@ -24,6 +24,7 @@ import { ProjectionService } from './projection.service';
 import { ProjectorCheckpoints } from './projectorCheckpoints';
 import { RANK_CACHED_COLLECTIONS, RankCache } from './rankCache';
 import { ReadModelProgress, SlowestReadModels } from './readModelProgress';
+import { ReadModelStatus } from './readModelStatus';
 import { EVENT_STORE, READ_STORE } from './tokens';
 
 /** The read models as stored (MongoDB or memory), before the rank cache takes over leaderboard reads. */
@@ -67,6 +68,11 @@ export class PersistenceModule implements OnApplicationShutdown {
         ? [
             { provide: READ_STORE, useExisting: STORED_READ_MODELS },
             { provide: ReadModelProgress, useExisting: projector },
+            {
+              provide: ReadModelStatus,
+              inject: [projector],
+              useFactory: (progress: ReadModelProgress) => new ReadModelStatus(progress, undefined),
+            },
           ]
         : [
             {
@@ -88,11 +94,21 @@ export class PersistenceModule implements OnApplicationShutdown {
               inject: [projector, RankCache],
               useFactory: (...parts: ReadModelProgress[]) => new SlowestReadModels(parts),
             },
+            {
+              provide: ReadModelStatus,
+              inject: [projector, RankCache, STORED_READ_MODELS],
+              useFactory: (progress: ReadModelProgress, cache: RankCache, readStore: ReadStore) =>
+                new ReadModelStatus(
+                  progress,
+                  mode === 'cluster' ? { store: readStore, names: readModelCheckpoints(config) } : undefined,
+                  { progress: cache, collections: RANK_CACHED_COLLECTIONS },
+                ),
+            },
           ];
     return {
       module: PersistenceModule,
       providers: [...stored, ...readModels],
-      exports: [EVENT_STORE, READ_STORE, StreamCommandHandler, ReadModelProgress],
+      exports: [EVENT_STORE, READ_STORE, StreamCommandHandler, ReadModelProgress, ReadModelStatus],
     };
   }
 

@@ -42,24 +42,35 @@ export class ApiMetrics {
     help: 'Requests refused by a rate limit: per client address (unauthenticated) or per key and scope',
     labelNames: ['limit', 'scope'],
   });
-  private lag: () => Promise<number> = async () => 0;
+  private log: { head: () => Promise<number>; applied: () => number } = {
+    head: async () => 0,
+    applied: () => 0,
+  };
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
-    const lag = () => this.lag();
+    const log = () => this.log;
+    new Gauge({
+      registers: this.registers,
+      name: 'event_store_head_position',
+      help: "Position of the last event in the log (the relay's lag: this minus relay_checkpoint_position)",
+      async collect() {
+        this.set(await log().head());
+      },
+    });
     new Gauge({
       registers: this.registers,
       name: 'read_model_lag_events',
       help: 'Events in the log the read models this api serves have not applied yet',
       async collect() {
-        this.set(await lag());
+        this.set((await log().head()) - log().applied());
       },
     });
   }
 
-  /** Where the read-model lag comes from, read at each scrape. */
-  watchReadModelLag(lag: () => Promise<number>): void {
-    this.lag = lag;
+  /** Where the log's head and the read models' position come from, read at each scrape. */
+  watchLog(head: () => Promise<number>, applied: () => number): void {
+    this.log = { head, applied };
   }
 
   /** The event store, with each append timed. */

@@ -6,11 +6,17 @@ import { EVENT_STORE } from '../persistence/tokens';
 import { ApiMetrics } from './apiMetrics';
 import { HealthController } from './health.controller';
 import { MetricsController } from './metrics.controller';
+import { GetSystemStatusHandler } from './queries';
+import { SystemController } from './system.controller';
 
-/** The api's own state: health for orchestrators, Prometheus metrics for dashboards. */
+/**
+ * The api's own state: health for orchestrators, Prometheus metrics for dashboards, the status the
+ * console's system page shows, and the key a client signs in with.
+ */
 @Module({
   imports: [TerminusModule.forRoot({ logger: false })],
-  controllers: [HealthController, MetricsController],
+  controllers: [HealthController, MetricsController, SystemController],
+  providers: [GetSystemStatusHandler],
 })
 export class SystemModule implements OnModuleInit {
   constructor(
@@ -20,6 +26,9 @@ export class SystemModule implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.metrics.watchReadModelLag(async () => (await this.events.headPosition()) - this.progress.position);
+    this.metrics.watchLog(
+      () => this.events.headPosition(),
+      () => this.progress.position,
+    );
   }
 }

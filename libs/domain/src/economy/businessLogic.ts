@@ -43,7 +43,14 @@ export type PurchaseItem = Command<
 >;
 export type ConsumeItem = Command<
   'ConsumeItem',
-  { playerId: string; sku: string; quantity: number; item: CatalogItem }
+  {
+    playerId: string;
+    sku: string;
+    quantity: number;
+    /** Why, when someone says (an operator's correction); the game's own use needs none. */
+    reason?: string;
+    item: CatalogItem;
+  }
 >;
 
 /** Pays a tournament's fee and records the entry under the seat reserved for it. */
@@ -217,6 +224,7 @@ export const consumeItem = ({ data }: ConsumeItem, state: PlayerEconomy): Player
   assertId(data.playerId, 'playerId');
   assertId(data.sku, 'sku');
   assertPositiveSafeInteger(data.quantity, 'quantity');
+  if (data.reason !== undefined) assertReason(data.reason);
   if (data.item.status !== 'Defined') {
     throw new DomainError('unknown-item', `no catalog item ${data.sku}`, 'sku');
   }
@@ -236,6 +244,7 @@ export const consumeItem = ({ data }: ConsumeItem, state: PlayerEconomy): Player
         sku: data.sku,
         quantity: data.quantity,
         quantityAfter: held - data.quantity,
+        ...(data.reason === undefined ? {} : { reason: data.reason }),
       },
     },
   ];

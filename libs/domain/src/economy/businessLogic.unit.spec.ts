@@ -217,6 +217,27 @@ describe('player economy', () => {
       given([])
         .when({ type: 'ConsumeItem', data: { playerId, sku: 'ghost', quantity: 1, item: unknown } })
         .thenRejects('unknown-item', 'sku'));
+
+    it('records the reason when one is given', () =>
+      given([granted('GOLD', 100, 100), purchased('potion', 5, { currency: 'GOLD', amount: 10 }, 50, 5)])
+        .when({
+          type: 'ConsumeItem',
+          data: { playerId, sku: 'potion', quantity: 1, reason: 'duplicate grant', item: potion },
+        })
+        .then([
+          {
+            type: 'ItemConsumed',
+            data: { playerId, sku: 'potion', quantity: 1, quantityAfter: 4, reason: 'duplicate grant' },
+          },
+        ]));
+
+    it('rejects a blank reason', () =>
+      given([granted('GOLD', 100, 100), purchased('potion', 5, { currency: 'GOLD', amount: 10 }, 50, 5)])
+        .when({
+          type: 'ConsumeItem',
+          data: { playerId, sku: 'potion', quantity: 1, reason: ' ', item: potion },
+        })
+        .thenRejects('invalid-input', 'reason'));
   });
 
   it('removes an item from the inventory once its quantity reaches zero', () => {

@@ -27,7 +27,7 @@ export type ItemPurchased = DomainEvent<
 >;
 export type ItemConsumed = DomainEvent<
   'ItemConsumed',
-  { playerId: string; sku: string; quantity: number; quantityAfter: number }
+  { playerId: string; sku: string; quantity: number; quantityAfter: number; reason?: string }
 >;
 
 /** A tournament's entry: its fee paid (an amount of a currency, or items given up) and the seat it holds. */

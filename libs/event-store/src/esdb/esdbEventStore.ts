@@ -22,6 +22,7 @@ import {
   type EventStore,
   type ExpectedRevision,
   type GlobalPosition,
+  type LeaseHolder,
   type NewEvent,
   type ReadStreamsByPrefixOptions,
   type RecordedEvent,
@@ -321,6 +322,13 @@ export class EsdbEventStore implements EventStore {
     if (current?.state.owner === owner) {
       await this.writeLease(name, current, { ...current.state, owner: '', expiresAt: 0 });
     }
+  }
+
+  async leaseHolder(name: string): Promise<LeaseHolder | undefined> {
+    const state = (await this.readLease(name))?.state;
+    return state && state.owner !== '' && state.expiresAt > Date.now()
+      ? { owner: state.owner, expiresAt: state.expiresAt }
+      : undefined;
   }
 
   async loadCheckpoint(name: string): Promise<GlobalPosition> {

@@ -9,6 +9,7 @@ import {
   type EventStore,
   type ExpectedRevision,
   type GlobalPosition,
+  type LeaseHolder,
   type NewEvent,
   type ReadStreamsByPrefixOptions,
   type RecordedEvent,
@@ -195,6 +196,9 @@ export class SqliteEventStore implements EventStore {
          WHERE leases.owner = excluded.owner OR leases.expires_at <= @now`,
       ),
       releaseLease: this.db.prepare<[string, string]>('DELETE FROM leases WHERE name = ? AND owner = ?'),
+      leaseHolder: this.db.prepare<[string, number], { owner: string; expiresAt: number }>(
+        'SELECT owner, expires_at AS expiresAt FROM leases WHERE name = ? AND expires_at > ?',
+      ),
       loadCheckpoint: this.db.prepare<[string], { position: number }>(
         'SELECT position FROM checkpoints WHERE name = ?',
       ),
@@ -402,6 +406,10 @@ export class SqliteEventStore implements EventStore {
 
   async releaseLease(name: string, owner: string): Promise<void> {
     this.statements.releaseLease.run(name, owner);
+  }
+
+  async leaseHolder(name: string): Promise<LeaseHolder | undefined> {
+    return this.statements.leaseHolder.get(name, Date.now());
   }
 
   async loadCheckpoint(name: string): Promise<GlobalPosition> {

@@ -407,7 +407,7 @@ describe('event contract (asyncapi.json)', () => {
         validateEvent(
           purchaseWith((event) => {
             event.tenant = 'eu';
-            event.metadata.traceparent = '00-abc';
+            event.metadata.deviceId = 'd-7';
           }),
         ),
       ).toEqual({ ok: true }));

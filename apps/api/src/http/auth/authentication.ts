@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Problem } from '../problem';
 import type { RouteAccess } from '../route';
 import { type ApiKey, authenticate } from './apiKeys';
-import type { RateLimits } from './rateLimits';
+import { type RateLimits, limitScope } from './rateLimits';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -17,7 +17,8 @@ const BEARER = /^Bearer (\S+)$/i;
  * Trust before work: every route that needs a scope checks the API key in an `onRequest` hook, before
  * its body is read or parsed. Requests without a valid key count against their client address, which is
  * refused before any authentication work once over its limit; authenticated ones count against their
- * key and the route's scope. Routes without a scope (health, docs) are anyone's.
+ * key and the route's scope. Routes without a scope (health, docs, the console's files) are anyone's;
+ * routes of scope `any` take any valid key.
  */
 export function authenticateRequests(
   fastify: FastifyInstance,
@@ -40,10 +41,10 @@ export function authenticateRequests(
         'send Authorization: Bearer <api key>',
       );
     }
-    if (!key.scopes.has(scope)) {
+    if (scope !== 'any' && !key.scopes.has(scope)) {
       throw new Problem(403, 'forbidden', 'Not allowed', `this operation needs the ${scope} scope`);
     }
     request.apiKey = key;
-    await limits.countKey(request, reply, scope);
+    await limits.countKey(request, reply, limitScope(scope));
   });
 }

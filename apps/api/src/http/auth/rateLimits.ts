@@ -2,7 +2,7 @@ import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import Redis from 'ioredis';
 import { Problem } from '../problem';
-import type { RouteAccess } from '../route';
+import type { RouteAccess, RouteScope } from '../route';
 import { SCOPES, type Scope } from './apiKeys';
 
 export type RateLimitSettings = {
@@ -129,4 +129,8 @@ export class RateLimits {
   }
 }
 
-const scopeOf = (request: FastifyRequest): Scope => (request.routeOptions.config as RouteAccess).scope!;
+/** The scope whose limit a route counts against: a route any key may call counts with the read routes. */
+export const limitScope = (scope: RouteScope): Scope => (scope === 'any' ? 'read' : scope);
+
+const scopeOf = (request: FastifyRequest): Scope =>
+  limitScope((request.routeOptions.config as RouteAccess).scope!);
