@@ -13,6 +13,8 @@ const AUDITOR_KEY = 'auditor-secret-0123456789';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 type Row = { position: number; stream_id: string; revision: number; data: string; metadata: string };
+const row = (db: Database.Database, streamId: string, revision: number): Row =>
+  db.prepare('SELECT * FROM events WHERE stream_id = ? AND revision = ?').get(streamId, revision) as Row;
 
 /**
  * Tamper evidence over the real command path: the API writes a log (hash-chained, anchored every 5 events
@@ -116,8 +118,6 @@ describe('audit: hash chains and anchors (e2e)', () => {
       await store.close();
     }
   };
-  const row = (db: Database.Database, streamId: string, revision: number): Row =>
-    db.prepare('SELECT * FROM events WHERE stream_id = ? AND revision = ?').get(streamId, revision) as Row;
 
   it('an untouched log verifies clean, every event chained and every anchor matching', async () => {
     const report = await verifyTampered(() => undefined);
@@ -357,4 +357,76 @@ describe('audit: a log written before hashing (e2e)', () => {
       rmSync(dataDir, { recursive: true, force: true });
     }
   });
+});
+
+/** The audit CLI recomputes a closed period's standings from the log and checks the hash its close recorded. */
+describe('audit: standings of a closed period (e2e)', () => {
+  it('prints the standings as closed, with the recorded hash matching, and exits 1 once a score was edited', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'audit-standings-'));
+    try {
+      const start = new Date(Date.now() - 1000).toISOString();
+      const api = await startApp({ dataDir: root });
+      let closed: Response;
+      try {
+        const window = { type: 'window', start, end: new Date(Date.now() + 1500).toISOString() };
+        const board = { sortOrder: 'desc', operator: 'best', resetSchedule: window };
+        expect((await api.command('PUT', '/v1/leaderboards/cup', board)).status).toBe(201);
+        for (const [playerId, score] of [
+          ['p1', 10],
+          ['p2', 30],
+          ['p3', 20],
+        ] as const) {
+          const body = { playerId, score };
+          expect((await api.command('POST', '/v1/leaderboards/cup/scores', body, keys.game)).status).toBe(
+            201,
+          );
+        }
+        const period = `/v1/leaderboards/cup/periods/${encodeURIComponent(start)}`;
+        for (closed = await api.query(period); closed.body.status !== 'closed';) {
+          await sleep(250);
+          closed = await api.query(period);
+        }
+      } finally {
+        await api.close();
+      }
+      const cli = (dataDir: string) =>
+        runAuditCli(['standings', '--board', 'cup', '--period', start, '--limit', '2'], {
+          DATA_DIR: dataDir,
+        });
+      const clean = cli(root);
+      expect(clean.status).toBe(0);
+      const report = JSON.parse(clean.stdout);
+      expect(report).toMatchObject({
+        status: 'closed',
+        adjudication: 0,
+        entries: 3,
+        standingsHash: closed.body.adjudications[0].standingsHash,
+        verification: { recordedHash: closed.body.adjudications[0].standingsHash, matches: true },
+      });
+      expect(
+        report.top.map(({ playerId, rank }: { playerId: string; rank: number }) => [rank, playerId]),
+      ).toEqual([
+        [1, 'p2'],
+        [2, 'p3'],
+      ]);
+
+      const tampered = join(root, 'tampered');
+      mkdirSync(tampered);
+      copyFileSync(join(root, 'events.db'), join(tampered, 'events.db'));
+      const db = new Database(join(tampered, 'events.db'));
+      // p1's best score raised above everyone's, as an intruder with file access could.
+      const p1 = row(db, 'leaderboardScores-cup.p1', 0);
+      const data = JSON.parse(p1.data);
+      db.prepare('UPDATE events SET data = ? WHERE position = ?').run(
+        JSON.stringify({ ...data, score: 99, entry: { ...data.entry, score: 99 } }),
+        p1.position,
+      );
+      db.close();
+      const edited = cli(tampered);
+      expect(JSON.parse(edited.stdout).verification.matches).toBe(false);
+      expect(edited.status).toBe(1);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  }, 30_000);
 });

@@ -7,6 +7,7 @@ import {
   type VerificationReport,
   exportEvents,
   ndjsonLines,
+  periodStandingsAt,
   playerHistory,
   playerStateAt,
   replayCheck,
@@ -40,6 +41,10 @@ Usage: npm run audit -- <command> [options]
       a player's wallet and inventory as of a global position or a moment (JSON)
   export (--player ID | --from ISO-8601 --to ISO-8601)
       NDJSON: the stored events of a player, or every event that occurred in [from, to), with hashes
+  standings --board ID --period PERIOD [--position N | --at ISO-8601] [--adjudication N] [--limit N]
+      a board's period as it stood at a moment (the head by default), computed from the log: its
+      standings (a closed period's as closed, or as adjudicated), their hash, the top N (10), and for a
+      closed period whether the recomputed hash equals the one its close recorded (exit 1 when not)
   replay-check [--limit N] [--json]
       rebuild every read model from the log in memory and compare each document with the read models
       in MongoDB (MONGO_URL); every difference is printed; exit 1 when there is one
@@ -56,7 +61,21 @@ const LIVE_WAIT_MS = 30_000;
 class UsageError extends Error {}
 
 type Options = Partial<
-  Record<'stream' | 'category' | 'player' | 'after' | 'limit' | 'position' | 'at' | 'from' | 'to', string>
+  Record<
+    | 'stream'
+    | 'category'
+    | 'player'
+    | 'board'
+    | 'period'
+    | 'adjudication'
+    | 'after'
+    | 'limit'
+    | 'position'
+    | 'at'
+    | 'from'
+    | 'to',
+    string
+  >
 > & {
   json?: boolean;
 };
@@ -70,6 +89,9 @@ async function main(argv: string[]): Promise<number> {
       stream: { type: 'string' },
       category: { type: 'string' },
       player: { type: 'string' },
+      board: { type: 'string' },
+      period: { type: 'string' },
+      adjudication: { type: 'string' },
       after: { type: 'string' },
       limit: { type: 'string' },
       position: { type: 'string' },
@@ -171,6 +193,27 @@ const COMMANDS: Record<string, Command> = {
         await new Promise((resolve) => process.stdout.once('drain', resolve));
     }
     return 0;
+  },
+
+  standings: async (store, options) => {
+    if (options.position !== undefined && options.at !== undefined) {
+      throw new UsageError('give --position or --at, not both');
+    }
+    const report = await periodStandingsAt(store, {
+      leaderboardId: required(options, 'board'),
+      period: required(options, 'period'),
+      at:
+        options.at !== undefined
+          ? { timestamp: moment(options, 'at') }
+          : {
+              position:
+                options.position === undefined ? await store.headPosition() : integer(options, 'position'),
+            },
+      adjudication: options.adjudication === undefined ? undefined : integer(options, 'adjudication'),
+      limit: options.limit === undefined ? 10 : integer(options, 'limit'),
+    });
+    console.log(JSON.stringify(report, null, 2));
+    return report.verification?.matches === false ? 1 : 0;
   },
 
   'replay-check': async (store, options, config) => {
