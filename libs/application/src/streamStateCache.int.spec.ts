@@ -45,7 +45,7 @@ describe('StreamStateCache.load (int)', () => {
     const loaded = await states.load('playerEconomy-p1', economy.playerEconomyDecider);
     expect(pages).toEqual([1000, 1000, 500]);
     expect(loaded).toEqual({
-      state: { balances: { GOLD: 2500 }, items: {}, tournaments: {} },
+      state: { balances: { GOLD: 2500 }, items: {}, tournaments: {}, rewards: {} },
       revision: 2499,
       position: (await last()).position,
       lastHash: 'h2499',
