@@ -1,10 +1,5 @@
 import { NotFoundError, idCursor } from '@app/application';
-import {
-  type CatalogItemView,
-  catalogItemView,
-  catalogItemsBySku,
-  currenciesByCode,
-} from '@app/projections';
+import { type CatalogItemView, catalogItemView, catalogItemsBySku, currenciesByCode } from '@app/projections';
 import type { ReadStore } from '@app/read-store';
 import { Inject } from '@nestjs/common';
 import { type IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
@@ -73,8 +68,7 @@ export class ListCurrenciesHandler implements IQueryHandler<ListCurrencies> {
     const currencies = page.slice(0, limit).map(({ code, name, revision }) => ({ code, name, revision }));
     return {
       currencies,
-      nextCursor:
-        page.length > limit ? idCursor.encode({ s: currencies[currencies.length - 1].code }) : null,
+      nextCursor: page.length > limit ? idCursor.encode({ s: currencies[currencies.length - 1].code }) : null,
     };
   }
 }
