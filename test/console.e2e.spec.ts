@@ -19,6 +19,7 @@ describeWithChromium('operator console in Chromium (e2e)', (launch) => {
   let consoleDir: string;
   const shots = artifactsDir('console');
   const pages: Page[] = [];
+  let cupPeriod: string;
 
   beforeAll(async () => {
     consoleDir = buildConsole();
@@ -43,6 +44,26 @@ describeWithChromium('operator console in Chromium (e2e)', (launch) => {
       ['cleo', 55],
     ] as const) {
       await api.command('POST', '/v1/leaderboards/arena/scores', { playerId, score }, keys.game);
+    }
+    // A short tournament that closes while the other cases run: its close and payout show on the board.
+    cupPeriod = new Date(Date.now() - 1000).toISOString();
+    const cupEnds = new Date(Date.now() + 1500).toISOString();
+    expect((await api.command('PUT', '/v1/catalog/currencies/GOLD', { name: 'Gold' })).status).toBe(201);
+    const cup = await api.command('PUT', '/v1/tournaments/cup', {
+      sortOrder: 'desc',
+      operator: 'best',
+      resetSchedule: { type: 'window', start: cupPeriod, end: cupEnds },
+      rewards: [{ fromRank: 1, toRank: 2, currencies: { GOLD: 25 } }],
+      tournament: { joinClosesAt: cupEnds, maxParticipants: 8 },
+    });
+    expect(cup.status).toBe(201);
+    for (const [playerId, score] of [
+      ['anna', 5],
+      ['ben', 9],
+    ] as const) {
+      const joined = await api.command('POST', '/v1/tournaments/cup/entries', { playerId }, keys.game);
+      expect(joined.status).toBe(201);
+      await api.command('POST', '/v1/leaderboards/cup/scores', { playerId, score }, keys.game);
     }
   });
 
@@ -71,6 +92,14 @@ describeWithChromium('operator console in Chromium (e2e)', (launch) => {
   const go = async (page: Page, title: string) => {
     await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: title }).click();
     await page.getByRole('heading', { level: 1, name: title }).waitFor();
+  };
+  /** A period once the closer has closed it and paid its rewards, as the API answers it. */
+  const closedPeriod = async (board: string, period: string) => {
+    for (;;) {
+      const { body } = await api.query(`/v1/leaderboards/${board}/periods/${encodeURIComponent(period)}`);
+      if (body.status === 'closed' && body.rewardsPaidThrough === 0) return body;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
   };
   const findPlayer = async (page: Page, playerId: string) => {
     const search = page.getByRole('search', { name: 'Find a player' });
@@ -304,13 +333,39 @@ describeWithChromium('operator console in Chromium (e2e)', (launch) => {
     ]);
     await screenshot(page, '09-leaderboards.png');
 
+    // The tournament: its rules, its reward table, its close, and a player excluded from it.
+    const closed = await closedPeriod('cup', cupPeriod);
+    await go(page, 'Leaderboards');
+    await page.getByRole('button', { name: 'Open cup' }).click();
+    const rules = page.getByRole('definition').filter({ hasText: 'joined' });
+    expect(await rules.textContent()).toBe('2 joined, 0 joining, at most 8');
+    expect((await page.getByRole('table', { name: 'Rewards' }).getByRole('row').allTextContents())[1]).toBe(
+      '1–2GOLD=25',
+    );
+    const periodForm = page.getByRole('form', { name: 'A period' });
+    await periodForm.getByLabel('Period').fill(cupPeriod);
+    await periodForm.getByRole('button', { name: 'Show period' }).click();
+    await page.getByTestId('period-status').getByText('Closed at').waitFor();
+    const standings = page.getByRole('table', { name: 'Standings as adjudicated' });
+    expect((await standings.getByRole('row').allTextContents())[1]).toBe(
+      `02${closed.adjudications[0].standingsHash}`,
+    );
+    const exclude = page.getByRole('form', { name: 'Exclude a player' });
+    await exclude.getByLabel('Player id').fill('ben');
+    await exclude.getByLabel('Reason').fill('shared account');
+    await exclude.getByRole('button', { name: 'Exclude a player' }).click();
+    await page.getByRole('list', { name: 'Exclusions' }).getByText('ben: shared account').waitFor();
+    const period = await api.query(`/v1/leaderboards/cup/periods/${encodeURIComponent(cupPeriod)}`);
+    expect(period.body.exclusions).toEqual([{ playerId: 'ben', reason: 'shared account' }]);
+    await screenshot(page, '10-tournament-closed.png');
+
     await go(page, 'System');
     const head = await api.events.headPosition();
     await page.getByTestId('head').waitFor();
     expect(Number(await page.getByTestId('head').textContent())).toBeGreaterThanOrEqual(head);
     await page.getByRole('table', { name: 'Read models' }).getByRole('cell', { name: 'wallets' }).waitFor();
     await page.getByText('No relay in this mode').waitFor();
-    await screenshot(page, '10-system.png');
+    await screenshot(page, '11-system.png');
   });
 
   it('has no serious or critical accessibility violation on any page (axe-core)', async () => {
