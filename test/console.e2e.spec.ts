@@ -437,6 +437,6 @@ describeWithChromium('operator console in Chromium (e2e)', (launch) => {
       prices: { GOLD: 30 },
       stackable: false,
     });
-    await screenshot(page, '11-keyboard-catalog.png');
+    await screenshot(page, '12-keyboard-catalog.png');
   });
 });
