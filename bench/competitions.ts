@@ -32,9 +32,9 @@ import { parseArgs } from 'node:util';
 import { ADMIN_KEY, API_KEYS, RESULTS_DIR, type Request, call, load, startWorker, untilIdle } from './suite';
 import { generateCompetitionLog } from './support/logGenerator';
 import type { Load } from './support/openLoad';
-import { type Machine, integer, machine, ratio, runAndReport, runMain } from './support/report';
+import { type Machine, integer, machine, ms, ratio, runAndReport, runMain } from './support/report';
 import type { Cleanup } from './support/servers';
-import { now, sleep } from './support/stats';
+import { type Distribution, distribution, now, sleep } from './support/stats';
 
 export type CompetitionsBenchOptions = {
   players: number;
@@ -67,8 +67,8 @@ export type CompetitionsBenchResults = {
     /** From the close to LeaderboardPeriodRewardsPaid. */
     seconds: number;
     rewardsPerSecond: number;
-  };
-  baseline: { grants: Load; grantsPerSecond: number };
+  } & AppendTimes;
+  baseline: { grants: Load; grantsPerSecond: number } & AppendTimes;
   verification: Verification;
 };
 
@@ -85,6 +85,19 @@ export type Verification = {
   grantedPlayers: number;
   ok: boolean;
 };
+
+/**
+ * The api's appends since the previous report (boot to payout, then the baseline): how many, and each
+ * one's time from the call to its durable return (group commit + fsync), ms.
+ */
+type AppendTimes = { appends: number; append: Distribution };
+
+async function appendTimes(api: ReturnType<typeof startWorker>): Promise<AppendTimes> {
+  api.child.send({ type: 'report' });
+  const message = await api.next('api');
+  if (message.type !== 'api') throw new Error(`the api answered ${message.type}`);
+  return { appends: message.report.appends, append: distribution(message.report.append) };
+}
 
 const BOARD = 'season';
 const GRANT_REASON = 'competition bench baseline';
@@ -153,6 +166,7 @@ export async function runCompetitionsBench(
   }
   log('closed and paid; waiting for the api to idle before the baseline');
   await untilIdle(api.child.pid, 120);
+  const payoutAppends = await appendTimes(api);
 
   log(`baseline: ${integer(players)} grants over HTTP, ${connections} connections`);
   let sent = 0;
@@ -163,6 +177,7 @@ export async function runCompetitionsBench(
     body: () => ({ currency: 'GOLD', amount: goldFor(rewards, sent), reason: GRANT_REASON }),
   };
   const grants = await load(api.url, grant, { connections, amount: players });
+  const grantAppends = await appendTimes(api);
   await api.stop();
 
   log('verifying the log');
@@ -177,8 +192,8 @@ export async function runCompetitionsBench(
       generateSeconds: generated.seconds,
       bootSeconds,
       close: { ...measured.close, seconds: (Date.parse(measured.close.closedAt) - due) / 1000 },
-      payout: measured.payout,
-      baseline: { grants, grantsPerSecond: grants.requestsPerSecond },
+      payout: { ...measured.payout, ...payoutAppends },
+      baseline: { grants, grantsPerSecond: grants.requestsPerSecond, ...grantAppends },
       verification: { ...measured.verification, ok: verified(measured.verification, players, grants) },
     };
   } finally {
@@ -211,7 +226,7 @@ const paysTier = (reward: economy.RewardGranted['data'], tier: leaderboards.Rewa
 
 type Outcome = {
   close: Omit<CompetitionsBenchResults['close'], 'seconds'>;
-  payout: CompetitionsBenchResults['payout'];
+  payout: Omit<CompetitionsBenchResults['payout'], keyof AppendTimes>;
   verification: Omit<Verification, 'ok'>;
 };
 
@@ -308,22 +323,25 @@ const verified = (verification: Omit<Verification, 'ok'>, players: number, grant
   grants.non2xx === 0 &&
   grants.errors === 0;
 
+const appendCell = ({ appends, append }: AppendTimes) =>
+  `${ms(append.p50)} / ${ms(append.p99)} ms (${integer(appends)} appends)`;
+
 export const toMarkdown = (results: CompetitionsBenchResults): string => {
   const { close, payout, baseline, verification } = results;
   return [
     `Competitions benchmark, a period of ${integer(results.players)} entries, ${results.date.slice(0, 10)}, ` +
       `${results.machine.cpus} cores, Node ${results.machine.node}; verification ${verification.ok ? 'ok' : 'FAILED'}`,
     '',
-    '| step | time | rate | vs grants over HTTP |',
-    '| --- | ---: | ---: | ---: |',
+    '| step | time | rate | vs grants over HTTP | appends: p50 / p99 (group commit + fsync) |',
+    '| --- | ---: | ---: | ---: | ---: |',
     `| close: end + grace to LeaderboardPeriodClosed (poll, standings from the log, hash) | ${close.seconds.toFixed(2)} s | ` +
-      `${integer(close.entries / close.seconds)} entries/s | - |`,
+      `${integer(close.entries / close.seconds)} entries/s | - | |`,
     `| (the standings read + rank + hash alone) | ${close.standingsSeconds.toFixed(2)} s | ` +
-      `${integer(close.entries / close.standingsSeconds)} entries/s | - |`,
+      `${integer(close.entries / close.standingsSeconds)} entries/s | - | |`,
     `| payout: close to LeaderboardPeriodRewardsPaid | ${payout.seconds.toFixed(2)} s | ` +
-      `${integer(payout.rewardsPerSecond)} rewards/s | ${ratio(payout.rewardsPerSecond, baseline.grantsPerSecond)} |`,
+      `${integer(payout.rewardsPerSecond)} rewards/s | ${ratio(payout.rewardsPerSecond, baseline.grantsPerSecond)} | ${appendCell(payout)} |`,
     `| baseline: the same ${integer(results.players)} grants, POST /v1/players/{id}/grants, ${results.connections} connections | ` +
-      `${baseline.grants.seconds.toFixed(2)} s | ${integer(baseline.grantsPerSecond)} grants/s | 1.00× |`,
+      `${baseline.grants.seconds.toFixed(2)} s | ${integer(baseline.grantsPerSecond)} grants/s | 1.00× | ${appendCell(baseline)} |`,
   ].join('\n');
 };
 
