@@ -107,7 +107,7 @@ const baselinePlayer = (index: number) => `grantee-${String(index).padStart(6, '
  * Time for the log to be written and the api booted on it before the window ends, with room for a busy
  * machine (the run stops with a message when it was not enough).
  */
-export const defaultWindowSeconds = (players: number): number => Math.ceil(30 + players / 2500);
+export const defaultWindowSeconds = (players: number): number => Math.ceil(30 + players / 1250);
 
 /** Four tiers over ranks 1..players (those that exist at this size): the top 100 get an item too. */
 export const rewardTable = (players: number): leaderboards.RewardTier[] => {
