@@ -207,20 +207,13 @@ const goldFor = (table: readonly leaderboards.RewardTier[], rank: number): numbe
 
 /** Whether a reward paid exactly what its tier pays, nothing withheld. */
 const paysTier = (reward: economy.RewardGranted['data'], tier: leaderboards.RewardGrant | undefined) => {
-  const paid = (changes: readonly { amount?: number; quantity?: number }[], keys: string[]) =>
-    JSON.stringify(changes.map((change, i) => [keys[i], change.amount ?? change.quantity]));
-  const expected = (record: Readonly<Record<string, number>> = {}) => JSON.stringify(Object.entries(record));
+  const paid = (changes: [string, number][]) => JSON.stringify(Object.fromEntries(changes));
   return (
     tier !== undefined &&
     reward.withheld === undefined &&
-    paid(
-      reward.currencies,
-      reward.currencies.map((change) => change.currency),
-    ) === expected(tier.currencies) &&
-    paid(
-      reward.items,
-      reward.items.map((change) => change.sku),
-    ) === expected(tier.items)
+    paid(reward.currencies.map((change) => [change.currency, change.amount])) ===
+      JSON.stringify(tier.currencies ?? {}) &&
+    paid(reward.items.map((change) => [change.sku, change.quantity])) === JSON.stringify(tier.items ?? {})
   );
 };
 
