@@ -72,8 +72,8 @@ const REPO_ROOT = resolve(__dirname, '..');
 export const RESULTS_DIR = join(REPO_ROOT, 'bench', 'results');
 
 const GAME_KEY = 'bench-game-server-0123456789';
-const ADMIN_KEY = 'bench-live-ops-0123456789';
-const API_KEYS = `live-ops:${ADMIN_KEY}:admin,read;game-server:${GAME_KEY}:economy,scores,read`;
+export const ADMIN_KEY = 'bench-live-ops-0123456789';
+export const API_KEYS = `live-ops:${ADMIN_KEY}:admin,read;game-server:${GAME_KEY}:economy,scores,read`;
 
 export type SuiteOptions = {
   seconds: number;
@@ -174,7 +174,7 @@ type Worker = {
 };
 
 /** Forks bench/suiteWorker.ts from source; resolves once it is ready (servers) or has reported (jobs). */
-function startWorker(
+export function startWorker(
   config: SuiteWorkerConfig,
   cleanup: Cleanup,
   exposeGc = false,
@@ -212,7 +212,7 @@ async function job<R>(config: SuiteWorkerConfig, cleanup: Cleanup, exposeGc = fa
   return (message as unknown as { report: R }).report;
 }
 
-type Request = { method: 'GET' | 'POST'; path: () => string; body?: () => object };
+export type Request = { method: 'GET' | 'POST'; path: () => string; body?: () => object };
 
 const headers = (request: Request, key = GAME_KEY): Record<string, string> => ({
   authorization: `Bearer ${key}`,
@@ -237,7 +237,7 @@ const atRate = (
   );
 
 /** autocannon (closed loop) against `url`: `amount` requests, or `seconds` of them. */
-async function load(
+export async function load(
   url: string,
   request: Request,
   options: { connections: number; seconds?: number; amount?: number; key?: string },
@@ -294,7 +294,11 @@ function processTicks(pid: number | undefined): number | undefined {
  * Waits until process `pid` used under 5% of a core in each of `idleSeconds` seconds in a row (Linux
  * /proc; elsewhere returns at once), at most `maxSeconds`; returns how long that took.
  */
-async function untilIdle(pid: number | undefined, maxSeconds: number, idleSeconds = 1): Promise<number> {
+export async function untilIdle(
+  pid: number | undefined,
+  maxSeconds: number,
+  idleSeconds = 1,
+): Promise<number> {
   const cpuTicks = () => processTicks(pid);
   const start = now();
   let last = cpuTicks();
@@ -317,7 +321,7 @@ const random = (bound: number) => {
 };
 const playerId = (players: number) => `bench-player-${random(players)}`;
 
-async function call(url: string, method: string, path: string, body?: object, key = ADMIN_KEY) {
+export async function call(url: string, method: string, path: string, body?: object, key = ADMIN_KEY) {
   const response = await fetch(url + path, {
     method,
     headers: {
