@@ -1,6 +1,7 @@
 import { economy, leaderboards } from '@app/domain';
 import type { RecordedEvent } from '@app/event-store';
 import { SqliteEventStore } from '@app/event-store/sqlite';
+import { sleep } from '@test/support/clusterWorkers';
 import { seededRandom } from '@test/support/random';
 import { freePort, waitFor } from '@test/support/servers';
 import { keys, testApiKeys } from '@test/support/testApp';
@@ -43,8 +44,6 @@ const rewardAt = (rank: number | undefined): Reward => {
   const items: Partial<Record<'crown' | 'medal', number>> = tier?.items ?? {};
   return { GOLD: tier?.currencies.GOLD ?? 0, crown: items.crown ?? 0, medal: items.medal ?? 0 };
 };
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Each winner is paid exactly once, whatever happens to the period closer: the closer runs in api
