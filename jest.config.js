@@ -47,7 +47,7 @@ const withServers = {
 const code = ['libs', 'apps', 'projections', 'test', 'examples'].map((root) => `<rootDir>/${root}`);
 
 /** The end-to-end specs of the core, which start the api through startApp (test/support/testApp.ts). */
-const coreEndToEnd = ['api', 'economy', 'leaderboards', 'restart'].map(
+const coreEndToEnd = ['api', 'economy', 'leaderboards', 'restart', 'competitions'].map(
   (name) => `<rootDir>/test/${name}.e2e.spec.ts`,
 );
 

@@ -75,6 +75,18 @@ export class WorkerProcess {
     await this.signal('SIGKILL');
   }
 
+  /**
+   * SIGSTOP: frozen between two instructions, as in a long GC pause or a stalled VM; whatever it holds
+   * (a lease) lapses meanwhile. `resume` (SIGCONT) lets it carry on as if no time had passed.
+   */
+  pause(): void {
+    if (this.running) this.child!.kill('SIGSTOP');
+  }
+
+  resume(): void {
+    if (this.running) this.child!.kill('SIGCONT');
+  }
+
   /** SIGTERM: a clean shutdown; SIGKILL if it has not exited within `graceMs`. */
   async stop(graceMs = 10_000): Promise<void> {
     const child = this.child;

@@ -5,6 +5,7 @@ import type {
   ReadModelDocument,
   ReadStore,
 } from '@app/read-store';
+import { seededRandom } from './random';
 
 type Score = ReadModelDocument & {
   board: string;
@@ -35,12 +36,6 @@ export const scoreCollection: CollectionDefinition<Score> = {
       ],
     },
   },
-};
-
-/** A deterministic pseudo-random sequence, so a failure reproduces. */
-const random = (seed: number) => () => {
-  seed = (seed * 1103515245 + 12345) % 2 ** 31;
-  return seed / 2 ** 31;
 };
 
 /**
@@ -217,7 +212,7 @@ export const readStoreContract = (
     });
 
     it('agrees with a plain sort on pages, ranks and slices of a larger board', async () => {
-      const next = random(7);
+      const next = seededRandom(7);
       const docs: Score[] = [];
       for (let i = 0; i < 300; i++) {
         const board = next() < 0.8 ? 'big' : 'other';

@@ -298,7 +298,11 @@ export const lapseTournamentEntry = (
 };
 
 export const settleReward = ({ data }: SettleReward, state: PlayerEconomy): PlayerEconomyEvent[] => {
-  const { grant, clawBack } = rewardDifference(data.owed?.reward, creditedReward(state, data.source));
+  const credited = creditedReward(state, data.source);
+  // A later adjudication of the period was settled already, against all that was credited before it: this
+  // older one is superseded (a closer that lost its lease in a pause may still be paying it).
+  if (credited !== undefined && credited.adjudication > data.source.adjudication) return [];
+  const { grant, clawBack } = rewardDifference(data.owed?.reward, credited);
   const common = {
     ...data.source,
     playerId: data.playerId,

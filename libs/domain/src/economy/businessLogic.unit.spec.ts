@@ -438,4 +438,28 @@ describe('settling rewards', () => {
       .when(settle(undefined, 2))
       .thenNothingHappens();
   });
+
+  it('settles an adjudication after a later one of the same period as nothing: the later one holds', () => {
+    // Rank 102 paid 10 at the close; adjudication 1 left the rank's pay unchanged (no event), adjudication 2
+    // moved the player to rank 100 and paid the difference. A closer that lost its lease while paying
+    // adjudication 1 (paused, then resumed) settles it for this player only now.
+    const history: PlayerEconomyEvent[] = [
+      rewarded(102, [{ currency: 'GOLD', amount: 10, balanceAfter: 10 }]),
+      {
+        type: 'RewardGranted',
+        data: {
+          ...source,
+          adjudication: 2,
+          playerId,
+          rank: 100,
+          currencies: [{ currency: 'GOLD', amount: 90, balanceAfter: 100 }],
+          items: [],
+        },
+      },
+    ];
+    given(history)
+      .when(settle({ rank: 101, currencies: { GOLD: 10 } }, 1))
+      .thenNothingHappens();
+    given(history).when(settle(undefined, 1)).thenNothingHappens();
+  });
 });

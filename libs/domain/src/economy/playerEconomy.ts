@@ -103,15 +103,20 @@ export type PlayerEconomyEvent =
 export type TournamentEntry = Readonly<{ reservationId: string; status: 'entered' | 'lapsed' }>;
 
 /**
+ * What a player was credited of one period's rewards, net (granted, less taken back and written off), and
+ * the latest adjudication whose settlement changed it.
+ */
+export type PeriodCredit = Required<RewardGrant> & Readonly<{ adjudication: number }>;
+
+/**
  * One aggregate per player: balances, inventory, tournament entries and rewards change together or not
- * at all. `rewards` holds, per period (`{leaderboardId}.{period}`), what the player was credited net:
- * granted, less taken back and written off.
+ * at all. `rewards` holds the player's credit per period (`{leaderboardId}.{period}`).
  */
 export type PlayerEconomy = Readonly<{
   balances: Readonly<Record<string, number>>;
   items: Readonly<Record<string, number>>;
   tournaments: Readonly<Record<string, TournamentEntry>>;
-  rewards: Readonly<Record<string, Required<RewardGrant>>>;
+  rewards: Readonly<Record<string, PeriodCredit>>;
 }>;
 
 export const initialState = (): PlayerEconomy => ({ balances: {}, items: {}, tournaments: {}, rewards: {} });
@@ -120,7 +125,7 @@ const rewardKey = (source: Pick<RewardSource, 'leaderboardId' | 'period'>) =>
   `${source.leaderboardId}.${source.period}`;
 
 /** What the player was credited of a period's rewards, net of clawbacks and write-offs. */
-export const creditedReward = (state: PlayerEconomy, source: RewardSource): RewardGrant | undefined => {
+export const creditedReward = (state: PlayerEconomy, source: RewardSource): PeriodCredit | undefined => {
   const key = rewardKey(source);
   return Object.hasOwn(state.rewards, key) ? state.rewards[key] : undefined;
 };
@@ -129,9 +134,11 @@ export const creditedReward = (state: PlayerEconomy, source: RewardSource): Rewa
 const credit = (
   state: PlayerEconomy,
   event: RewardGranted | RewardClawedBack,
-): Readonly<Record<string, Required<RewardGrant>>> => {
+): Readonly<Record<string, PeriodCredit>> => {
   const key = rewardKey(event.data);
-  const before = Object.hasOwn(state.rewards, key) ? state.rewards[key] : { currencies: {}, items: {} };
+  const before = Object.hasOwn(state.rewards, key)
+    ? state.rewards[key]
+    : { currencies: {}, items: {}, adjudication: 0 };
   const sign = event.type === 'RewardGranted' ? 1 : -1;
   const written = event.type === 'RewardClawedBack' ? event.data.shortfall : undefined;
   const move = (held: Readonly<Record<string, number>>, changes: [string, number][]) => {
@@ -154,6 +161,7 @@ const credit = (
         ...event.data.items.map((change): [string, number] => [change.sku, change.quantity]),
         ...Object.entries(written?.items ?? {}),
       ]),
+      adjudication: Math.max(before.adjudication, event.data.adjudication),
     },
   };
 };
