@@ -1,4 +1,5 @@
 import type {
+  AnyIndexQuery,
   CollectionDefinition,
   DocumentWrite,
   IndexQuery,
@@ -79,6 +80,11 @@ export class CachedReadStore implements ReadStore {
 
   count<D extends ReadModelDocument>(query: IndexQuery<D>): Promise<number> {
     return this.reader(query.collection).count(query);
+  }
+
+  /** Forwarded to the store that answers the collection's queries (what holds its documents in memory). */
+  freeze(query: AnyIndexQuery): Promise<void> {
+    return this.reader(query.collection).freeze(query);
   }
 
   /** Closes the stored read models; the cache belongs to whoever keeps it current. */

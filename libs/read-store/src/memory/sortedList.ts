@@ -30,6 +30,22 @@ export class SortedList<T> {
     if (primary) this.keys = [];
   }
 
+  /** A list of `items`, which are in the list's order already (no search, no splits). */
+  static fromSorted<T>(
+    items: readonly T[],
+    compare: (a: T, b: T) => number,
+    primary?: PrimaryKey<T>,
+  ): SortedList<T> {
+    const list = new SortedList(compare, primary);
+    for (let from = 0; from < items.length; from += CHUNK) {
+      const chunk = items.slice(from, from + CHUNK);
+      list.chunks.push(chunk);
+      list.keys?.push(chunk.map(primary!.key));
+    }
+    list.length = items.length;
+    return list;
+  }
+
   get size(): number {
     return this.length;
   }
