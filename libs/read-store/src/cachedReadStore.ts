@@ -82,9 +82,12 @@ export class CachedReadStore implements ReadStore {
     return this.reader(query.collection).count(query);
   }
 
-  /** Forwarded to the store that answers the collection's queries (what holds its documents in memory). */
+  /**
+   * Goes where writes go, to the stored read models: the cache's owner freezes the cache's copy when it
+   * has applied the same events itself (it may not have yet).
+   */
   freeze(query: AnyIndexQuery): Promise<void> {
-    return this.reader(query.collection).freeze(query);
+    return this.stored.freeze(query);
   }
 
   /** Closes the stored read models; the cache belongs to whoever keeps it current. */

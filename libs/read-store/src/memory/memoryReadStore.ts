@@ -346,6 +346,11 @@ export class MemoryReadStore implements ReadStore, ProjectionTarget {
     this.indexFrozen(collection);
   }
 
+  /** Whether the group is held frozen now: what its memory costs depends on it. */
+  isFrozen(query: AnyIndexQuery): boolean {
+    return this.group(query).group instanceof FrozenGroup;
+  }
+
   async close(): Promise<void> {
     this.collections.clear();
   }
