@@ -58,6 +58,14 @@ export class FrozenGroup {
    * when there are none, or when they cannot be held so (more than 65,535 key orders).
    */
   static build(docs: readonly Doc[], orderFields: readonly string[]): FrozenGroup | undefined {
+    return finish(FrozenGroup.building(docs, orderFields));
+  }
+
+  /**
+   * `build` in steps: each `yield` is a point where the caller may let other work run, at most a pass
+   * over one field or `STEP_ROWS` rows apart (a million entries take seconds to freeze).
+   */
+  static *building(docs: readonly Doc[], orderFields: readonly string[]): Steps<FrozenGroup | undefined> {
     const size = docs.length;
     if (size === 0) return undefined;
 
@@ -72,6 +80,7 @@ export class FrozenGroup {
     const ids: string[] = [];
     let last = -1;
     for (let row = 0; row < size; row++) {
+      if (row % STEP_ROWS === STEP_ROWS - 1) yield;
       const doc = docs[row];
       const keys = Object.keys(doc);
       // Consecutive documents mostly share a shape, so the last one is tried first.
@@ -104,11 +113,12 @@ export class FrozenGroup {
     }
 
     // 2. A column per field, then the documents of each shape built from them.
-    const fields = [...fieldNumbers.keys()].map((name, number) => {
-      const field = buildField(name, columns[number]);
+    const fields: Field[] = [];
+    for (const [name, number] of fieldNumbers) {
+      yield;
+      fields.push(buildField(name, columns[number]));
       columns[number] = []; // garbage as soon as it is held
-      return field;
-    });
+    }
     const shapes = shapeKeys.map((keys, shape) => {
       const has = new Uint8Array(fields.length);
       positions[shape].forEach((i, field) => (has[field] = i < 0 ? 0 : 1));
@@ -117,7 +127,7 @@ export class FrozenGroup {
     });
 
     // 3. The rows in `_id` order.
-    const byId = idOrder(ids);
+    const byId = yield* idOrdering(ids);
 
     const rowShapes =
       shapeKeys.length === 1 ? undefined : shapeKeys.length <= 0x100 ? Uint8Array.from(rowShape) : rowShape;
@@ -216,6 +226,20 @@ export class FrozenGroup {
 
 const compareStrings = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
+/** Work done in steps (see `FrozenGroup.building`), and its result. */
+export type Steps<R> = Generator<void, R, void>;
+
+/** Rows between two steps of a pass over the rows. */
+const STEP_ROWS = 32_768;
+
+/** Runs every step at once. */
+const finish = <R>(steps: Steps<R>): R => {
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+};
+
 /** Characters after the common prefix that `idOrder` sorts on: one byte-sized digit each, or fewer wider ones. */
 const KEY_DIGITS = 6;
 const WIDE_KEY_DIGITS = 2;
@@ -226,7 +250,9 @@ const WIDE_KEY_DIGITS = 2;
  * the few characters after the prefix all ids share (an LSD radix sort, a digit per character: its code
  * + 1, 0 past the end), then only runs that agree on all of them by the whole id.
  */
-export function idOrder(ids: readonly string[]): Uint32Array {
+export const idOrder = (ids: readonly string[]): Uint32Array => finish(idOrdering(ids));
+
+function* idOrdering(ids: readonly string[]): Steps<Uint32Array> {
   const size = ids.length;
   const first = ids[0] ?? '';
   let common = first.length;
@@ -253,6 +279,7 @@ export function idOrder(ids: readonly string[]): Uint32Array {
     for (let d = 0; d < digitCount; d++)
       digits[d][row] = common + d < id.length ? id.charCodeAt(common + d) + 1 : 0;
   }
+  yield;
 
   let order = new Uint32Array(size);
   for (let row = 0; row < size; row++) order[row] = row;
@@ -265,6 +292,7 @@ export function idOrder(ids: readonly string[]): Uint32Array {
     for (let b = 1; b <= base; b++) starts[b] += starts[b - 1];
     for (let i = 0; i < size; i++) next[starts[digit[order[i]]]++] = order[i];
     [order, next] = [next, order];
+    yield;
   }
 
   const sameKey = (a: number, b: number) => {
@@ -272,7 +300,11 @@ export function idOrder(ids: readonly string[]): Uint32Array {
     return true;
   };
   const byWholeId = (a: number, b: number) => compareStrings(ids[a], ids[b]);
-  for (let from = 0; from < size;) {
+  for (let from = 0, stepEnd = STEP_ROWS; from < size;) {
+    if (from >= stepEnd) {
+      yield;
+      stepEnd = from + STEP_ROWS;
+    }
     let to = from + 1;
     while (to < size && sameKey(order[from], order[to])) to += 1;
     if (to - from > 1) order.subarray(from, to).sort(byWholeId);

@@ -335,6 +335,34 @@ describe('MemoryReadStore.freeze', () => {
     await expectSameAnswers(live, unfrozen, ranking('b', 1));
   });
 
+  it('builds in steps while the group is served live, and leaves a group written to meanwhile live', async () => {
+    const docs = generate(2_000, 12);
+    const written = { ...docs[7], points: 1e9, revision: 99 };
+    const live = new MemoryReadStore(collections);
+    const store = new MemoryReadStore(collections);
+    for (const target of [live, store])
+      await target.commit(
+        docs.map((doc) => put('entries', doc)),
+        1,
+      );
+    await live.commit([put('entries', written)], 2);
+
+    const rank = await store.rankOf(ranking('b', 1), docs[7]._id);
+    const freezing = store.freeze(ranking('b', 1));
+    await new Promise(setImmediate); // one step of the build
+    // Served live meanwhile, and written to.
+    expect(await store.rankOf(ranking('b', 1), docs[7]._id)).toBe(rank);
+    await store.commit([put('entries', written)], 2);
+    await store.freeze(ranking('b', 1)); // under way already: returns at once
+    await freezing;
+    expect(store.isFrozen(ranking('b', 1))).toBe(false);
+    await expectSameAnswers(live, store, ranking('b', 1));
+
+    await store.freeze(ranking('b', 1));
+    expect(store.isFrozen(ranking('b', 1))).toBe(true);
+    await expectSameAnswers(live, store, ranking('b', 1));
+  });
+
   it('does nothing on an empty group, and only checks the query on a collection with other indexes', async () => {
     const store = new MemoryReadStore(collections);
     await store.freeze(ranking('b', 1));

@@ -126,6 +126,8 @@ export class MemoryReadStore implements ReadStore, ProjectionTarget {
   private readonly positions = new Map<string, number>();
   /** Counts commits: documents read at this version are still the stored ones. */
   private version = 0;
+  /** The lists a `freeze` is building columns of. */
+  private readonly freezing = new WeakSet<SortedList<Doc>>();
 
   constructor(definitions: readonly CollectionDefinition<never>[]) {
     for (const { name, indexes = {} } of definitions as readonly CollectionDefinition[]) {
@@ -321,17 +323,39 @@ export class MemoryReadStore implements ReadStore, ProjectionTarget {
    * Only on a collection with this one index: every document is in a group of every index, and another
    * index's list would keep holding the document objects (and answer from them), so freezing would
    * save nothing there. Elsewhere, and on an empty or frozen group, it does nothing.
+   *
+   * The columns are built in steps, letting other work run in between (a million entries take seconds),
+   * and the group is served live meanwhile; a group written to meanwhile stays live.
    */
   async freeze(query: AnyIndexQuery): Promise<void> {
     const collection = this.collection(query.collection.name);
     const { index, group } = this.group(query);
     if (collection.indexList.length !== 1 || !(group instanceof SortedList) || group.size === 0) return;
+    if (this.freezing.has(group)) return;
+    const changes = group.changes;
     const docs = group.slice(0, group.size);
-    const frozen = FrozenGroup.build(
+    const building = FrozenGroup.building(
       docs,
       index.definition.orderBy.map(([field]) => field),
     );
-    if (!frozen) return;
+    this.freezing.add(group);
+    let frozen: FrozenGroup | undefined;
+    try {
+      for (let step = building.next(); ; step = building.next()) {
+        if (step.done) {
+          frozen = step.value;
+          break;
+        }
+        await new Promise(setImmediate);
+      }
+    } finally {
+      this.freezing.delete(group);
+    }
+    const unchanged =
+      this.collections.get(query.collection.name) === collection &&
+      this.group(query).group === group &&
+      group.changes === changes;
+    if (!frozen || !unchanged) return;
     // A frozen document is found by its `_id`, so each must be what `docs` holds under its `_id`; where
     // one is not, everything taken so far goes back and the group stays live.
     for (let i = 0; i < docs.length; i++) {

@@ -20,6 +20,8 @@ export class SortedList<T> {
   /** Per chunk, `primary.key` of each item (only with a primary key). */
   private keys: number[][] | undefined;
   private length = 0;
+  /** Counts the changes to the list: one that holds still has the same count. */
+  private changeCount = 0;
   /** Which chunk the last `locate` looked in (saves an allocation per lookup). */
   private foundChunk = 0;
 
@@ -48,6 +50,10 @@ export class SortedList<T> {
 
   get size(): number {
     return this.length;
+  }
+
+  get changes(): number {
+    return this.changeCount;
   }
 
   insert(item: T): void {
@@ -84,6 +90,7 @@ export class SortedList<T> {
         : c + 1 === this.chunks.length || this.compareAt(c + 1, 0, next, key) > 0;
     if (fitsAfterBefore && fitsBeforeAfter) {
       chunk[index] = next;
+      this.changeCount += 1;
       if (this.keys) this.keys[c][index] = key;
       return true;
     }
@@ -160,6 +167,7 @@ export class SortedList<T> {
   }
 
   private insertKeyed(item: T, key: number): void {
+    this.changeCount += 1;
     this.length += 1;
     const { chunks, keys } = this;
     if (chunks.length === 0) {
@@ -183,6 +191,7 @@ export class SortedList<T> {
   }
 
   private removeAt(c: number, index: number): void {
+    this.changeCount += 1;
     const chunk = this.chunks[c];
     if (index === chunk.length - 1) {
       chunk.pop();
