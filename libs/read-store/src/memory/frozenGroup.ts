@@ -62,8 +62,8 @@ export class FrozenGroup {
   }
 
   /**
-   * `build` in steps: each `yield` is a point where the caller may let other work run, at most a pass
-   * over one field or `STEP_ROWS` rows apart (a million entries take seconds to freeze).
+   * `build` in steps: each `yield` is a point where the caller may let other work run, `STEP_ROWS` rows
+   * of a pass over the rows or the building of one column apart (a million entries take seconds).
    */
   static *building(docs: readonly Doc[], orderFields: readonly string[]): Steps<FrozenGroup | undefined> {
     const size = docs.length;
@@ -116,7 +116,7 @@ export class FrozenGroup {
     const fields: Field[] = [];
     for (const [name, number] of fieldNumbers) {
       yield;
-      fields.push(buildField(name, columns[number]));
+      fields.push(yield* buildingField(name, columns[number]));
       columns[number] = []; // garbage as soon as it is held
     }
     const shapes = shapeKeys.map((keys, shape) => {
@@ -256,7 +256,9 @@ function* idOrdering(ids: readonly string[]): Steps<Uint32Array> {
   const size = ids.length;
   const first = ids[0] ?? '';
   let common = first.length;
-  for (const id of ids) {
+  for (let row = 0; row < size; row++) {
+    if (row % STEP_ROWS === STEP_ROWS - 1) yield;
+    const id = ids[row];
     if (id.length < common) common = id.length;
     for (let i = 0; i < common; i++) {
       if (id.charCodeAt(i) !== first.charCodeAt(i)) {
@@ -275,6 +277,7 @@ function* idOrdering(ids: readonly string[]): Steps<Uint32Array> {
   // Each id read once for all its digits (one cache miss per id, not one per digit).
   const digits = Array.from({ length: digitCount }, () => new Uint32Array(size));
   for (let row = 0; row < size; row++) {
+    if (row % STEP_ROWS === STEP_ROWS - 1) yield;
     const id = ids[row];
     for (let d = 0; d < digitCount; d++)
       digits[d][row] = common + d < id.length ? id.charCodeAt(common + d) + 1 : 0;
@@ -374,9 +377,11 @@ type Survey = {
   distinct: Map<unknown, number> | undefined;
 };
 
-const survey = (values: readonly unknown[]): Survey => {
+function* surveying(values: readonly unknown[]): Steps<Survey> {
   const found: Survey = { present: 0, objects: 0, numbers: 0, strings: 0, distinct: new Map() };
-  for (const value of values) {
+  for (let row = 0; row < values.length; row++) {
+    if (row % STEP_ROWS === STEP_ROWS - 1) yield;
+    const value = values[row];
     if (value === ABSENT) continue;
     found.present += 1;
     if (isObject(value)) {
@@ -393,7 +398,7 @@ const survey = (values: readonly unknown[]): Survey => {
     }
   }
   return found;
-};
+}
 
 const dictionaryKey = (value: unknown): unknown => (Object.is(value, -0) ? NEGATIVE_ZERO : value);
 const isPrimitive = (value: unknown): boolean => value !== ABSENT && !isObject(value);
@@ -441,12 +446,14 @@ const sameValueAs =
  * The field's getters over its column and its sparse list of the values the column does not hold. (No
  * closure kept here sees `values`: it would keep every original value alive.)
  */
-function buildField(name: string, values: readonly unknown[]): Field {
-  const choice = chooseColumn(values, survey(values));
+function* buildingField(name: string, values: readonly unknown[]): Steps<Field> {
+  const choice = chooseColumn(values, yield* surveying(values));
+  yield;
   const column = choice?.column;
   const sparseRows: number[] = [];
   const sparseValues: unknown[] = [];
   for (let row = 0; row < values.length; row++) {
+    if (row % STEP_ROWS === STEP_ROWS - 1) yield;
     const value = values[row];
     if (value !== ABSENT && !choice?.holds(value)) {
       sparseRows.push(row);
