@@ -105,6 +105,22 @@ describe('bench/suite.ts at a tiny size', () => {
     expect(sane(http.idleAfterSeconds)).toBe(true);
   });
 
+  it('8: holds the board as a live and as a closed period, and queries each', () => {
+    const { entries, memoryMb, latency, layout } = results.closedPeriod;
+    expect(entries).toBe(500);
+    expect(memoryMb.live > 0 && memoryMb.frozen > 0).toBe(true);
+    for (const { live, frozen } of Object.values(latency)) {
+      [live, frozen].forEach(saneDistribution);
+      expect([live.count, frozen.count]).toEqual([200, 200]);
+    }
+    // The board and period are one value for the whole group; metadata, on a tenth of the entries, sparse.
+    expect(layout).toMatchObject({
+      leaderboardId: 'constant',
+      period: 'constant',
+      metadata: expect.stringMatching(/^sparse/),
+    });
+  });
+
   it('renders the table with a baseline and a target beside every figure', () => {
     const table = toMarkdown(results);
     expect(table).toContain('| benchmark | value | same-run baseline | ratio | target |');

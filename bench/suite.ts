@@ -42,6 +42,11 @@
  *    Linux; it includes the process's background work). Baseline: the player with 10 events. The cache
  *    keeps each stream's state and revision and reads only the tail, so the two should cost the same.
  *    (On one connection the load generator paces itself, ~500 req/s here: compare latency and CPU.)
+ * 8. Closed periods (bench/frozen.ts): one period of `rankPlayers` entries, closed (frozen by the
+ *    projection on its LeaderboardPeriodClosed), in a fresh process: memory per 1,000,000 entries after a
+ *    full GC, and p50 / p99 of top 100, the next page, a rank, an around-me slice and one entry by id,
+ *    `rankQueries` each. Baseline: the same entries held as a live period, in the same process, the
+ *    queries alternating between the two in rounds.
  */
 import autocannon from 'autocannon';
 import type { ChildProcess } from 'node:child_process';
@@ -52,6 +57,8 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SqliteEventStore } from '@app/event-store/sqlite';
 import { apiNodeFlags } from '../scripts/apiNodeFlags';
+import { CLOSED_METADATA_SHARE, closedPeriodRows, measureClosedPeriod } from './frozen';
+import type { FrozenWorkerReport } from './frozenWorker';
 import { forkWorker } from './support/fork';
 import { type Load, openLoad } from './support/openLoad';
 import { EconomyTraffic, appendPlayerHistory, trafficPlayerId } from './support/economyTraffic';
@@ -152,6 +159,7 @@ export type SuiteResults = {
       idleAfterSeconds: number;
     };
   };
+  closedPeriod: FrozenWorkerReport;
 };
 
 /** Commands on one player, one connection: autocannon's figures plus the API's CPU time per command. */
@@ -552,6 +560,13 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResults> {
   await Promise.all([rankApi.stop(), rankBare.stop()]);
   const rankHttp = { ...http, baselineAfter, idleAfterSeconds: idleAfter };
 
+  // 8. Closed periods.
+  log(`8. closed period: ${integer(options.rankPlayers)} entries, live and frozen`);
+  const closedPeriod = await measureClosedPeriod(
+    { entries: options.rankPlayers, queries: options.rankQueries, metadataShare: CLOSED_METADATA_SHARE },
+    cleanup,
+  );
+
   return {
     date: new Date().toISOString(),
     machine: machine(),
@@ -593,6 +608,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResults> {
     },
     longHistory,
     rank: { inProcess, http: rankHttp },
+    closedPeriod,
   };
 }
 
@@ -800,6 +816,7 @@ export function toMarkdown(results: SuiteResults): string {
     ratio(long.firstCommandMs.long, long.firstCommandMs.short),
     'once per stream and process (no snapshots); later commands read only the tail',
   ]);
+  rows.push(...closedPeriodRows(results.closedPeriod));
   return [
     `Benchmark suite, ${results.date.slice(0, 10)}: ${m.cpus} cores (${m.cpuModel}), ${m.memoryGb} GiB, Node ${m.node}, ${m.platform}.`,
     '',

@@ -33,7 +33,11 @@ export const rankKey = (
 export const leaderboardEntryId = (leaderboardId: string, period: string, playerId: string): string =>
   [leaderboardId, period, playerId].join('|');
 
-export const leaderboardEntryView: Projection<LeaderboardEntryView, leaderboards.ScoreSubmissionEvent> = {
+export const leaderboardEntryView: Projection<
+  LeaderboardEntryView,
+  leaderboards.ScoreSubmissionEvent,
+  leaderboards.LeaderboardPeriodClosed
+> = {
   collection: {
     name: 'leaderboardEntries',
     indexes: {
@@ -76,6 +80,13 @@ export const leaderboardEntryView: Projection<LeaderboardEntryView, leaderboards
     // Same key order as without metadata, with `metadata` before `revision`.
     const { revision: _revision, ...fields } = view;
     return { ...fields, metadata, revision };
+  },
+  // A closed period's ranking is final: the decider refuses a score decided after the period's end and
+  // grace, before which the close does not run, and an exclusion changes no entry (queries leave the
+  // excluded players out). A write that still reached a frozen group would be applied all the same.
+  settles: {
+    handles: ['LeaderboardPeriodClosed'],
+    group: ({ data }) => boardRanking(data.leaderboardId, data.period),
   },
 };
 

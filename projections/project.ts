@@ -32,6 +32,13 @@ export async function project(
   for (const target of await store.projectionTargets()) {
     await projectInto(target, projections, events, reached, checkpoint);
   }
+  // Groups the batch settled for good (a closed period): frozen once the events before them are stored.
+  const { settling } = routing(projections);
+  if (settling.size === 0) return;
+  for (const event of events) {
+    for (const projection of settling.get(event.type) ?? NONE)
+      await store.freeze(projection.settles!.group(event as never));
+  }
 }
 
 async function projectInto(
@@ -41,7 +48,7 @@ async function projectInto(
   reached: number,
   checkpoint: string | undefined,
 ): Promise<void> {
-  const routes = routing(projections);
+  const routes = routing(projections).evolving;
   // 1. The documents the batch starts from. Their ids are listed only when the store asks (one that
   //    fetches them first), and then kept for step 2, in event order.
   let ids: string[] | undefined;
@@ -102,18 +109,30 @@ type Change = { collection: string; id: string; doc: ReadModelDocument | null; r
 
 const NONE: readonly AnyProjection[] = [];
 
-const routingCache = new WeakMap<readonly AnyProjection[], Map<string, AnyProjection[]>>();
+/** Per event type, the projections that evolve a document on it, and those it settles a group of. */
+type Routes = { evolving: Map<string, AnyProjection[]>; settling: Map<string, AnyProjection[]> };
 
-const routing = (projections: readonly AnyProjection[]): Map<string, AnyProjection[]> => {
+const routingCache = new WeakMap<readonly AnyProjection[], Routes>();
+
+const routing = (projections: readonly AnyProjection[]): Routes => {
   let routes = routingCache.get(projections);
   if (!routes) {
-    routes = new Map();
-    for (const projection of projections) {
-      for (const type of projection.handles as readonly string[]) {
-        routes.set(type, [...(routes.get(type) ?? []), projection]);
-      }
-    }
+    routes = {
+      evolving: byEventType(projections, (p) => p.handles),
+      settling: byEventType(projections, (p) => p.settles?.handles ?? []),
+    };
     routingCache.set(projections, routes);
+  }
+  return routes;
+};
+
+const byEventType = (
+  projections: readonly AnyProjection[],
+  types: (projection: AnyProjection) => readonly string[],
+): Map<string, AnyProjection[]> => {
+  const routes = new Map<string, AnyProjection[]>();
+  for (const projection of projections) {
+    for (const type of types(projection)) routes.set(type, [...(routes.get(type) ?? []), projection]);
   }
   return routes;
 };

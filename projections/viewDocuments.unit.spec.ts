@@ -1,6 +1,6 @@
 import type { RecordedEvent } from '@app/event-store';
 import { MemoryReadStore } from '@app/read-store/memory';
-import { project, readModelCollections, readModels } from './index';
+import { boardRanking, project, readModelCollections, readModels } from './index';
 import { eventLog } from '@test/support/eventLog';
 import { storedDocuments } from '@test/support/storedDocuments';
 
@@ -79,6 +79,23 @@ const events: RecordedEvent[] = [
     sortOrder: 'asc',
     entry: { score: 6, subscore: 1, achievedAt: '2026-11-21T10:01:00.000Z' },
   }),
+  recorded('leaderboardPeriod-speed.2026-W47', 0, 'LeaderboardPeriodScheduled', {
+    leaderboardId: 'speed',
+    period: '2026-W47',
+    startsAt: '2026-11-16T00:00:00.000Z',
+    endsAt: '2026-11-23T00:00:00.000Z',
+    after: 0,
+  }),
+  recorded('leaderboardPeriod-speed.2026-W47', 1, 'LeaderboardPeriodClosed', {
+    leaderboardId: 'speed',
+    period: '2026-W47',
+    cut: 7,
+    closedAt: '2026-11-23T00:00:05.000Z',
+    rewards: [],
+    entries: 1,
+    standingsHash: 'c0ffee',
+    top: [{ rank: 1, playerId: 'p2', score: 6, subscore: 1, achievedAt: '2026-11-21T10:01:00.000Z' }],
+  }),
 ];
 
 const expected = [
@@ -90,6 +107,7 @@ const expected = [
   '["ledger",{"_id":"playerEconomy-p1#3","eventId":"playerEconomy-p1#3","playerId":"p1","revision":3,"position":4,"type":"ItemConsumed","occurredAt":"2026-11-21T10:03:00.000Z","reason":"consumption of 1 potion","changes":[{"sku":"potion","delta":-1,"quantityAfter":1}]}]',
   '["leaderboardEntries",{"_id":"arena|all|p1","leaderboardId":"arena","period":"all","playerId":"p1","sortOrder":"desc","score":0,"subscore":3,"achievedAt":"2026-11-21T10:00:00.000Z","rankScore":0,"rankSubscore":-3,"metadata":{"map":"dust"},"revision":1}]',
   '["leaderboardEntries",{"_id":"speed|2026-W47|p2","leaderboardId":"speed","period":"2026-W47","playerId":"p2","sortOrder":"asc","score":6,"subscore":1,"achievedAt":"2026-11-21T10:01:00.000Z","rankScore":6,"rankSubscore":1,"metadata":{"car":"red"},"revision":1}]',
+  '["leaderboardPeriods",{"_id":"speed|2026-W47","leaderboardId":"speed","period":"2026-W47","status":"closed","startsAt":"2026-11-16T00:00:00.000Z","endsAt":"2026-11-23T00:00:00.000Z","adjudications":[{"adjudication":0,"excluded":[],"entries":1,"standingsHash":"c0ffee","top":[{"rank":1,"playerId":"p2","score":6,"subscore":1,"achievedAt":"2026-11-21T10:01:00.000Z"}]}],"exclusions":[],"paidThrough":-1,"revision":1,"close":{"cut":7,"closedAt":"2026-11-23T00:00:05.000Z","rewards":[]}}]',
 ];
 
 describe('view documents', () => {
@@ -101,5 +119,11 @@ describe('view documents', () => {
     const oneByOne = new MemoryReadStore(readModelCollections);
     for (const event of events) await project(oneByOne, readModels, [event]);
     expect(await storedDocuments(oneByOne)).toEqual(expected);
+
+    // The closed period's entries are held frozen, and read back the same as the others.
+    for (const store of [together, oneByOne]) {
+      expect(store.isFrozen(boardRanking('speed', '2026-W47'))).toBe(true);
+      expect(store.isFrozen(boardRanking('arena', 'all'))).toBe(false);
+    }
   });
 });

@@ -1,4 +1,6 @@
 import { leaderboards } from '@app/domain';
+import { boardRanking } from '@app/projections';
+import { MemoryReadStore } from '@app/read-store/memory';
 import { randomUUID } from 'node:crypto';
 import { keys, problemType, startApp, type TestApp } from '@test/support/testApp';
 
@@ -173,6 +175,87 @@ describe('leaderboards API (e2e)', () => {
     expect(notAdmin.status).toBe(403);
     expect(await api.stream(`leaderboard-${id}`)).toHaveLength(1);
   });
+
+  it('answers top N, rank and around-me on a closed period as before its close, and without a player it excludes', async () => {
+    // A window that ends in a few seconds: the closer closes it once its end and the score grace passed.
+    const start = new Date(Date.now() - 60_000).toISOString();
+    const id = await board({
+      sortOrder: 'desc',
+      operator: 'best',
+      resetSchedule: { type: 'window', start, end: new Date(Date.now() + 4_000).toISOString() },
+    });
+    const period = `period=${encodeURIComponent(start)}`;
+    const periodPath = `/v1/leaderboards/${id}/periods/${encodeURIComponent(start)}`;
+    // Ties of score, broken by the earlier achievement (submission order).
+    const scores = Array.from(
+      { length: 24 },
+      (_, i) => [`p${String(i).padStart(2, '0')}`, 100 - (i % 7) * 5] as [string, number],
+    );
+    const position = await submitInOrder(id, scores);
+
+    type Ranked = [rank: number, playerId: string, score: number];
+    /** The top in pages of 5, and each player's rank with 2 neighbours either side, as the api answers. */
+    const answers = async (minPosition = 0) => {
+      const top: Ranked[] = [];
+      let cursor: string | null = null;
+      do {
+        const more = cursor ? `&cursor=${cursor}` : `&minPosition=${minPosition}`;
+        const page: any = await entries(id, `${period}&limit=5${more}`);
+        top.push(...page.entries.map((e: any): Ranked => [e.rank, e.playerId, e.score]));
+        cursor = page.nextCursor;
+      } while (cursor);
+      const around = await Promise.all(
+        scores.map(async ([playerId]) => {
+          const me = await api.query(`/v1/leaderboards/${id}/players/${playerId}?${period}&around=2`);
+          if (me.status !== 200) return me.status;
+          return [me.body.rank, me.body.neighbors.map((e: any): Ranked => [e.rank, e.playerId, e.score])];
+        }),
+      );
+      return { top, around };
+    };
+    /** The same, computed from the submissions without the `excluded` players. */
+    const expectedWithout = (excluded: string[]) => {
+      const ranked = scores
+        .filter(([playerId]) => !excluded.includes(playerId))
+        .map(([playerId, score], i) => ({ playerId, score, i }))
+        .sort((a, b) => b.score - a.score || a.i - b.i)
+        .map(({ playerId, score }, i): Ranked => [i + 1, playerId, score]);
+      const around = scores.map(([playerId]) => {
+        const at = ranked.findIndex(([, player]) => player === playerId);
+        if (at < 0) return 404;
+        return [
+          at + 1,
+          ranked.slice(Math.max(0, at - 2), at + 3).filter((_, i, all) => all[i] !== ranked[at]),
+        ];
+      });
+      return { top: ranked, around };
+    };
+    const live = await answers(position);
+    expect(live).toEqual(expectedWithout([]));
+
+    const closed = async (adjudications: number) => {
+      for (let tries = 0; tries < 200; tries++) {
+        const view = await api.query(periodPath);
+        if (view.status === 200 && view.body.adjudications.length === adjudications) return view.body;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      throw new Error(`${periodPath} did not reach ${adjudications} adjudications`);
+    };
+    expect(await closed(1)).toMatchObject({ status: 'closed' });
+    expect(await answers()).toEqual(live);
+    // Embedded, the period's entries are held frozen now (in cluster mode, in the api's rank cache).
+    if (api.readModels instanceof MemoryReadStore)
+      expect(api.readModels.isFrozen(boardRanking(id, start))).toBe(true);
+
+    // An exclusion after the close: the period's entries stay as they are, queries leave the player out.
+    const exclusion = await api.command('POST', `${periodPath}/exclusions`, {
+      playerId: 'p07',
+      reason: 'aim assistance',
+    });
+    expect(exclusion.status).toBe(201);
+    await closed(2);
+    expect(await answers()).toEqual(expectedWithout(['p07']));
+  }, 30_000);
 
   it('checks the key before minPosition on its queries, then answers a malformed one or one past the log 400', async () => {
     const id = await board({ sortOrder: 'desc', operator: 'best', resetSchedule: 'never' });

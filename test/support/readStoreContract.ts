@@ -13,6 +13,7 @@ type Score = ReadModelDocument & {
   player: string;
   points: number;
   at: string;
+  metadata?: Record<string, string | number | boolean>;
 };
 
 export const scoreCollection: CollectionDefinition<Score> = {
@@ -36,6 +37,12 @@ export const scoreCollection: CollectionDefinition<Score> = {
       ],
     },
   },
+};
+
+/** The ranking alone: a collection with one index, whose groups a store may freeze (closed seasons). */
+export const seasonCollection: CollectionDefinition<Score> = {
+  name: 'seasonScores',
+  indexes: { ranking: scoreCollection.indexes!.ranking },
 };
 
 /**
@@ -255,6 +262,111 @@ export const readStoreContract = (
         page = await store.page<Score>(ranking('big'), page[page.length - 1], 64);
       }
       expect(players(walked)).toEqual(players(expected));
+    });
+
+    it('answers the same after a group is frozen, and still applies writes to its documents', async () => {
+      const seasons = await open([seasonCollection, scoreCollection] as CollectionDefinition<never>[]);
+      try {
+        const next = seededRandom(11);
+        const season = (board: string, season: number): IndexQuery<Score> => ({
+          collection: seasonCollection,
+          index: 'ranking',
+          group: { board, season },
+        });
+        const closed = season('s', 1);
+        const entry = (board: string, n: number, seasonNumber: number, revision = 1): Score => {
+          const player = `p${String(n).padStart(2, '0')}`;
+          const doc: Score = {
+            _id: `${board}|${seasonNumber}|${player}`,
+            board,
+            season: seasonNumber,
+            player,
+            points: Math.floor(next() * 8), // many ties, broken by `at`, then by player
+            at: new Date(Date.UTC(2026, 0, 1 + Math.floor(next() * 3))).toISOString(),
+            revision,
+          };
+          return n % 4 === 0 ? { ...doc, metadata: { level: n, mode: 'duel', ranked: n % 8 === 0 } } : doc;
+        };
+        const docs = [
+          ...Array.from({ length: 40 }, (_, n) => entry('s', n, 1)),
+          ...Array.from({ length: 10 }, (_, n) => entry('s', n, 2)),
+        ];
+        const write = (doc: Score, collection = 'seasonScores'): DocumentWrite => ({
+          collection,
+          id: doc._id,
+          doc,
+        });
+        await seasons.commit(
+          [...docs.map((doc) => write(doc)), ...docs.map((doc) => write(doc, 'scores'))],
+          1,
+        );
+
+        /** Every query of the port on the closed season, and on the collection. */
+        const answers = async () => {
+          const all = await seasons.page<Score>(closed, undefined, 100);
+          const cursors = all
+            .filter((_, i) => i % 4 === 1)
+            .flatMap((doc) => [{ points: doc.points }, { points: doc.points, at: doc.at }, doc]);
+          const ids = [...docs.map((doc) => doc._id), 's|1|nobody'];
+          const walked: string[][] = [];
+          for await (const batch of seasons.documents(seasonCollection, 7))
+            walked.push(batch.map((doc) => doc._id));
+          return {
+            all,
+            pages: await Promise.all(cursors.map((cursor) => seasons.page<Score>(closed, cursor, 3))),
+            ranks: await Promise.all(ids.map((id) => seasons.rankOf(closed, id))),
+            slices: [await seasons.slice(closed, 0, 5), await seasons.slice(closed, 37, 10)],
+            counts: [await seasons.count(closed), await seasons.count(season('s', 2))],
+            found: await Promise.all(ids.map((id) => seasons.find(seasonCollection, id))),
+            many: await seasons.findMany(seasonCollection, ids),
+            walked,
+            otherSeason: await seasons.slice(season('s', 2), 0, 100),
+            otherCollection: await seasons.page<Score>(ranking('s'), undefined, 100),
+          };
+        };
+        const before = await answers();
+        expect(before.all).toHaveLength(40);
+        await seasons.freeze(closed);
+        await seasons.freeze(closed); // already frozen
+        await seasons.freeze(season('s', 9)); // empty
+        await seasons.freeze(ranking('s')); // a collection with more indexes
+        expect(await answers()).toEqual(before);
+
+        // Writes to the frozen season: a move to the top, a stale write, a delete, a newcomer.
+        const [, second, third] = before.all;
+        const moved = { ...second, points: 100, revision: 2 };
+        const newcomer = entry('s', 99, 1);
+        await seasons.commit(
+          [
+            write(moved),
+            write({ ...third, points: 200, revision: 1 }), // not newer: ignored
+            { collection: 'seasonScores', id: third._id, doc: null, revision: 2 },
+            write(newcomer),
+          ],
+          2,
+        );
+        const expected = [
+          moved,
+          ...before.all.filter((doc) => doc !== second && doc !== third),
+          newcomer,
+        ].sort(
+          (a, b) =>
+            b.points - a.points || (a.at < b.at ? -1 : a.at > b.at ? 1 : 0) || (a.player < b.player ? -1 : 1),
+        );
+        expect(await seasons.page<Score>(closed, undefined, 100)).toEqual(expected);
+        expect(await seasons.count(closed)).toBe(40);
+        expect(await seasons.rankOf(closed, moved._id)).toBe(0);
+        expect(await seasons.rankOf(closed, third._id)).toBeUndefined();
+        expect(await seasons.find(seasonCollection, third._id)).toBeUndefined();
+        expect(await seasons.find(seasonCollection, newcomer._id)).toEqual(newcomer);
+        expect(await seasons.checkpoint()).toBe(2);
+        // Frozen again, as it is now.
+        await seasons.freeze(closed);
+        expect(await seasons.slice(closed, 0, 100)).toEqual(expected);
+        expect(await seasons.rankOf(closed, newcomer._id)).toBe(expected.indexOf(newcomer));
+      } finally {
+        await seasons.close();
+      }
     });
 
     it('refuses index fields MongoDB would read as a path or an operator', async () => {

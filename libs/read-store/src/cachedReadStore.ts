@@ -1,4 +1,5 @@
 import type {
+  AnyIndexQuery,
   CollectionDefinition,
   DocumentWrite,
   IndexQuery,
@@ -79,6 +80,14 @@ export class CachedReadStore implements ReadStore {
 
   count<D extends ReadModelDocument>(query: IndexQuery<D>): Promise<number> {
     return this.reader(query.collection).count(query);
+  }
+
+  /**
+   * Goes where writes go, to the stored read models: the cache's owner freezes the cache's copy when it
+   * has applied the same events itself (it may not have yet).
+   */
+  freeze(query: AnyIndexQuery): Promise<void> {
+    return this.stored.freeze(query);
   }
 
   /** Closes the stored read models; the cache belongs to whoever keeps it current. */

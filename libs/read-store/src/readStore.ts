@@ -128,6 +128,12 @@ export interface ReadStore {
   /** Documents at ranks [from, from + count) of a group. */
   slice<Doc extends ReadModelDocument>(query: IndexQuery<Doc>, from: number, count: number): Promise<Doc[]>;
   count<Doc extends ReadModelDocument>(query: IndexQuery<Doc>): Promise<number>;
+  /**
+   * The group will not change again (a closed leaderboard period): a store may hold it more compactly.
+   * Queries answer as before. A later write to one of its documents is still applied (the store may
+   * first return the group to its ordinary form).
+   */
+  freeze(query: AnyIndexQuery): Promise<void>;
   close(): Promise<void>;
 }
 

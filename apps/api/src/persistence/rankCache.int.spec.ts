@@ -87,6 +87,12 @@ async function standings(store: ReadStore): Promise<[number | undefined, string,
   );
 }
 
+/** Whether the cache holds the board's period frozen (the cache is a memory store). */
+const frozen = (store: ReadStore): boolean => {
+  expect(store).toBeInstanceOf(MemoryReadStore);
+  return (store as MemoryReadStore).isFrozen(ranking);
+};
+
 describeWith([MONGO], 'rank cache (FerretDB + SQLite event store)', () => {
   let dataDir: string;
   let events: SqliteEventStore;
@@ -139,5 +145,52 @@ describeWith([MONGO], 'rank cache (FerretDB + SQLite event store)', () => {
     expect(await standings(cache.store)).toEqual(await standings(rebuilt));
     // The cache holds leaderboard entries only.
     await expect(cache.store.find(walletView.collection, 'p1')).rejects.toThrow(/unknown read model/);
+  });
+
+  it('freezes a period when it follows its close, and at load the periods already closed', async () => {
+    const expected = await standings(cache.store);
+    const period = `leaderboardPeriod-${board}.all`;
+    const event = (type: string, data: object) => ({
+      id: randomUUID(),
+      type,
+      data: { leaderboardId: board, period: 'all', ...data },
+      metadata: { schemaVersion: 1 },
+      occurredAt: new Date(),
+    });
+    await events.appendToStream(
+      period,
+      [
+        event('LeaderboardPeriodScheduled', {
+          startsAt: '2026-11-21T00:00:00.000Z',
+          endsAt: '2026-11-22T00:00:00.000Z',
+          after: 0,
+        }),
+      ],
+      'no_stream',
+    );
+    expect(frozen(cache.store)).toBe(false);
+    const close = event('LeaderboardPeriodClosed', {
+      cut: await events.headPosition(),
+      closedAt: '2026-11-22T00:00:05.000Z',
+      rewards: [],
+      entries: expected.length,
+      standingsHash: 'not checked here',
+      top: [],
+    });
+    await events.appendToStream(period, [close], 0);
+    expect(await cache.waitFor(await events.headPosition(), 10_000)).toBe(true);
+    expect(frozen(cache.store)).toBe(true);
+    expect(await standings(cache.store)).toEqual(expected);
+
+    // A cache loaded after the close (MongoDB holds it) does not see it in the log it follows.
+    await projectLog(mongo, events, 0, Number.MAX_SAFE_INTEGER);
+    const loaded = new RankCache(events, mongo, () => mongo.checkpoint(EMBEDDED_CHECKPOINT));
+    try {
+      await loaded.onApplicationBootstrap();
+      expect(frozen(loaded.store)).toBe(true);
+      expect(await standings(loaded.store)).toEqual(expected);
+    } finally {
+      await loaded.onApplicationShutdown();
+    }
   });
 });

@@ -1,5 +1,10 @@
 import type { EventStore } from '@app/event-store';
-import { type AnyProjection, leaderboardEntryView } from '@app/projections';
+import {
+  type AnyProjection,
+  boardRanking,
+  leaderboardEntryView,
+  leaderboardPeriodView,
+} from '@app/projections';
 import type { ReadStore } from '@app/read-store';
 import { openScratchReadStore } from '@app/runtime';
 import { Logger, type OnApplicationBootstrap } from '@nestjs/common';
@@ -47,8 +52,18 @@ export class RankCache extends LogFollower implements OnApplicationBootstrap {
         entries += docs.length;
       }
     }
+    // Every period the stored read models know as closed, frozen as the projection freezes a period on
+    // its close (leaderboardEntryView.settles): the cache follows the log from `from`, past those closes.
+    let frozen = 0;
+    for await (const periods of this.stored.documents(leaderboardPeriodView.collection, LOAD_BATCH)) {
+      for (const { status, leaderboardId, period } of periods) {
+        if (status !== 'closed') continue;
+        await this.store.freeze(boardRanking(leaderboardId, period));
+        frozen += 1;
+      }
+    }
     const head = await this.follow(this.store, CACHED, from);
-    this.logger.log({ entries, from, head, ms: Date.now() - started }, 'rank cache loaded');
+    this.logger.log({ entries, frozen, from, head, ms: Date.now() - started }, 'rank cache loaded');
   }
 
   override async onApplicationShutdown(): Promise<void> {

@@ -57,14 +57,20 @@ export class DocumentTable<V> {
   }
 
   delete(id: string): boolean {
+    return this.take(id) !== undefined;
+  }
+
+  /** Removes the entry of `id` and returns its value; undefined when there is none. */
+  take(id: string): V | undefined {
     const hash = this.hashOf(id);
     const mask = this.hashes.length - 1;
     let slot = hash & mask;
     for (; ; slot = (slot + 1) & mask) {
       const stored = this.hashes[slot];
-      if (stored === EMPTY) return false;
+      if (stored === EMPTY) return undefined;
       if (stored === hash && this.ids[slot] === id) break;
     }
+    const taken = this.values[slot];
     // Backward shift: move each later entry of the run into the hole when its home slot allows it.
     let hole = slot;
     for (let next = (hole + 1) & mask; this.hashes[next] !== EMPTY; next = (next + 1) & mask) {
@@ -83,7 +89,7 @@ export class DocumentTable<V> {
     this.count -= 1;
     if (this.hashes.length > MIN_CAPACITY && this.count * 8 < this.hashes.length)
       this.resize(this.hashes.length / 2);
-    return true;
+    return taken;
   }
 
   /** Every id, in no particular order. */

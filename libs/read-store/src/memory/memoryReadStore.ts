@@ -14,13 +14,17 @@ import {
   groupValues,
 } from '../readStore';
 import { DocumentTable } from './documentTable';
+import { FrozenGroup } from './frozenGroup';
 import { type PrimaryKey, SortedList } from './sortedList';
 
 type Doc = ReadModelDocument & Record<string, unknown>;
 type Compare = (a: Doc, b: Doc) => number;
 
-/** A group's list, or a map from the next groupBy value to deeper levels (one level per field). */
-type Groups = Map<unknown, Groups | SortedList<Doc>>;
+/** One group of an index: live in a sorted list, or frozen (see `freeze`). */
+type Group = SortedList<Doc> | FrozenGroup;
+
+/** A group, or a map from the next groupBy value to deeper levels (one level per field). */
+type Groups = Map<unknown, Groups | Group>;
 
 type Index = {
   definition: AnyIndexDefinition;
@@ -28,11 +32,19 @@ type Index = {
   primary: PrimaryKey<Doc>;
   /** The full order, and the order on each prefix of `orderBy` (what a cursor of that length compares). */
   compareOn: Compare[];
-  /** The group's list when `groupBy` is empty, else nested maps keyed by the group's values. */
-  groups: Groups | SortedList<Doc>;
+  /** The group when `groupBy` is empty, else nested maps keyed by the group's values. */
+  groups: Groups | Group;
 };
 
-type Collection = { docs: DocumentTable<Doc>; indexes: Map<string, Index>; indexList: Index[] };
+type Collection = {
+  /** Every document but the frozen ones, by id. */
+  docs: DocumentTable<Doc>;
+  indexes: Map<string, Index>;
+  indexList: Index[];
+  /** The frozen groups, by `minId`, and per position the largest `maxId` up to it (to find an id). */
+  frozen: FrozenGroup[];
+  frozenMaxIds: string[];
+};
 
 /** MongoDB's order for the values an index holds: missing first, then numbers, then strings. */
 const compareValues = (a: unknown, b: unknown): number => {
@@ -114,6 +126,8 @@ export class MemoryReadStore implements ReadStore, ProjectionTarget {
   private readonly positions = new Map<string, number>();
   /** Counts commits: documents read at this version are still the stored ones. */
   private version = 0;
+  /** The lists a `freeze` is building columns of. */
+  private readonly freezing = new WeakSet<SortedList<Doc>>();
 
   constructor(definitions: readonly CollectionDefinition<never>[]) {
     for (const { name, indexes = {} } of definitions as readonly CollectionDefinition[]) {
@@ -137,6 +151,8 @@ export class MemoryReadStore implements ReadStore, ProjectionTarget {
         docs: new DocumentTable(),
         indexes: compiled,
         indexList: [...compiled.values()],
+        frozen: [],
+        frozenMaxIds: [],
       });
     }
   }
@@ -145,17 +161,17 @@ export class MemoryReadStore implements ReadStore, ProjectionTarget {
     collection: CollectionDefinition<D>,
     id: string,
   ): Promise<D | undefined> {
-    return this.collection(collection.name).docs.get(id) as D | undefined;
+    return this.lookup(this.collection(collection.name), id) as D | undefined;
   }
 
   async findMany<D extends ReadModelDocument>(
     collection: CollectionDefinition<D>,
     ids: readonly string[],
   ): Promise<Map<string, D>> {
-    const docs = this.collection(collection.name).docs;
+    const stored = this.collection(collection.name);
     const found = new Map<string, D>();
     for (const id of ids) {
-      const doc = docs.get(id);
+      const doc = this.lookup(stored, id);
       if (doc) found.set(id, doc as unknown as D);
     }
     return found;
@@ -165,13 +181,24 @@ export class MemoryReadStore implements ReadStore, ProjectionTarget {
     collection: CollectionDefinition<D>,
     batchSize: number,
   ): AsyncIterable<D[]> {
-    const { docs } = this.collection(collection.name);
-    // A snapshot of the ids: commits during the walk neither skip nor repeat a document.
-    const ids = docs.keys().sort();
-    for (let from = 0; from < ids.length; from += batchSize) {
-      const batch = ids.slice(from, from + batchSize).flatMap((id) => docs.get(id) ?? []);
-      if (batch.length > 0) yield batch as unknown as D[];
+    const stored = this.collection(collection.name);
+    // A snapshot of the ids: commits during the walk neither skip nor repeat a document. A frozen
+    // group never changes (a thaw leaves the object as it was), so it serves its own ids.
+    const live = stored.docs.keys().sort();
+    const ids = stored.frozen.length === 0 ? live : idsInOrder(live, [...stored.frozen]);
+    let pending: string[] = [];
+    const take = () => {
+      const batch = pending.flatMap((id) => this.lookup(stored, id) ?? []);
+      pending = [];
+      return batch as unknown as D[];
+    };
+    for (const id of ids) {
+      if (pending.push(id) < batchSize) continue;
+      const batch = take();
+      if (batch.length > 0) yield batch;
     }
+    const batch = take();
+    if (batch.length > 0) yield batch;
   }
 
   async projectionTargets(): Promise<readonly ProjectionTarget[]> {
@@ -181,7 +208,7 @@ export class MemoryReadStore implements ReadStore, ProjectionTarget {
   async read(): Promise<BatchDocuments> {
     const batch: MemoryBatchDocuments = {
       version: this.version,
-      get: (collection, id) => this.collection(collection).docs.get(id),
+      get: (collection, id) => this.lookup(this.collection(collection), id),
     };
     return batch;
   }
@@ -219,16 +246,17 @@ export class MemoryReadStore implements ReadStore, ProjectionTarget {
       const write = writes[i];
       if (write.collection !== name) collection = this.collection((name = write.collection));
       const { docs, indexList } = collection!;
-      const previous = previousOf ? (previousOf[i] as Doc | undefined) : docs.get(write.id);
+      const previous = previousOf ? (previousOf[i] as Doc | undefined) : this.lookup(collection!, write.id);
       const doc = write.doc as Doc | null;
       // The stale-write guard: only a newer revision replaces or deletes a document.
       if (previous && previous.revision >= (doc ? doc.revision : (write as { revision: number }).revision))
         continue;
       for (const index of indexList) {
-        const from = previous && this.listOf(index, previous, false);
+        const from = previous && this.liveListOf(collection!, index, previous, false);
         if (!doc) from?.remove(previous!);
         else {
-          const to = from && sameGroup(index, previous!, doc) ? from : this.listOf(index, doc, true)!;
+          const to =
+            from && sameGroup(index, previous!, doc) ? from : this.liveListOf(collection!, index, doc, true)!;
           if (from !== to) {
             from?.remove(previous!);
             to.insert(doc);
@@ -255,31 +283,96 @@ export class MemoryReadStore implements ReadStore, ProjectionTarget {
     after: Partial<D> | undefined,
     limit: number,
   ): Promise<D[]> {
-    const { index, list } = this.group(query);
-    if (!list) return [];
+    const { index, group } = this.group(query);
+    if (!group) return [];
     const from =
       after === undefined
         ? 0
-        : list.countUpTo(
+        : group.countUpTo(
             after as unknown as Doc,
             index.compareOn[cursorLength(query, index.definition.orderBy, after) - 1],
           );
-    return list.slice(from, limit) as unknown as D[];
+    return group.slice(from, limit) as unknown as D[];
   }
 
   async rankOf<D extends ReadModelDocument>(query: IndexQuery<D>, id: string): Promise<number | undefined> {
-    const { index, list } = this.group(query);
+    const { index, group } = this.group(query);
+    if (group instanceof FrozenGroup) {
+      const row = group.rowOf(id);
+      return row < 0 ? undefined : row;
+    }
+    // Frozen documents are not in `docs`, and not in this live group either.
     const doc = this.collection(query.collection.name).docs.get(id);
-    if (!doc || !list || this.listOf(index, doc, false) !== list) return undefined;
-    return list.rankOf(doc);
+    if (!doc || !group || this.listOf(index, doc, false) !== group) return undefined;
+    return group.rankOf(doc);
   }
 
   async slice<D extends ReadModelDocument>(query: IndexQuery<D>, from: number, count: number): Promise<D[]> {
-    return (this.group(query).list?.slice(from, count) ?? []) as unknown as D[];
+    return (this.group(query).group?.slice(from, count) ?? []) as unknown as D[];
   }
 
   async count<D extends ReadModelDocument>(query: IndexQuery<D>): Promise<number> {
-    return this.group(query).list?.size ?? 0;
+    return this.group(query).group?.size ?? 0;
+  }
+
+  /**
+   * Holds the group column by column (FrozenGroup), without a document object or a list entry per
+   * document: the documents leave `docs` and the index. Queries answer exactly as before; a write to one
+   * of its documents, or a new document in it, first thaws the group back into a list (`liveListOf`).
+   *
+   * Only on a collection with this one index: every document is in a group of every index, and another
+   * index's list would keep holding the document objects (and answer from them), so freezing would
+   * save nothing there. Elsewhere, and on an empty or frozen group, it does nothing.
+   *
+   * The columns are built in steps, letting other work run in between (a million entries take seconds),
+   * and the group is served live meanwhile; a group written to meanwhile stays live.
+   */
+  async freeze(query: AnyIndexQuery): Promise<void> {
+    const collection = this.collection(query.collection.name);
+    const { index, group } = this.group(query);
+    if (collection.indexList.length !== 1 || !(group instanceof SortedList) || group.size === 0) return;
+    if (this.freezing.has(group)) return;
+    const changes = group.changes;
+    const docs = group.slice(0, group.size);
+    const building = FrozenGroup.building(
+      docs,
+      index.definition.orderBy.map(([field]) => field),
+    );
+    this.freezing.add(group);
+    let frozen: FrozenGroup | undefined;
+    try {
+      for (let step = building.next(); ; step = building.next()) {
+        if (step.done) {
+          frozen = step.value;
+          break;
+        }
+        await new Promise(setImmediate);
+      }
+    } finally {
+      this.freezing.delete(group);
+    }
+    const unchanged =
+      this.collections.get(query.collection.name) === collection &&
+      this.group(query).group === group &&
+      group.changes === changes;
+    if (!frozen || !unchanged) return;
+    // A frozen document is found by its `_id`, so each must be what `docs` holds under its `_id`; where
+    // one is not, everything taken so far goes back and the group stays live.
+    for (let i = 0; i < docs.length; i++) {
+      const held = collection.docs.take(docs[i]._id);
+      if (held === docs[i]) continue;
+      if (held) collection.docs.set(docs[i]._id, held);
+      for (let back = 0; back < i; back++) collection.docs.set(docs[back]._id, docs[back]);
+      return;
+    }
+    this.setGroup(index, docs[0], frozen);
+    collection.frozen.push(frozen);
+    this.indexFrozen(collection);
+  }
+
+  /** Whether the group is held frozen now: what its memory costs depends on it. */
+  isFrozen(query: AnyIndexQuery): boolean {
+    return this.group(query).group instanceof FrozenGroup;
   }
 
   async close(): Promise<void> {
@@ -292,8 +385,78 @@ export class MemoryReadStore implements ReadStore, ProjectionTarget {
     return collection;
   }
 
-  /** The list of the group `doc` belongs to; created when `create`, else undefined when there is none. */
-  private listOf(index: Index, doc: Doc, create: boolean): SortedList<Doc> | undefined {
+  /** A document by id, frozen or not. */
+  private lookup(collection: Collection, id: string): Doc | undefined {
+    const doc = collection.docs.get(id);
+    if (doc || collection.frozen.length === 0) return doc;
+    const frozen = this.frozenHolding(collection, id);
+    return frozen && frozen.group.at(frozen.row);
+  }
+
+  /** The frozen group holding `id`, and its row there. */
+  private frozenHolding(collection: Collection, id: string): { group: FrozenGroup; row: number } | undefined {
+    const { frozen, frozenMaxIds } = collection;
+    // The last group whose range starts at or before `id`, then back while a range may still reach it.
+    let lo = 0;
+    let hi = frozen.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (frozen[mid].minId <= id) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo - 1; i >= 0 && frozenMaxIds[i] >= id; i--) {
+      if (frozen[i].maxId < id) continue;
+      const row = frozen[i].rowOf(id);
+      if (row >= 0) return { group: frozen[i], row };
+    }
+    return undefined;
+  }
+
+  /** Sorts the frozen groups by `minId` and recomputes the running largest `maxId`. */
+  private indexFrozen(collection: Collection): void {
+    const { frozen } = collection;
+    frozen.sort((a, b) => (a.minId < b.minId ? -1 : a.minId > b.minId ? 1 : 0));
+    collection.frozenMaxIds = [];
+    let max = '';
+    for (const group of frozen) {
+      if (group.maxId > max) max = group.maxId;
+      collection.frozenMaxIds.push(max);
+    }
+  }
+
+  /** `listOf`, thawing a frozen group first: what a write changes. */
+  private liveListOf(
+    collection: Collection,
+    index: Index,
+    doc: Doc,
+    create: boolean,
+  ): SortedList<Doc> | undefined {
+    const group = this.listOf(index, doc, create);
+    if (!(group instanceof FrozenGroup)) return group;
+    // The group's live form again: its documents back in `docs`, in a list in their order.
+    const docs = group.thaw();
+    const list = SortedList.fromSorted(docs, index.compareOn[index.compareOn.length - 1], index.primary);
+    for (const thawed of docs) collection.docs.set(thawed._id, thawed);
+    this.setGroup(index, docs[0], list);
+    collection.frozen.splice(collection.frozen.indexOf(group), 1);
+    this.indexFrozen(collection);
+    return list;
+  }
+
+  /** Puts `group` where the group of `member` is. */
+  private setGroup(index: Index, member: Doc, group: Group): void {
+    const { groupBy } = index.definition;
+    if (groupBy.length === 0) {
+      index.groups = group;
+      return;
+    }
+    let level = index.groups as Groups;
+    for (let i = 0; i < groupBy.length - 1; i++) level = level.get(groupValue(member[groupBy[i]])) as Groups;
+    level.set(groupValue(member[groupBy[groupBy.length - 1]]), group);
+  }
+
+  /** The group `doc` belongs to; a new list when `create`, else undefined when there is none. */
+  private listOf(index: Index, doc: Doc, create: boolean): Group | undefined {
     const { groupBy } = index.definition;
     let level = index.groups;
     for (let i = 0; i < groupBy.length; i++) {
@@ -309,17 +472,58 @@ export class MemoryReadStore implements ReadStore, ProjectionTarget {
       }
       level = next;
     }
-    return level as SortedList<Doc>;
+    return level as Group;
   }
 
-  private group(query: AnyIndexQuery): { index: Index; list: SortedList<Doc> | undefined } {
+  private group(query: AnyIndexQuery): { index: Index; group: Group | undefined } {
     const index = this.collection(query.collection.name).indexes.get(query.index);
     if (!index) throw new Error(`unknown index ${query.index} on ${query.collection.name}`);
-    let level: Groups | SortedList<Doc> | undefined = index.groups;
+    let level: Groups | Group | undefined = index.groups;
     for (const value of groupValues(query, index.definition.groupBy)) {
       level = (level as Groups).get(groupValue(value));
       if (!level) break;
     }
-    return { index, list: level as SortedList<Doc> | undefined };
+    return { index, group: level as Group | undefined };
+  }
+}
+
+/**
+ * The ids of `live` (sorted) and of each frozen group, merged into one `_id` order: a binary heap of
+ * each source's next id.
+ */
+function* idsInOrder(live: readonly string[], frozen: readonly FrozenGroup[]): Generator<string> {
+  type Source = { id: string; at: number; next: (at: number) => string | undefined };
+  const sources: Source[] = [];
+  const add = (next: Source['next']) => {
+    const id = next(0);
+    if (id !== undefined) sources.push({ id, at: 0, next });
+  };
+  add((at) => live[at]);
+  for (const group of frozen) add((at) => (at < group.size ? group.idInOrder(at) : undefined));
+  const before = (a: Source, b: Source) => a.id < b.id;
+  const down = (from: number) => {
+    for (let i = from; ;) {
+      const left = 2 * i + 1;
+      const right = left + 1;
+      let least = i;
+      if (left < sources.length && before(sources[left], sources[least])) least = left;
+      if (right < sources.length && before(sources[right], sources[least])) least = right;
+      if (least === i) return;
+      [sources[i], sources[least]] = [sources[least], sources[i]];
+      i = least;
+    }
+  };
+  for (let i = (sources.length >>> 1) - 1; i >= 0; i--) down(i);
+  while (sources.length > 0) {
+    const top = sources[0];
+    yield top.id;
+    top.at += 1;
+    const id = top.next(top.at);
+    if (id !== undefined) top.id = id;
+    else {
+      sources[0] = sources[sources.length - 1];
+      sources.pop();
+    }
+    down(0);
   }
 }

@@ -20,6 +20,8 @@ export class SortedList<T> {
   /** Per chunk, `primary.key` of each item (only with a primary key). */
   private keys: number[][] | undefined;
   private length = 0;
+  /** Counts the changes to the list: one that holds still has the same count. */
+  private changeCount = 0;
   /** Which chunk the last `locate` looked in (saves an allocation per lookup). */
   private foundChunk = 0;
 
@@ -30,8 +32,28 @@ export class SortedList<T> {
     if (primary) this.keys = [];
   }
 
+  /** A list of `items`, which are in the list's order already (no search, no splits). */
+  static fromSorted<T>(
+    items: readonly T[],
+    compare: (a: T, b: T) => number,
+    primary?: PrimaryKey<T>,
+  ): SortedList<T> {
+    const list = new SortedList(compare, primary);
+    for (let from = 0; from < items.length; from += CHUNK) {
+      const chunk = items.slice(from, from + CHUNK);
+      list.chunks.push(chunk);
+      list.keys?.push(chunk.map(primary!.key));
+    }
+    list.length = items.length;
+    return list;
+  }
+
   get size(): number {
     return this.length;
+  }
+
+  get changes(): number {
+    return this.changeCount;
   }
 
   insert(item: T): void {
@@ -68,6 +90,7 @@ export class SortedList<T> {
         : c + 1 === this.chunks.length || this.compareAt(c + 1, 0, next, key) > 0;
     if (fitsAfterBefore && fitsBeforeAfter) {
       chunk[index] = next;
+      this.changeCount += 1;
       if (this.keys) this.keys[c][index] = key;
       return true;
     }
@@ -144,6 +167,7 @@ export class SortedList<T> {
   }
 
   private insertKeyed(item: T, key: number): void {
+    this.changeCount += 1;
     this.length += 1;
     const { chunks, keys } = this;
     if (chunks.length === 0) {
@@ -167,6 +191,7 @@ export class SortedList<T> {
   }
 
   private removeAt(c: number, index: number): void {
+    this.changeCount += 1;
     const chunk = this.chunks[c];
     if (index === chunk.length - 1) {
       chunk.pop();

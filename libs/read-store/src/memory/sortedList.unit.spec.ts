@@ -144,4 +144,24 @@ describe('SortedList', () => {
     expect(list.rankOf({ score: 20_000, id: 0 })).toBe(4_999);
     expect(list.rankOf({ score: -1, id: 4_999 })).toBe(0);
   });
+
+  it.each([undefined, { key: (e: Entry) => e.score, direction: 1 as const }])(
+    'builds from items already in order, then changes as if they had been inserted (primary key: %p)',
+    (primary) => {
+      const entries = Array.from({ length: 5_000 }, (_, id) => ({ score: id * 2, id }));
+      const built = SortedList.fromSorted(entries, byScoreThenId, primary);
+      const inserted = new SortedList(byScoreThenId, primary);
+      for (const entry of entries) inserted.insert(entry);
+      for (const list of [built, inserted]) {
+        expect(list.rankOf({ score: 4_000, id: 2_000 })).toBe(2_000);
+        list.insert({ score: 3, id: -1 });
+        expect(list.remove(entries[4_500])).toBe(true);
+        list.replace(entries[10], { score: 9_999, id: 10 });
+      }
+      expect(built.size).toBe(inserted.size);
+      expect(built.slice(0, built.size)).toEqual(inserted.slice(0, inserted.size));
+      expect(built.countUpTo({ score: 5_000, id: 0 })).toBe(inserted.countUpTo({ score: 5_000, id: 0 }));
+      expect(SortedList.fromSorted([], byScoreThenId, primary).slice(0, 10)).toEqual([]);
+    },
+  );
 });

@@ -1,5 +1,6 @@
 import type { Connection } from 'mongoose';
 import type {
+  AnyIndexQuery,
   CollectionDefinition,
   DocumentWrite,
   IndexQuery,
@@ -307,6 +308,10 @@ export class AliasedReadStore implements ReadStore {
 
   async count<D extends ReadModelDocument>(query: IndexQuery<D>): Promise<number> {
     return (await this.live()).count(query);
+  }
+
+  async freeze(query: AnyIndexQuery): Promise<void> {
+    return (await this.live()).freeze(query);
   }
 
   async close(): Promise<void> {

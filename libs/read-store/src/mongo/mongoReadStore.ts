@@ -344,6 +344,11 @@ export class MongoReadStore implements ReadStore, ProjectionTarget {
     return model.countDocuments(group);
   }
 
+  /** Nothing to do: MongoDB keeps documents on disk and in its own cache, the same whether they change or not. */
+  async freeze(query: AnyIndexQuery): Promise<void> {
+    this.index(query); // still refuses an unknown collection, index or group
+  }
+
   async close(): Promise<void> {
     if (this.ownsConnection) await this.connection.close();
   }
