@@ -88,7 +88,7 @@ export class StreamStateCache {
     }
   }
 
-  /** Drops the stream's state: another writer changed it, the next load reads it again from the start. */
+  /** Drops the stream's state: another writer changed it, the next load starts over as a cold one. */
   forget(streamId: string): void {
     this.states.delete(streamId);
   }
