@@ -1,4 +1,4 @@
-import { GENESIS_HASH } from '@app/audit';
+import { GENESIS_HASH, canonicalJson } from '@app/audit';
 import { type DomainEvent, audit, economy, fold, leaderboards } from '@app/domain';
 import {
   type Random,
@@ -8,6 +8,7 @@ import {
   scoreEvents,
   seededRandom,
 } from '@test/support/randomEvents';
+import { createHash } from 'node:crypto';
 import { decodeSnapshot, encodeSnapshot } from './streamSnapshots';
 import type { Fold } from './streamStateCache';
 
@@ -59,6 +60,42 @@ describe('stream snapshots', () => {
         });
       }
     });
+  });
+
+  /**
+   * Each snapshotted decider's version, with a SHA-256 over the canonical JSON of every state its fold of
+   * 500 seeded events (seed 1) goes through: a change to evolve that folds them differently changes the
+   * digest, and needs the version bumped too, or snapshots of the earlier fold would be read as the new
+   * one's. Update both here (the digest alone when the event generator changed, not evolve).
+   */
+  const folds: Record<string, { version: number; digest: string }> = {
+    'player economy': {
+      version: 1,
+      digest: 'c5357054877f3b0c66b098b17308f9ae1ea4a7ac0caa8b929a99cb39f2f7dd81',
+    },
+    'leaderboard (tournament seats)': {
+      version: 1,
+      digest: '749d241b68fbcaea5aa80eedf98f924cda2d56302c73d788c10081e1aabef547',
+    },
+    'player scores': {
+      version: 1,
+      digest: '6435bdbcd80ff1ab75e38e39fac84c840c89309c1cca3a494409112a7c463669',
+    },
+    'audit anchors': {
+      version: 1,
+      digest: 'd4a6db979de135867dd98b4324f553df86376cb0fcedbafb344ed0bd10a32d2f',
+    },
+  };
+  it.each(cases)('$name: a fold that changes comes with a new version', ({ name, decider, events }) => {
+    const schema = decider.snapshots!;
+    const hash = createHash('sha256');
+    events(seededRandom(1), 500).reduce((state, event) => {
+      const next = decider.evolve(state, event);
+      hash.update(canonicalJson(schema.toJson ? schema.toJson(next) : next));
+      return next;
+    }, decider.initialState());
+    const digest = hash.digest('hex');
+    expect({ version: schema.version, digest }).toEqual(folds[name]);
   });
 
   it('keeps the seats of a tournament as a Map, in their order', () => {
