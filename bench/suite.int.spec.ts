@@ -71,9 +71,13 @@ describe('bench/suite.ts at a tiny size', () => {
   });
 
   it('7: commands a player with a long history and one with 10 events, cold and steady', () => {
-    const { events, firstCommandMs, long, short } = results.longHistory;
+    const { events, firstCommandMs, fromSnapshot, long, short } = results.longHistory;
     expect(events).toEqual({ long: 2000, short: 10 });
     expect(sane(firstCommandMs.long) && sane(firstCommandMs.short)).toBe(true);
+    expect(sane(fromSnapshot.firstCommandMs.long) && sane(fromSnapshot.firstCommandMs.short)).toBe(true);
+    // The first boot snapshotted the long stream: the second folded fewer events than a snapshot interval.
+    expect(fromSnapshot.tailEvents).toBeGreaterThan(0);
+    expect(fromSnapshot.tailEvents).toBeLessThan(1000);
     for (const cost of [long, short]) {
       expect(cost.loads).toHaveLength(4);
       cost.loads.forEach(saneLoad);

@@ -1,8 +1,10 @@
-import { audit } from '@app/domain';
+import { verifyEventLog } from '@app/audit';
+import { audit, economy } from '@app/domain';
+import type { SnapshotStore } from '@app/event-store';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { keys, startApp } from '@test/support/testApp';
+import { type TestApp, keys, startApp } from '@test/support/testApp';
 
 describe('restart (e2e)', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'api-restart-'));
@@ -67,6 +69,61 @@ describe('restart (e2e)', () => {
       expect(since.filter((event) => event.streamId !== audit.AUDIT_STREAM_ID)).toEqual([]);
     } finally {
       await second.close();
+    }
+  });
+
+  it('starts a stream from its snapshot after a restart: the same state, the chain and retries intact', async () => {
+    const snapshotDir = mkdtempSync(join(tmpdir(), 'api-restart-snapshots-'));
+    const env = { STREAM_SNAPSHOT_EVERY_EVENTS: '5' };
+    const stream = economy.playerEconomyStreamId('p2');
+    const grant = (app: TestApp, key: string) =>
+      app.command(
+        'POST',
+        '/v1/players/p2/grants',
+        { currency: 'GOLD', amount: 1, reason: 'r' },
+        keys.game,
+        key,
+      );
+    try {
+      const first = await startApp({ dataDir: snapshotDir, env });
+      const granted = [];
+      for (let i = 0; i < 12; i++) granted.push(await grant(first, `grant-${i}`));
+      await first.close();
+
+      const second = await startApp({ dataDir: snapshotDir, env });
+      try {
+        // Each command's load saw the revision before it: snapshots at revisions 4 and 9.
+        const snapshots = second.events as unknown as SnapshotStore;
+        const version = economy.playerEconomyDecider.snapshots!.version;
+        expect(await snapshots.loadSnapshot(stream, version)).toMatchObject({ revision: 9 });
+        const reads: [number, number][] = [];
+        const readStream = second.events.readStream.bind(second.events);
+        second.events.readStream = async (streamId, from, maxCount) => {
+          const events = await readStream(streamId, from, maxCount);
+          if (streamId === stream) reads.push([from ?? 0, events.length]);
+          return events;
+        };
+
+        const retry = await grant(second, 'grant-3');
+        expect([retry.status, retry.body]).toEqual([200, { ...granted[3].body, replayed: true }]);
+        // The snapshot's last event, to check it against the log, then the two events after it.
+        expect(reads).toEqual([
+          [9, 1],
+          [10, 2],
+        ]);
+        const next = await grant(second, 'grant-12');
+        expect(next.status).toBe(201);
+        const wallet = await second.query(`/v1/players/p2/wallet?minPosition=${next.body.position}`);
+        expect(wallet.body.balances).toEqual({ GOLD: 13 });
+        await expect(verifyEventLog(second.events, { stream })).resolves.toMatchObject({
+          ok: true,
+          chained: 13,
+        });
+      } finally {
+        await second.close();
+      }
+    } finally {
+      rmSync(snapshotDir, { recursive: true, force: true });
     }
   });
 });

@@ -5,6 +5,7 @@ export * from './idempotentAppend';
 export * from './progress';
 export * from './streamCommandHandler';
 export * from './streamStateCache';
+export type { SnapshotPolicy } from './streamSnapshots';
 export * from './competitions/periodCloser';
 export * from './competitions/periodTimers';
 export * from './competitions/systemCommands';

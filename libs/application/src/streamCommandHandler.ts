@@ -4,6 +4,7 @@ import type { CommandContext } from './commandContext';
 import { type CommandResult, IdempotentAppender } from './idempotentAppend';
 import { retryOnConflict } from './retryOnConflict';
 import { StreamQueues } from './streamQueues';
+import type { SnapshotPolicy } from './streamSnapshots';
 import { type Fold, StreamStateCache, type StreamState } from './streamStateCache';
 
 const MAX_ATTEMPTS = 5;
@@ -17,14 +18,15 @@ const MAX_ATTEMPTS = 5;
  *   across processes the expected revision guards, and a conflict reloads, decides again and retries.
  * - A refusal (DomainError) or "nothing to do" is first checked against the stream: a retry of a command
  *   already applied gets the original answer, whatever the state says now.
+ * - With `snapshots`, a stream new to the process is loaded from its snapshot and the events after it.
  */
 export class StreamCommandHandler {
   private readonly states: StreamStateCache;
   private readonly queues = new StreamQueues();
   private readonly appender: IdempotentAppender;
 
-  constructor(events: EventStore) {
-    this.states = new StreamStateCache(events);
+  constructor(events: EventStore, snapshots?: SnapshotPolicy) {
+    this.states = new StreamStateCache(events, { snapshots });
     this.appender = new IdempotentAppender(events);
   }
 

@@ -1,11 +1,12 @@
 import { GENESIS_HASH, chainLink } from '@app/audit';
 import type { Decider, DomainEvent } from '@app/domain';
 import type { EventStore } from '@app/event-store';
+import { type SnapshotPolicy, decodeSnapshot, encodeSnapshot } from './streamSnapshots';
 
-/** How a stream's events fold into state: a decider's initial state and evolve. */
+/** How a stream's events fold into state: a decider's initial state and evolve, and how it is snapshotted. */
 export type Fold<State, Event extends DomainEvent> = Pick<
   Decider<State, never, Event>,
-  'initialState' | 'evolve'
+  'initialState' | 'evolve' | 'snapshots'
 >;
 
 /**
@@ -15,55 +16,153 @@ export type Fold<State, Event extends DomainEvent> = Pick<
  */
 export type StreamState<State> = { state: State; revision: number; position: number; lastHash: string };
 
+/** A cached state, and the revision of the stream's latest snapshot this process read or wrote. */
+type Entry = { at: StreamState<unknown>; snapshotRevision: number };
+
+export type StreamStateCacheOptions = {
+  /** Streams kept; the least recently used are forgotten beyond it. */
+  capacity?: number;
+  /** Absent: no snapshots, a stream new to the process is folded from its start. */
+  snapshots?: SnapshotPolicy;
+};
+
 const DEFAULT_CAPACITY = 100_000;
 const READ_PAGE = 1000;
 
 /**
  * Event-sourced state by stream, kept current by reading only each stream's tail: a player with 100,000
  * events costs what a new one does once loaded. The least recently used streams are forgotten beyond
- * `capacity`. A stream read for the first time is folded a page at a time, so a long one is never held
- * in memory whole.
+ * `capacity`. A stream read for the first time starts from its snapshot when its decider allows them and
+ * one matches the log, otherwise from its start; either way it is folded a page at a time, so a long one
+ * is never held in memory whole. Once `everyEvents` events followed a stream's last snapshot, a new one
+ * is taken after the load, off its command's path.
  */
 export class StreamStateCache {
-  private readonly states = new Map<string, StreamState<unknown>>();
+  private readonly states = new Map<string, Entry>();
+  /** Loads under way, by stream: a fold may change a state in place, so no snapshot is taken meanwhile. */
+  private readonly loading = new Map<string, number>();
+  private readonly capacity: number;
+  private readonly snapshots?: SnapshotPolicy;
 
   constructor(
     private readonly events: Pick<EventStore, 'readStream'>,
-    private readonly capacity = DEFAULT_CAPACITY,
-  ) {}
+    options: StreamStateCacheOptions = {},
+  ) {
+    this.capacity = options.capacity ?? DEFAULT_CAPACITY;
+    this.snapshots = options.snapshots;
+  }
 
   async load<State, Event extends DomainEvent>(
     streamId: string,
     fold: Fold<State, Event>,
   ): Promise<StreamState<State>> {
-    const cached = this.states.get(streamId) as StreamState<State> | undefined;
-    let loaded = cached ?? { state: fold.initialState(), revision: -1, position: 0, lastHash: GENESIS_HASH };
-    for (;;) {
-      const page = await this.events.readStream(streamId, loaded.revision + 1, READ_PAGE);
-      if (page.length > 0) {
-        const last = page[page.length - 1];
-        loaded = {
-          state: page.reduce((state, event) => fold.evolve(state, event as unknown as Event), loaded.state),
-          revision: last.revision,
-          position: last.position,
-          lastHash: chainLink(last),
+    this.loading.set(streamId, (this.loading.get(streamId) ?? 0) + 1);
+    try {
+      const start = this.states.get(streamId) ??
+        (await this.fromSnapshot(streamId, fold)) ?? {
+          at: { state: fold.initialState(), revision: -1, position: 0, lastHash: GENESIS_HASH },
+          snapshotRevision: -1,
         };
+      let loaded = start.at as StreamState<State>;
+      for (;;) {
+        const page = await this.events.readStream(streamId, loaded.revision + 1, READ_PAGE);
+        if (page.length > 0) {
+          const last = page[page.length - 1];
+          loaded = {
+            state: page.reduce((state, event) => fold.evolve(state, event as unknown as Event), loaded.state),
+            revision: last.revision,
+            position: last.position,
+            lastHash: chainLink(last),
+          };
+        }
+        if (page.length < READ_PAGE) break;
       }
-      if (page.length < READ_PAGE) break;
+      const entry = loaded === start.at ? start : { at: loaded, snapshotRevision: start.snapshotRevision };
+      this.remember(streamId, entry);
+      this.snapshotLater(streamId, fold, entry);
+      return loaded;
+    } finally {
+      const loads = (this.loading.get(streamId) ?? 1) - 1;
+      if (loads === 0) this.loading.delete(streamId);
+      else this.loading.set(streamId, loads);
     }
-    this.remember(streamId, loaded);
-    return loaded;
   }
 
-  /** Drops the stream's state: another writer changed it, the next load reads it again from the start. */
+  /** Drops the stream's state: another writer changed it, the next load starts over as a cold one. */
   forget(streamId: string): void {
     this.states.delete(streamId);
   }
 
-  private remember(streamId: string, loaded: StreamState<unknown>): void {
+  /**
+   * The stream's snapshot, when its decider allows them and one is kept for its version that continues the
+   * stream as stored: the event at its revision is there, at its position, with its chain link. A snapshot
+   * that fails any of that (damaged, or of a log since restored from an older copy) is not used.
+   */
+  private async fromSnapshot<State, Event extends DomainEvent>(
+    streamId: string,
+    fold: Fold<State, Event>,
+  ): Promise<Entry | undefined> {
+    const schema = fold.snapshots;
+    if (!this.snapshots || !schema) return undefined;
+    const ignored = (reason: string, error?: unknown) => {
+      const message = `snapshot not used (${reason}): the stream is folded from its start`;
+      this.snapshots?.logger.warn(
+        { message, streamId, version: schema.version, ...(error ? { error: String(error) } : {}) },
+        StreamStateCache.name,
+      );
+      return undefined;
+    };
+    try {
+      const stored = await this.snapshots.store.loadSnapshot(streamId, schema.version);
+      if (!stored) return undefined;
+      const at = decodeSnapshot(stored, schema);
+      if (!at) return ignored('damaged');
+      const [last] = await this.events.readStream(streamId, at.revision, 1);
+      if (
+        last?.revision !== at.revision ||
+        last.position !== at.position ||
+        chainLink(last) !== at.lastHash
+      ) {
+        return ignored('it does not match the log');
+      }
+      return { at, snapshotRevision: at.revision };
+    } catch (error) {
+      return ignored('unreadable', error);
+    }
+  }
+
+  /**
+   * Snapshots the stream on a later turn (while its command waits for its append), if `everyEvents` have
+   * followed its last snapshot and the state is still the cached one with no load folding into it; else
+   * the next load tries again.
+   */
+  private snapshotLater<State, Event extends DomainEvent>(
+    streamId: string,
+    fold: Fold<State, Event>,
+    entry: Entry,
+  ): void {
+    const policy = this.snapshots;
+    const schema = fold.snapshots;
+    const due = () => policy && entry.at.revision - entry.snapshotRevision >= policy.everyEvents;
+    if (!policy || !schema || !due()) return;
+    setImmediate(() => {
+      if (!due() || this.states.get(streamId) !== entry || this.loading.has(streamId)) return;
+      entry.snapshotRevision = entry.at.revision;
+      const snapshot = encodeSnapshot(streamId, schema, entry.at as StreamState<State>);
+      policy.store.saveSnapshot(snapshot).catch((error: unknown) => {
+        const message = 'snapshot not written: the next one is taken after as many events again';
+        policy.logger.warn(
+          { message, streamId, revision: snapshot.revision, error: String(error) },
+          StreamStateCache.name,
+        );
+      });
+    });
+  }
+
+  private remember(streamId: string, entry: Entry): void {
     // Map order is insertion order: re-inserting marks as recent, the first key is the least recent.
     this.states.delete(streamId);
-    this.states.set(streamId, loaded);
+    this.states.set(streamId, entry);
     if (this.states.size > this.capacity) this.states.delete(this.states.keys().next().value as string);
   }
 }

@@ -1,1 +1,2 @@
 export * from './eventStore';
+export * from './snapshotStore';

@@ -198,6 +198,17 @@ export class AppConfig {
   @Min(100)
   @Max(3600000)
   AUDIT_ANCHOR_EVERY_MS = 10000;
+
+  /**
+   * A long stream (a player's economy, a player's scores on a board, a tournament's seats, the audit
+   * anchors) is snapshotted once this many events followed its last snapshot, so a process meeting it
+   * first folds at most about this many events. 0: no snapshots.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(1000000)
+  STREAM_SNAPSHOT_EVERY_EVENTS = 1000;
 }
 
 /** Every setting's name, from the one declaration above (each field has an initializer). */

@@ -10,6 +10,7 @@ describe('configuration', () => {
       SQLITE_SYNCHRONOUS: 'FULL',
       AUDIT_ANCHOR_EVERY_EVENTS: 1000,
       AUDIT_ANCHOR_EVERY_MS: 10000,
+      STREAM_SNAPSHOT_EVERY_EVENTS: 1000,
     });
   });
 

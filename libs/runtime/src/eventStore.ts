@@ -1,4 +1,4 @@
-import { type EventStore } from '@app/event-store';
+import type { EventStore, SnapshotStore } from '@app/event-store';
 import { EsdbEventStore } from '@app/event-store/esdb';
 import { SqliteEventStore, type SqliteEventStoreOptions } from '@app/event-store/sqlite';
 import type { LoggerService } from '@nestjs/common';
@@ -11,12 +11,15 @@ import type { AppConfig } from './config';
  */
 export const TAIL_POLL_MS = 5;
 
-/** The event store the configuration selects: EventStoreDB when its URL is set, the SQLite file otherwise. */
+/**
+ * The event store the configuration selects, which keeps the streams' snapshots too: EventStoreDB when its
+ * URL is set, the SQLite file otherwise.
+ */
 export const openEventStore = (
   config: AppConfig,
   logger: LoggerService,
   options: Pick<SqliteEventStoreOptions, 'pollIntervalMs' | 'onGroupCommit'> = {},
-): EventStore => {
+): EventStore & SnapshotStore => {
   if (config.EVENTSTORE_URL) {
     logger.log('using EventStoreDB');
     return new EsdbEventStore(config.EVENTSTORE_URL);

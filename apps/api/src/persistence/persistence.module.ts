@@ -1,5 +1,5 @@
 import { StreamCommandHandler } from '@app/application';
-import type { EventStore } from '@app/event-store';
+import type { EventStore, SnapshotStore } from '@app/event-store';
 import { CachedReadStore, type ReadStore } from '@app/read-store';
 import {
   type AppConfig,
@@ -59,7 +59,17 @@ export class PersistenceModule implements OnApplicationShutdown {
       {
         provide: StreamCommandHandler,
         inject: [EVENT_STORE],
-        useFactory: (events: EventStore) => new StreamCommandHandler(events),
+        useFactory: (events: EventStore & SnapshotStore) =>
+          new StreamCommandHandler(
+            events,
+            config.STREAM_SNAPSHOT_EVERY_EVENTS > 0
+              ? {
+                  store: events,
+                  everyEvents: config.STREAM_SNAPSHOT_EVERY_EVENTS,
+                  logger: new Logger('StreamSnapshots'),
+                }
+              : undefined,
+          ),
       },
       projector,
     ];

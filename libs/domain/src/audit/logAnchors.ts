@@ -1,4 +1,4 @@
-import type { Command, Decider, DomainEvent } from '../shared/decider';
+import type { Command, Decider, DomainEvent, StateSnapshots } from '../shared/decider';
 import { DomainError } from '../shared/errors';
 
 /** The one stream anchors are written to: its events seal the global log, range after range. */
@@ -59,9 +59,13 @@ export const anchorLog = (command: AnchorLog, state: LogAnchors): AuditEvent[] =
   return [{ type: 'LogAnchored', data: anchor }];
 };
 
+/** Bump the version whenever evolve or LogAnchors changes: snapshots of the old fold are ignored. */
+export const logAnchorsSnapshots: StateSnapshots<LogAnchors> = { version: 1 };
+
 export const logAnchorsDecider: Decider<LogAnchors, AuditCommand, AuditEvent> = {
   initialState,
   evolve,
+  snapshots: logAnchorsSnapshots,
   decide: (command, state) => {
     switch (command.type) {
       case 'AnchorLog':

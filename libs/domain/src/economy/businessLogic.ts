@@ -16,6 +16,7 @@ import {
   creditedReward,
   evolve,
   initialState,
+  playerEconomySnapshots,
   quantityOf,
 } from './playerEconomy';
 
@@ -390,6 +391,7 @@ const nonEmpty = (record: {
 export const playerEconomyDecider: Decider<PlayerEconomy, PlayerEconomyCommand, PlayerEconomyEvent> = {
   initialState,
   evolve,
+  snapshots: playerEconomySnapshots,
   decide: (command, state) => {
     switch (command.type) {
       case 'GrantCurrency':

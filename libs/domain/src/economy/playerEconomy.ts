@@ -1,5 +1,5 @@
 import type { RewardGrant } from '../leaderboards/rewards';
-import type { DomainEvent } from '../shared/decider';
+import type { DomainEvent, StateSnapshots } from '../shared/decider';
 
 /** A price actually paid: currency and amount in minor units. */
 export type Money = Readonly<{ currency: string; amount: number }>;
@@ -232,5 +232,8 @@ export const evolve = (state: PlayerEconomy, event: PlayerEconomyEvent): PlayerE
       return state;
   }
 };
+
+/** Bump the version whenever evolve or PlayerEconomy changes: snapshots of the old fold are ignored. */
+export const playerEconomySnapshots: StateSnapshots<PlayerEconomy> = { version: 1 };
 
 export const playerEconomyStreamId = (playerId: string): string => `playerEconomy-${playerId}`;

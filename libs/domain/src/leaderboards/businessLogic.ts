@@ -18,6 +18,7 @@ import {
   definitionOf,
   evolve as evolveLeaderboard,
   initialState as initialLeaderboard,
+  leaderboardSnapshots,
 } from './leaderboard';
 import { SCORE_GRACE_MS } from './leaderboardPeriod';
 import { CALENDAR_SCHEDULES, REPEAT_UNITS, type ResetSchedule, boundsAt, periodOf } from './periods';
@@ -30,6 +31,7 @@ import {
   compareScores,
   evolvePlayerScores,
   initialPlayerScores,
+  playerScoresSnapshots,
 } from './scoreSubmissions';
 
 export type DefineLeaderboard = Command<
@@ -454,6 +456,7 @@ function assertOneOf<T extends string>(
 export const leaderboardDecider: Decider<Leaderboard, LeaderboardCommand, LeaderboardEvent> = {
   initialState: initialLeaderboard,
   evolve: evolveLeaderboard,
+  snapshots: leaderboardSnapshots,
   decide: (command, state) => {
     switch (command.type) {
       case 'DefineLeaderboard':
@@ -471,5 +474,6 @@ export const leaderboardDecider: Decider<Leaderboard, LeaderboardCommand, Leader
 export const playerScoresDecider: Decider<PlayerScores, SubmitScore, ScoreSubmissionEvent> = {
   initialState: initialPlayerScores,
   evolve: evolvePlayerScores,
+  snapshots: playerScoresSnapshots,
   decide: (command, state) => submitScore(command, state),
 };

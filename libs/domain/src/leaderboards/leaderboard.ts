@@ -1,4 +1,4 @@
-import type { DomainEvent } from '../shared/decider';
+import type { DomainEvent, StateSnapshots } from '../shared/decider';
 import type { ResetSchedule } from './periods';
 import type { RewardTier } from './rewards';
 
@@ -93,6 +93,20 @@ export const evolve = (state: Leaderboard, event: LeaderboardEvent): Leaderboard
     default:
       return state;
   }
+};
+
+/**
+ * Bump the version whenever evolve or Leaderboard changes: snapshots of the old fold are ignored. The seats
+ * are kept as [playerId, seat] pairs, in the map's order.
+ */
+export const leaderboardSnapshots: StateSnapshots<Leaderboard> = {
+  version: 1,
+  toJson: (state) => (state.status === 'Defined' ? { ...state, seats: [...state.seats] } : state),
+  fromJson: (json) => {
+    const state = json as
+      { status: 'Undefined' } | ({ status: 'Defined'; seats: [string, Seat][] } & LeaderboardDefinition);
+    return state.status === 'Defined' ? { ...state, seats: new Map(state.seats) } : state;
+  },
 };
 
 export const leaderboardStreamId = (leaderboardId: string): string => `leaderboard-${leaderboardId}`;

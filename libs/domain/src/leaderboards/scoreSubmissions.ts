@@ -1,4 +1,4 @@
-import type { DomainEvent } from '../shared/decider';
+import type { DomainEvent, StateSnapshots } from '../shared/decider';
 import type { SortOrder } from './leaderboard';
 
 /** What a player holds on one board in one period. */
@@ -44,6 +44,9 @@ export const evolvePlayerScores = (state: PlayerScores, event: ScoreSubmissionEv
       return state;
   }
 };
+
+/** Bump the version whenever evolvePlayerScores or PlayerScores changes: old snapshots are ignored. */
+export const playerScoresSnapshots: StateSnapshots<PlayerScores> = { version: 1 };
 
 export const playerScoresStreamId = (leaderboardId: string, playerId: string): string =>
   // '.' cannot occur in ids, so the pair is unambiguous.

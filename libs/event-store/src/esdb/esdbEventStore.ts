@@ -33,6 +33,7 @@ import {
   WrongExpectedRevisionError,
   prefixBatchSize,
 } from '../eventStore';
+import type { SnapshotStore, StreamSnapshot } from '../snapshotStore';
 
 /** What we store in ESDB's metadata: ours, plus the keys ESDB's system projections index. */
 type StoredMetadata = EventMetadata & { occurredAt: string; $correlationId?: string; $causationId?: string };
@@ -44,8 +45,13 @@ type StoredMetadata = EventMetadata & { occurredAt: string; $correlationId?: str
  * unique per event and increases along $all, and resume with commit = prepare = that value.
  * Idempotency: our event ids are deterministic, so ESDB itself treats a repeated append of the same ids
  * at the same expected revision as a no-op.
+ *
+ * Snapshots: one system stream per stream and fold version (`$snapshot-<version>-<stream>`), whose last
+ * event is the snapshot. `$maxCount: 1` lets the server drop the earlier ones, and the `$Snapshot` type
+ * keeps them out of every reader of $all (as `$lease-` streams are). Stream metadata would be the other
+ * place, but it is read and cached with the stream's ACLs and is no place for a large state.
  */
-export class EsdbEventStore implements EventStore {
+export class EsdbEventStore implements EventStore, SnapshotStore {
   private readonly client: EventStoreDBClient;
 
   constructor(connectionString: string) {
@@ -342,19 +348,49 @@ export class EsdbEventStore implements EventStore {
   }
 
   private async readLease(name: string): Promise<{ revision: bigint; state: LeaseState } | undefined> {
+    const last = await this.lastEventOf<LeaseState>(leaseStream(name));
+    return last && { revision: last.revision, state: last.data };
+  }
+
+  /** The last event of a stream we keep state in (a lease, a snapshot): its revision and data. */
+  private async lastEventOf<Data>(stream: string): Promise<{ revision: bigint; data: Data } | undefined> {
     try {
-      for await (const resolved of this.client.readStream(leaseStream(name), {
+      for await (const resolved of this.client.readStream(stream, {
         fromRevision: END,
         direction: BACKWARDS,
         maxCount: 1,
       })) {
-        if (resolved.event)
-          return { revision: resolved.event.revision, state: resolved.event.data as LeaseState };
+        if (resolved.event) return { revision: resolved.event.revision, data: resolved.event.data as Data };
       }
     } catch (error) {
       if (!(error instanceof StreamNotFoundError)) throw error;
     }
     return undefined;
+  }
+
+  async loadSnapshot(streamId: string, version: number): Promise<StreamSnapshot | undefined> {
+    const last = await this.lastEventOf<SnapshotData>(snapshotStream(streamId, version));
+    return last && { streamId, version, revision: last.data.revision, payload: last.data.payload };
+  }
+
+  async saveSnapshot({ streamId, version, revision, payload }: StreamSnapshot): Promise<void> {
+    const stream = snapshotStream(streamId, version);
+    // Appended at the revision read, so of two writers racing the later read decides; a lost race is
+    // read again, and ends once the kept snapshot is as new as ours.
+    for (;;) {
+      const kept = await this.lastEventOf<SnapshotData>(stream);
+      if (kept && kept.data.revision >= revision) return;
+      try {
+        const data: SnapshotData = { revision, payload };
+        await this.client.appendToStream(stream, jsonEvent({ type: '$Snapshot', data }), {
+          expectedRevision: kept ? kept.revision : NO_STREAM,
+        });
+        if (!kept) await this.client.setStreamMetadata(stream, { maxCount: 1 });
+        return;
+      } catch (error) {
+        if (!(error instanceof WrongExpectedVersionError)) throw error;
+      }
+    }
   }
 
   private async writeLease(
@@ -381,6 +417,10 @@ export class EsdbEventStore implements EventStore {
 type LeaseState = { owner: string; expiresAt: number; position: GlobalPosition };
 
 const leaseStream = (name: string) => `$lease-${name}`;
+
+type SnapshotData = { revision: StreamRevision; payload: string };
+
+const snapshotStream = (streamId: string, version: number) => `$snapshot-${version}-${streamId}`;
 
 const toPosition = (position: GlobalPosition): Position => ({
   commit: BigInt(position),

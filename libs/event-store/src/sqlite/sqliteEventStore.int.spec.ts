@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Worker } from 'node:worker_threads';
 import { eventStoreContract } from '@test/support/eventStoreContract';
+import { snapshotStoreContract } from '@test/support/snapshotStoreContract';
 import type { RecordedEvent } from '../eventStore';
 import { SqliteEventStore, prefixUpperBound } from './sqliteEventStore';
 
@@ -11,6 +12,7 @@ const dir = mkdtempSync(join(tmpdir(), 'events-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 eventStoreContract('sqlite', async () => new SqliteEventStore(join(dir, 'contract.db')));
+snapshotStoreContract('sqlite', async () => new SqliteEventStore(join(dir, 'snapshots.db')));
 
 describe('sqlite event store', () => {
   const event = (n: number) => ({
@@ -64,6 +66,24 @@ describe('sqlite event store', () => {
     await expect(store.appendToStream('s', [event(3)], 1)).rejects.toThrow('closed');
     const reopened = new SqliteEventStore(file);
     expect((await reopened.readStream('s')).map((e) => (e.data as { n: number }).n)).toEqual([1, 2]);
+    await reopened.close();
+  });
+
+  it('writes a snapshot in the group of the appends beside it, and keeps it across a reopen', async () => {
+    const file = join(dir, 'snapshot-group.db');
+    const groups: number[] = [];
+    const store = new SqliteEventStore(file, { onGroupCommit: (appends) => groups.push(appends) });
+    const snapshot = { streamId: 's', version: 1, revision: 0, payload: '{"n":1}' };
+    const append = store.appendToStream('s', [event(1)], 'no_stream');
+    const kept = store.saveSnapshot(snapshot);
+    await Promise.all([append, kept]);
+    expect(groups).toEqual([1]);
+    // Alone, a snapshot is committed by itself; pending ones still commit when the store closes.
+    const later = store.saveSnapshot({ ...snapshot, revision: 5 });
+    await store.close();
+    await expect(later).resolves.toBeUndefined();
+    const reopened = new SqliteEventStore(file);
+    await expect(reopened.loadSnapshot('s', 1)).resolves.toEqual({ ...snapshot, revision: 5 });
     await reopened.close();
   });
 

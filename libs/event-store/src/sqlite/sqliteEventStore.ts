@@ -20,6 +20,7 @@ import {
   WrongExpectedRevisionError,
   prefixBatchSize,
 } from '../eventStore';
+import type { SnapshotStore, StreamSnapshot } from '../snapshotStore';
 import {
   type WriterAppend,
   type WriterData,
@@ -57,6 +58,11 @@ type PendingAppend = {
   reject: (error: unknown) => void;
 };
 
+type PendingSnapshot = { snapshot: StreamSnapshot; resolve: () => void; reject: (error: unknown) => void };
+
+/** What one commit carries: appends, and snapshots riding along. */
+type Group = { appends: PendingAppend[]; snapshots: PendingSnapshot[] };
+
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS events (
     position    INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -77,6 +83,13 @@ const SCHEMA = `
   CREATE TABLE IF NOT EXISTS checkpoints (
     name     TEXT    PRIMARY KEY,
     position INTEGER NOT NULL
+  );
+  CREATE TABLE IF NOT EXISTS snapshots (
+    stream_id TEXT    NOT NULL,
+    version   INTEGER NOT NULL,
+    revision  INTEGER NOT NULL,
+    payload   TEXT    NOT NULL,
+    PRIMARY KEY (stream_id, version)
   );
 `;
 
@@ -113,14 +126,17 @@ export type SqliteEventStoreOptions = {
  * shows a gap that later fills; and SQLite makes a commit visible to readers only once it is fsynced
  * (synchronous=FULL), so nothing can read (or relay) an event that a power loss could still take back.
  * An append's promise settles only after its group's commit returned: durable on return.
+ *
+ * Snapshots (the SnapshotStore port) live in the same file, one row per stream and fold version, and are
+ * written by the same writer in the next group, so they cost no fsync of their own while appends flow.
  */
-export class SqliteEventStore implements EventStore {
+export class SqliteEventStore implements EventStore, SnapshotStore {
   private readonly db: Database.Database;
   private readonly appended = new EventEmitter();
-  private pending: PendingAppend[] = [];
+  private pending: Group = { appends: [], snapshots: [] };
   private flushScheduled = false;
   /** The group the writer is committing now, if any: the next group waits for it. */
-  private committing: PendingAppend[] | undefined;
+  private committing: Group | undefined;
   private writer: Worker | undefined;
   private closed = false;
   private readonly idle = new EventEmitter();
@@ -202,6 +218,10 @@ export class SqliteEventStore implements EventStore {
       loadCheckpoint: this.db.prepare<[string], { position: number }>(
         'SELECT position FROM checkpoints WHERE name = ?',
       ),
+      loadSnapshot: this.db.prepare<[string, number], StreamSnapshot>(
+        `SELECT stream_id AS streamId, version, revision, payload FROM snapshots
+         WHERE stream_id = ? AND version = ?`,
+      ),
       saveCheckpoint: this.db.prepare<[{ name: string; position: number; owner: string; now: number }]>(
         `INSERT INTO checkpoints (name, position)
          SELECT @name, @position
@@ -228,7 +248,21 @@ export class SqliteEventStore implements EventStore {
       })),
     };
     return new Promise((resolve, reject) => {
-      this.pending.push({ append, resolve, reject });
+      this.pending.appends.push({ append, resolve, reject });
+      if (!this.committing) this.scheduleFlush();
+    });
+  }
+
+  async loadSnapshot(streamId: string, version: number): Promise<StreamSnapshot | undefined> {
+    return this.statements.loadSnapshot.get(streamId, version);
+  }
+
+  /** Written with the next group of appends (or alone when none come); settles once that committed. */
+  saveSnapshot(snapshot: StreamSnapshot): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('event store is closed'));
+    const { streamId, version, revision, payload } = snapshot;
+    return new Promise((resolve, reject) => {
+      this.pending.snapshots.push({ snapshot: { streamId, version, revision, payload }, resolve, reject });
       if (!this.committing) this.scheduleFlush();
     });
   }
@@ -246,22 +280,26 @@ export class SqliteEventStore implements EventStore {
     });
   }
 
-  /** Sends every waiting append to the writer as one group, unless a group is committing already. */
+  /** Sends every waiting append and snapshot to the writer as one group, unless one is committing already. */
   private flush(): void {
-    if (this.committing || this.pending.length === 0) return;
-    const batch = this.pending;
-    this.pending = [];
+    if (this.committing || !hasWork(this.pending)) return;
+    const group = this.pending;
+    this.pending = { appends: [], snapshots: [] };
     let writer: Worker;
     try {
       writer = this.startedWriter();
     } catch (error) {
-      for (const { reject } of batch) reject(error);
+      failGroup(group, error);
       this.idle.emit('idle');
       return;
     }
-    this.committing = batch;
+    this.committing = group;
     writer.ref(); // an append in flight keeps the process alive; an idle writer does not
-    const request: WriterRequest = { type: 'commit', batch: batch.map(({ append }) => append) };
+    const request: WriterRequest = {
+      type: 'commit',
+      batch: group.appends.map(({ append }) => append),
+      snapshots: group.snapshots.map(({ snapshot }) => snapshot),
+    };
     writer.postMessage(request);
   }
 
@@ -289,28 +327,32 @@ export class SqliteEventStore implements EventStore {
 
   private onWriterReply(reply: WriterReply): void {
     if (reply.type === 'closed') return;
-    const batch = this.committing ?? [];
+    const group = this.committing ?? { appends: [], snapshots: [] };
     this.committing = undefined;
     this.writer?.unref();
     if (reply.type === 'failed') {
       // The commit itself failed (disk full, I/O error): nothing in the group was written.
-      const error = Object.assign(new Error(reply.message), { code: reply.code });
-      for (const { reject } of batch) reject(error);
+      failGroup(group, Object.assign(new Error(reply.message), { code: reply.code }));
     } else {
       // Durable from here on: settle the callers, then wake the subscribers.
-      this.onGroupCommit?.(batch.length);
-      batch.forEach(({ resolve, reject }, i) => {
+      if (group.appends.length > 0) this.onGroupCommit?.(group.appends.length);
+      group.appends.forEach(({ resolve, reject }, i) => {
         const outcome = reply.outcomes[i];
         if (outcome.ok) {
           const { nextRevision, position, written } = outcome;
           resolve({ nextRevision, position, written });
         } else reject(toError(outcome));
       });
-      this.appended.emit('appended');
+      group.snapshots.forEach(({ resolve, reject }, i) => {
+        const failure = reply.snapshots[i];
+        if (failure === null) resolve();
+        else reject(new Error(failure));
+      });
+      if (group.appends.length > 0) this.appended.emit('appended');
     }
     // Pipelining: what arrived while this group committed is the next group, sent at once, so the
     // writer commits it while this thread serves the requests that have arrived meanwhile.
-    if (this.pending.length > 0) this.flush();
+    if (hasWork(this.pending)) this.flush();
     else this.idle.emit('idle');
   }
 
@@ -322,10 +364,10 @@ export class SqliteEventStore implements EventStore {
   private onWriterDied(writer: Worker, error: Error): void {
     if (this.writer !== writer) return;
     this.writer = undefined;
-    const lost = this.committing ?? [];
+    const lost = this.committing;
     this.committing = undefined;
-    for (const { reject } of lost) reject(error);
-    if (this.pending.length > 0) this.scheduleFlush();
+    if (lost) failGroup(lost, error);
+    if (hasWork(this.pending)) this.scheduleFlush();
     else this.idle.emit('idle');
   }
 
@@ -475,8 +517,8 @@ export class SqliteEventStore implements EventStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    // Appends already requested still commit (and settle) before the connections close.
-    if (this.committing || this.pending.length > 0) {
+    // Appends (and snapshots) already requested still commit (and settle) before the connections close.
+    if (this.committing || hasWork(this.pending)) {
       this.flush();
       await once(this.idle, 'idle');
     }
@@ -493,6 +535,12 @@ export class SqliteEventStore implements EventStore {
     this.db.close();
   }
 }
+
+const hasWork = (group: Group): boolean => group.appends.length > 0 || group.snapshots.length > 0;
+
+const failGroup = (group: Group, error: unknown): void => {
+  for (const { reject } of [...group.appends, ...group.snapshots]) reject(error);
+};
 
 const toError = (outcome: Exclude<WriterOutcome, { ok: true }>): Error => {
   if (outcome.kind === 'wrong-revision') {

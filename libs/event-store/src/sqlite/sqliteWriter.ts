@@ -1,4 +1,5 @@
 import type { ExpectedRevision, StreamRevision } from '../eventStore';
+import type { StreamSnapshot } from '../snapshotStore';
 
 /**
  * The embedded store's single writer, run in a worker_thread so the write transaction and its fsync
@@ -22,12 +23,19 @@ export type WriterOutcome =
   | { ok: false; kind: 'id-conflict'; eventId: string }
   | { ok: false; kind: 'error'; message: string; code?: string };
 
-/** main -> writer: a group to commit (one transaction, one fsync), or close the connection. */
-export type WriterRequest = { type: 'commit'; batch: WriterAppend[] } | { type: 'close' };
+/**
+ * main -> writer: a group to commit (one transaction, one fsync): appends, and snapshots to keep, which
+ * ride along (no fsync of their own while appends flow); or close the connection.
+ */
+export type WriterRequest =
+  { type: 'commit'; batch: WriterAppend[]; snapshots: StreamSnapshot[] } | { type: 'close' };
 
-/** writer -> main: one outcome per append, or the commit itself failed (nothing in the group written). */
+/**
+ * writer -> main: one outcome per append and, per snapshot, null when it was written or kept already
+ * (a newer one is there) or why it failed; or the commit itself failed (nothing in the group written).
+ */
 export type WriterReply =
-  | { type: 'committed'; outcomes: WriterOutcome[] }
+  | { type: 'committed'; outcomes: WriterOutcome[]; snapshots: (string | null)[] }
   | { type: 'failed'; message: string; code?: string }
   | { type: 'closed' };
 
@@ -70,6 +78,12 @@ export function writerThread(load: (id: string) => unknown): void {
   const byId = db.prepare(`SELECT ${columns} FROM events WHERE id = ?`);
   const streamSlice = db.prepare(
     `SELECT ${columns} FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision LIMIT ?`,
+  );
+  // Replaces the stream's snapshot of this version only with a later one.
+  const keepSnapshot = db.prepare(
+    `INSERT INTO snapshots (stream_id, version, revision, payload) VALUES (?, ?, ?, ?)
+     ON CONFLICT (stream_id, version) DO UPDATE SET revision = excluded.revision, payload = excluded.payload
+     WHERE excluded.revision > snapshots.revision`,
   );
 
   const idConflict = (eventId: string): WriterOutcome => ({ ok: false, kind: 'id-conflict', eventId });
@@ -122,8 +136,8 @@ export function writerThread(load: (id: string) => unknown): void {
 
   // Nested better-sqlite3 transactions are savepoints: a failed append rolls back only itself.
   const appendInSavepoint = db.transaction(appendOne);
-  const commitGroup = db.transaction((batch: WriterAppend[]) =>
-    batch.map((append): WriterOutcome => {
+  const commitGroup = db.transaction((batch: WriterAppend[], snapshots: StreamSnapshot[]) => ({
+    outcomes: batch.map((append): WriterOutcome => {
       try {
         return appendInSavepoint(append);
       } catch (error) {
@@ -132,7 +146,16 @@ export function writerThread(load: (id: string) => unknown): void {
         return { ok: false, kind: 'error', message: String(message ?? error), code };
       }
     }),
-  );
+    // A statement that fails changes nothing, and a snapshot's failure fails nothing else.
+    snapshots: snapshots.map(({ streamId, version, revision, payload }) => {
+      try {
+        keepSnapshot.run(streamId, version, revision, payload);
+        return null;
+      } catch (error) {
+        return String((error as { message?: string }).message ?? error);
+      }
+    }),
+  }));
 
   parentPort.on('message', (request) => {
     if (request.type === 'close') {
@@ -145,7 +168,8 @@ export function writerThread(load: (id: string) => unknown): void {
       // IMMEDIATE takes the write lock up front (waiting up to busy_timeout): a deferred transaction that
       // read first would fail at once with SQLITE_BUSY when another process (a relay) wrote meanwhile.
       // The commit returns once the WAL is fsynced (synchronous=FULL): only then is the group answered.
-      parentPort.postMessage({ type: 'committed', outcomes: commitGroup.immediate(request.batch) });
+      const { outcomes, snapshots } = commitGroup.immediate(request.batch, request.snapshots);
+      parentPort.postMessage({ type: 'committed', outcomes, snapshots });
     } catch (error) {
       const { message, code } = error as { message?: string; code?: string };
       parentPort.postMessage({ type: 'failed', message: String(message ?? error), code });
