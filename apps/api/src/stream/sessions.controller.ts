@@ -1,4 +1,4 @@
-import { Body, Controller, Param, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
 import { type Static, Type } from '@sinclair/typebox';
 import { PlayerParams } from '../economy/dto';
 import { Route } from '../http/route';
@@ -34,6 +34,7 @@ export class SessionsController {
   constructor(private readonly sessions: SessionTokens) {}
 
   @Post()
+  @HttpCode(200)
   @Route({
     summary: "Mint a player's session token for the live stream",
     description:

@@ -5,6 +5,7 @@ import { type OnGatewayConnection, WebSocketGateway } from '@nestjs/websockets';
 import type { WebSocket } from 'ws';
 import { type ApiKey, authenticate } from '../http/auth/apiKeys';
 import { API_KEY_LIST } from '../http/auth/tokens';
+import { ApiMetrics } from '../system/apiMetrics';
 import { CLOSE, closeReason } from './protocol';
 import { SessionTokenError, SessionTokens, looksLikeSessionToken } from './sessionTokens';
 import { type Listener, StreamConnection, type StreamLimits } from './streamConnection';
@@ -34,6 +35,7 @@ export class StreamGateway implements OnGatewayConnection<WebSocket>, OnModuleDe
     private readonly sessions: SessionTokens,
     @Inject(API_KEY_LIST) private readonly apiKeys: readonly ApiKey[],
     @Inject(APP_CONFIG) config: AppConfig,
+    private readonly metrics: ApiMetrics,
   ) {
     this.limits = {
       maxSubscriptions: config.STREAM_MAX_SUBSCRIPTIONS,
@@ -45,9 +47,10 @@ export class StreamGateway implements OnGatewayConnection<WebSocket>, OnModuleDe
     this.flusher = setInterval(() => this.flush(), FLUSH_MS).unref();
   }
 
-  get connectionCount(): number {
-    return this.connections.size;
-  }
+  private readonly events = {
+    conflated: () => this.metrics.streamConflated.inc(),
+    closed: (code: number) => this.metrics.streamClosed.inc({ code }),
+  };
 
   handleConnection(socket: WebSocket, request: IncomingMessage): void {
     // Messages that arrive while the credential is checked wait for it.
@@ -63,21 +66,28 @@ export class StreamGateway implements OnGatewayConnection<WebSocket>, OnModuleDe
       gone = true;
       if (!connection) return;
       connection.ended();
-      this.connections.delete(connection);
+      if (this.connections.delete(connection)) this.metrics.streamConnections.dec();
       this.draining.delete(connection);
     });
     void this.identify(request).then(
       (listener) => {
         if (gone) return;
-        connection = new StreamConnection(socket, listener, this.hub, this.limits, (waiting) =>
-          this.draining.add(waiting),
+        connection = new StreamConnection(
+          socket,
+          listener,
+          this.hub,
+          this.limits,
+          (waiting) => this.draining.add(waiting),
+          this.events,
         );
         this.connections.add(connection);
+        this.metrics.streamConnections.inc();
         socket.on('pong', () => (connection!.alive = true));
         if (listener.kind === 'player') this.expireAt(connection, listener.expiresAt);
         for (const text of early) connection.receive(text);
       },
       (error: unknown) => {
+        this.events.closed(error instanceof Refusal ? error.code : 1011);
         if (error instanceof Refusal) return socket.close(error.code, closeReason(error.reason));
         this.logger.error({ err: error }, 'could not identify a stream connection');
         socket.close(1011, 'internal error');

@@ -16,6 +16,9 @@ export type StreamLimits = {
   maxPendingChanges: number;
 };
 
+/** What a connection reports to the api's metrics. */
+export type StreamEvents = { conflated(): void; closed(code: number): void };
+
 /**
  * One WebSocket connection: its subscriptions, its limits and its back-pressure. While the socket has
  * more than `sendBufferBytes` unsent, each subscription keeps only its latest state (and the positions
@@ -39,6 +42,7 @@ export class StreamConnection {
     readonly limits: StreamLimits,
     /** Called when a subscription starts waiting for the socket to drain. */
     readonly onPending: (connection: StreamConnection) => void,
+    readonly events: StreamEvents,
   ) {
     this.allowance = limits.subscribesPerSecond;
   }
@@ -92,6 +96,7 @@ export class StreamConnection {
   close(code: number, reason: string): void {
     if (this.closed) return;
     this.ended();
+    this.events.closed(code);
     this.socket.close(code, closeReason(reason));
   }
 
@@ -208,6 +213,7 @@ class Subscription implements Subscriber {
       return;
     }
     if (!this.connection.canSend) {
+      if (!this.connection.pending.has(this)) this.connection.events.conflated();
       waiting.changes = changes;
       this.connection.pending.add(this);
       this.connection.onPending(this.connection);

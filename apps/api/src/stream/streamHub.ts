@@ -71,10 +71,6 @@ export class StreamHub {
     return this.head ?? this.follower.position;
   }
 
-  get topicCount(): number {
-    return this.topics.size;
-  }
-
   close(): void {
     this.stopFollowing();
     for (const waiter of this.headWaiters) waiter.resolve();
