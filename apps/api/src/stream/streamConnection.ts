@@ -150,7 +150,8 @@ class Subscription implements Subscriber {
     } catch (error) {
       return this.fail(error);
     }
-    if (this.ended) return;
+    // Ended while the hub waited: it may have joined the topic after the leave, so leave again.
+    if (this.ended) return this.hub.unsubscribe(this.topic, this);
     const { position, changes, data, resumed } = start;
     this.connection.send(
       resumed
