@@ -251,6 +251,35 @@ describe('live stream /v1/stream (e2e)', () => {
     expect((await rank.closed).code).toBe(4403);
   });
 
+  it("revokes a player's sessions: live connections close, old tokens are refused, new ones work, after a restart too", async () => {
+    const p = player();
+    const old = await mint(p);
+    const live = connect({ bearer: old });
+    live.subscribe('w', { kind: 'wallet', playerId: p });
+    await live.nth('w', 1);
+    const revoke = (body: object, key = keys.fuzzer) =>
+      api.command('POST', `/v1/players/${p}/sessions/revocations`, body, key);
+    expect((await revoke({ reason: 'stolen' }, keys.reader)).status).toBe(403);
+    const bad = await revoke({ reason: '' });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body.errors)).toContain('reason');
+    expect((await revoke({ reason: 'account compromised' })).status).toBe(201);
+    expect(await live.closed).toEqual({ code: 4401, reason: 'session token revoked' });
+    expect(await connect({ query: old }).closed).toEqual({ code: 4401, reason: 'session token revoked' });
+    const fresh = connect({ query: await mint(p) });
+    fresh.subscribe('w', { kind: 'wallet', playerId: p });
+    expect(await fresh.nth('w', 1)).toMatchObject({ type: 'snapshot' });
+    await fresh.close();
+    // The revocation is in the log: an api started on it knows it.
+    const restarted = await startApp({ dataDir: api.dataDir, env });
+    try {
+      const again = StreamClient.connect(restarted.url, { query: old });
+      expect(await again.closed).toEqual({ code: 4401, reason: 'session token revoked' });
+    } finally {
+      await restarted.close();
+    }
+  });
+
   it('closes a session when its token expires', async () => {
     const p = player();
     const client = connect({ bearer: await mint(p, { ttlSeconds: 10 }) });

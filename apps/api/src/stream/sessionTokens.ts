@@ -56,13 +56,15 @@ export class SessionTokens {
   ): Promise<{ token: string; expiresAt: Date }> {
     const issuedAt = Math.floor(now.getTime() / 1000);
     const expiresAt = new Date((issuedAt + Math.min(ttlSeconds, this.maxTtlSeconds)) * 1000);
+    // `iat` to the millisecond (a NumericDate may have a fraction): a revocation in the same second as a
+    // later mint does not take that token with it.
     const { kid, secret } = this.keys[0];
     const token = await new SignJWT({})
       .setProtectedHeader({ alg: ALGORITHM, kid, typ: 'JWT' })
       .setSubject(playerId)
       .setIssuer(ISSUER)
       .setAudience(AUDIENCE)
-      .setIssuedAt(issuedAt)
+      .setIssuedAt(now.getTime() / 1000)
       .setExpirationTime(Math.floor(expiresAt.getTime() / 1000))
       .sign(secret);
     return { token, expiresAt };

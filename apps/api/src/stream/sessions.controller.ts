@@ -1,8 +1,14 @@
-import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
+import type { CommandContext } from '@app/application';
+import { Body, Controller, HttpCode, Param, Post, Res } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import type { FastifyReply } from 'fastify';
 import { type Static, Type } from '@sinclair/typebox';
 import { PlayerParams } from '../economy/dto';
+import { IdempotentCommand } from '../http/commandContext';
+import { respond } from '../http/commandResponse';
 import { Route } from '../http/route';
-import { Strict } from '../http/schemas';
+import { Strict, Text } from '../http/schemas';
+import { RevokePlayerSessions } from './commands';
 import { SessionTokens } from './sessionTokens';
 
 export const SessionBody = Strict(
@@ -29,9 +35,18 @@ export const SessionResponse = Strict(
   { $id: 'SessionResponse' },
 );
 
+export const RevocationBody = Strict(
+  { reason: Text(200, 'Why: recorded in the event', 'account compromised') },
+  { $id: 'RevocationBody' },
+);
+export type RevocationBody = Static<typeof RevocationBody>;
+
 @Controller('v1/players/:playerId/sessions')
 export class SessionsController {
-  constructor(private readonly sessions: SessionTokens) {}
+  constructor(
+    private readonly sessions: SessionTokens,
+    private readonly commands: CommandBus,
+  ) {}
 
   @Post()
   @HttpCode(200)
@@ -51,5 +66,26 @@ export class SessionsController {
     const ttl = body.ttlSeconds ?? this.sessions.maxTtlSeconds;
     const { token, expiresAt } = await this.sessions.mint(playerId, ttl);
     return { playerId, token, expiresAt: expiresAt.toISOString() };
+  }
+
+  @Post('revocations')
+  @Route({
+    summary: 'Revoke every session token of a player issued until now',
+    description:
+      'Appends PlayerSessionsRevoked to the log; every api instance then refuses those tokens and closes the ' +
+      "connections opened with them (4401), within its follower's lag. Tokens minted afterwards work.",
+    tag: 'realtime',
+    scope: 'sessions',
+    command: true,
+    params: PlayerParams,
+    body: RevocationBody,
+  })
+  revoke(
+    @Param('playerId') playerId: string,
+    @Body() body: RevocationBody,
+    @IdempotentCommand() context: CommandContext,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return respond(reply, this.commands.execute(new RevokePlayerSessions(playerId, body.reason, context)));
   }
 }

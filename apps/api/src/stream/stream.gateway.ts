@@ -7,6 +7,7 @@ import { type ApiKey, authenticate } from '../http/auth/apiKeys';
 import { API_KEY_LIST } from '../http/auth/tokens';
 import { ApiMetrics } from '../system/apiMetrics';
 import { CLOSE, closeReason } from './protocol';
+import { SessionRevocations } from './sessionRevocations';
 import { SessionTokenError, SessionTokens, looksLikeSessionToken } from './sessionTokens';
 import { type Listener, StreamConnection, type StreamLimits } from './streamConnection';
 import { StreamHub } from './streamHub';
@@ -36,7 +37,19 @@ export class StreamGateway implements OnGatewayConnection<WebSocket>, OnModuleDe
     @Inject(API_KEY_LIST) private readonly apiKeys: readonly ApiKey[],
     @Inject(APP_CONFIG) config: AppConfig,
     private readonly metrics: ApiMetrics,
+    private readonly revocations: SessionRevocations,
   ) {
+    revocations.onRevoked((playerId, revokedAt) => {
+      for (const connection of this.connections) {
+        const { listener } = connection;
+        if (
+          listener.kind === 'player' &&
+          listener.playerId === playerId &&
+          listener.issuedAt.getTime() <= revokedAt
+        )
+          connection.close(CLOSE.unauthorized, 'session token revoked');
+      }
+    });
     this.limits = {
       maxSubscriptions: config.STREAM_MAX_SUBSCRIPTIONS,
       subscribesPerSecond: config.STREAM_SUBSCRIBES_PER_SECOND,
@@ -100,6 +113,7 @@ export class StreamGateway implements OnGatewayConnection<WebSocket>, OnModuleDe
     clearInterval(this.flusher);
     for (const connection of this.connections) connection.close(1001, 'server shutting down');
     this.hub.close();
+    this.revocations.close();
   }
 
   private async identify(request: IncomingMessage): Promise<Listener> {
@@ -112,9 +126,11 @@ export class StreamGateway implements OnGatewayConnection<WebSocket>, OnModuleDe
     if (looksLikeSessionToken(credential)) {
       try {
         const session = await this.sessions.verify(credential);
-        return { kind: 'player', playerId: session.playerId, expiresAt: session.expiresAt };
+        if (this.revocations.isRevoked(session.playerId, session.issuedAt))
+          throw new Refusal(CLOSE.unauthorized, 'session token revoked');
+        return { kind: 'player', ...session };
       } catch (error) {
-        if (!(error instanceof SessionTokenError)) throw error;
+        if (error instanceof Refusal || !(error instanceof SessionTokenError)) throw error;
         throw new Refusal(
           error.reason === 'expired' ? CLOSE.sessionExpired : CLOSE.unauthorized,
           error.message,

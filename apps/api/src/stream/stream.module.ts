@@ -1,8 +1,12 @@
+import type { EventStore } from '@app/event-store';
 import { APP_CONFIG, type AppConfig } from '@app/runtime';
 import { Module } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { LogFollower } from '../persistence/logFollower';
 import { ReadModelProgress } from '../persistence/readModelProgress';
+import { EVENT_STORE } from '../persistence/tokens';
+import { RevokePlayerSessionsHandler } from './commands';
+import { SessionRevocations } from './sessionRevocations';
 import { SessionsController } from './sessions.controller';
 import { SessionTokens, parseSessionKeys } from './sessionTokens';
 import { StreamGateway } from './stream.gateway';
@@ -13,6 +17,16 @@ import { StreamHub } from './streamHub';
   controllers: [SessionsController],
   providers: [
     StreamGateway,
+    RevokePlayerSessionsHandler,
+    {
+      provide: SessionRevocations,
+      inject: [LogFollower, EVENT_STORE],
+      useFactory: async (follower: LogFollower, events: EventStore) => {
+        const revocations = new SessionRevocations(follower);
+        await revocations.load(events);
+        return revocations;
+      },
+    },
     {
       provide: SessionTokens,
       inject: [APP_CONFIG],

@@ -5,7 +5,7 @@ import type { StreamHub, Subscriber, TopicUpdate } from './streamHub';
 
 /** Who is listening: a game server (an API key with `read`) or one player (a session token). */
 export type Listener =
-  { kind: 'server'; name: string } | { kind: 'player'; playerId: string; expiresAt: Date };
+  { kind: 'server'; name: string } | { kind: 'player'; playerId: string; issuedAt: Date; expiresAt: Date };
 
 export type StreamLimits = {
   maxSubscriptions: number;
