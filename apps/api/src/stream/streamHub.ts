@@ -52,6 +52,7 @@ export class StreamHub {
   private knownFrom: number | undefined;
   private head: number | undefined;
   private readonly stopFollowing: () => void;
+  private closed = false;
   private readonly headWaiters = new Set<{ position: number; resolve: () => void }>();
 
   constructor(
@@ -72,6 +73,7 @@ export class StreamHub {
   }
 
   close(): void {
+    this.closed = true;
     this.stopFollowing();
     for (const waiter of this.headWaiters) waiter.resolve();
   }
@@ -92,8 +94,9 @@ export class StreamHub {
     const resumed = from !== undefined && from >= known && from <= position;
     const changes = resumed ? this.changesAfter(from, changeKey) : [];
     this.entry(topic, changeKey).subscribers.add(subscriber);
-    // 3. Its state, read once the read models have reached the position.
-    await this.progress.waitFor(position, this.waitMs);
+    // 3. Its state, read once the read models have reached the position (MongoDB may lag the follower).
+    while (!this.closed && !(await this.progress.waitFor(position, this.waitMs)))
+      this.logger.warn({ position }, 'a new subscription waits for the read models');
     const data = JSON.stringify(await topicState(this.queries, topic));
     return { position, changes, data, resumed };
   }
@@ -155,7 +158,12 @@ export class StreamHub {
         entry.changes = [];
         const position = this.position;
         try {
-          await this.progress.waitFor(position, this.waitMs);
+          if (!(await this.progress.waitFor(position, this.waitMs))) {
+            // Read models behind the follower: read again later rather than send a state older than claimed.
+            entry.changes = [...changes, ...entry.changes];
+            entry.again = true;
+            continue;
+          }
           const data = JSON.stringify(await topicState(this.queries, entry.topic));
           const update = { position, changes, data };
           for (const subscriber of entry.subscribers) subscriber.offer(update);
