@@ -199,14 +199,14 @@ export const toMarkdown = (results: StreamBenchResults): string => {
   const { api, baseline, options } = results;
   const row = (name: string, r: ServerResult) =>
     `| ${name} | ${ms(r.latency.p50)} | ${ms(r.latency.p99)} | ${integer(r.rate)} | ${integer(r.messages)} | ` +
-    `${r.closed} | ${ms(r.submission.p50)} / ${ms(r.submission.p99)} | ${((r.rssMbPer1000 * 1024) / 1000).toFixed(1)} KB | ${(r.cpuPer1000 * 100).toFixed(1)}% |`;
+    `${r.closed} | ${r.failed} | ${ms(r.submission.p50)} / ${ms(r.submission.p99)} | ${((r.rssMbPer1000 * 1024) / 1000).toFixed(1)} KB | ${(r.cpuPer1000 * 100).toFixed(1)}% |`;
   return [
     `Stream benchmark, ${results.date.slice(0, 10)}, ${results.machine.cpus} cores (${results.machine.cpuModel}), ` +
       `Node ${results.machine.node}: ${integer(options.connections)} subscribers over ${options.boards} boards, ` +
       `${options.rate} submissions/s for ${options.seconds} s, latency over ${options.sample} sampled subscribers`,
     '',
-    '| server | p50 ms | p99 ms | submissions/s | messages received | closed | submission answered p50 / p99 ms | RSS per connection | CPU per 1,000 connections |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| server | p50 ms | p99 ms | submissions/s | messages received | closed | submissions failed | submission answered p50 / p99 ms | RSS per connection | CPU per 1,000 connections |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     row('api /v1/stream', api),
     row('baseline: bare ws broadcast', baseline),
     '',
