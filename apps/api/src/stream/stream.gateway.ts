@@ -72,8 +72,13 @@ export class StreamGateway implements OnGatewayConnection<WebSocket>, OnModuleDe
     let gone = false;
     socket.on('message', (data, isBinary) => {
       const text = isBinary ? '' : data.toString();
-      if (connection) connection.receive(text);
-      else early.push(text);
+      if (connection) return connection.receive(text);
+      // Bounded: a client has no reason to send more than its subscriptions before it is let in.
+      if (early.length === this.limits.maxSubscriptions) {
+        this.events.closed(CLOSE.tooManyRequests);
+        return socket.close(CLOSE.tooManyRequests, 'too many messages before the credential was checked');
+      }
+      early.push(text);
     });
     socket.on('close', () => {
       gone = true;
@@ -84,7 +89,7 @@ export class StreamGateway implements OnGatewayConnection<WebSocket>, OnModuleDe
     });
     void this.identify(request).then(
       (listener) => {
-        if (gone) return;
+        if (gone || socket.readyState !== socket.OPEN) return;
         connection = new StreamConnection(
           socket,
           listener,
