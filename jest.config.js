@@ -27,8 +27,8 @@ const swc = [
 const shared = {
   testEnvironment: 'node',
   transform: { '^.+\\.(ts|js)$': swc },
-  // content-disposition (pulled in by @fastify/static for the OpenAPI UI) ships ES modules only.
-  transformIgnorePatterns: ['/node_modules/(?!content-disposition/)'],
+  // content-disposition (pulled in by @fastify/static for the OpenAPI UI) and jose ship ES modules only.
+  transformIgnorePatterns: ['/node_modules/(?!(content-disposition|jose)/)'],
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper: {
     '^@app/(event-store|read-store|messaging|runtime)/(.*)$': '<rootDir>/libs/$1/src/$2',

@@ -12,6 +12,7 @@
  * - `rank`: replays a leaderboard log into a MemoryReadStore, measures the heap it holds, then times the
  *   API's own query handlers (top 10, a player's rank, around-me) against it.
  */
+import { benchApiEnv, loopbackUrl } from './support/benchApi';
 import { type CommandResult, StreamCommandHandler } from '@app/application';
 import { GENESIS_HASH } from '@app/audit';
 import { WrongExpectedRevisionError } from '@app/event-store';
@@ -87,14 +88,7 @@ const send = (message: SuiteWorkerMessage) =>
 const peakRssMb = () => process.resourceUsage().maxRSS / 1024;
 
 async function api(config: Extract<SuiteWorkerConfig, { role: 'api' }>): Promise<Serving> {
-  const { app } = await createApp({
-    ...process.env,
-    DATA_DIR: config.dataDir,
-    API_KEYS: config.apiKeys,
-    LOG_LEVEL: 'warn',
-    // Limits counted as in production, never reached: the load generators measure throughput.
-    RATE_LIMITS: 'admin=999999999,economy=999999999,scores=999999999,read=999999999',
-  });
+  const { app } = await createApp(benchApiEnv(config.dataDir, config.apiKeys));
   if (config.stubbed) stubEventSourcing(app.get(StreamCommandHandler));
   const events = app.get<SqliteEventStore>(EVENT_STORE);
   const readStore = app.get<MemoryReadStore>(READ_STORE);
@@ -139,7 +133,7 @@ async function api(config: Extract<SuiteWorkerConfig, { role: 'api' }>): Promise
     appends = 0;
     conflicts = 0;
   });
-  return { url: address(app.getHttpServer().address()), stop: () => app.close() };
+  return { url: loopbackUrl(app.getHttpServer().address()), stop: () => app.close() };
 }
 
 /**
@@ -159,15 +153,13 @@ function stubEventSourcing(streams: StreamCommandHandler): void {
   });
 }
 
-const address = (bound: unknown) => `http://127.0.0.1:${(bound as { port: number }).port}`;
-
 async function bare(): Promise<Serving> {
   const server = Fastify({ logger: false });
   const answer = { ok: true, position: 1 };
   server.get('/*', async () => answer);
   server.post('/*', async (_request, reply) => reply.code(201).send(answer));
   await server.listen({ port: 0, host: '127.0.0.1' });
-  return { url: address(server.server.address()), stop: () => server.close() };
+  return { url: loopbackUrl(server.server.address()), stop: () => server.close() };
 }
 
 async function replayLog(config: Extract<SuiteWorkerConfig, { role: 'replay' }>): Promise<ReplayReport> {

@@ -25,7 +25,7 @@ export const testApiKeys = [
   `game-server:${keys.game}:economy,scores,read`,
   `dashboard:sha256=${createHash('sha256').update(keys.reader).digest('hex')}:read`,
   `prometheus:${keys.monitoring}:metrics`,
-  `fuzzer:${keys.fuzzer}:admin,economy,scores,read,audit,metrics`,
+  `fuzzer:${keys.fuzzer}:admin,economy,scores,read,audit,metrics,sessions`,
   `operator:${keys.operator}:admin,economy,read,audit,metrics`,
 ].join(';');
 

@@ -7,8 +7,11 @@ import { AuditModule } from './audit/audit.module';
 import { CatalogModule } from './catalog/catalog.module';
 import { CompetitionsModule } from './competitions/competitions.module';
 import { EconomyModule } from './economy/economy.module';
+import type { ApiKey } from './http/auth/apiKeys';
+import { API_KEY_LIST } from './http/auth/tokens';
 import { LeaderboardsModule } from './leaderboards/leaderboards.module';
 import { PersistenceModule } from './persistence/persistence.module';
+import { StreamModule } from './stream/stream.module';
 import { ApiMetrics } from './system/apiMetrics';
 import { RecentErrors } from './system/recentErrors';
 import { SystemModule } from './system/system.module';
@@ -21,6 +24,7 @@ export class AppModule {
     logger: pino.Logger,
     metrics: ApiMetrics,
     recentErrors: RecentErrors,
+    apiKeys: readonly ApiKey[],
   ): DynamicModule {
     return {
       module: AppModule,
@@ -38,14 +42,16 @@ export class AppModule {
         CompetitionsModule,
         AuditModule,
         SystemModule,
+        StreamModule,
         TracingModule,
       ],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: ApiMetrics, useValue: metrics },
         { provide: RecentErrors, useValue: recentErrors },
+        { provide: API_KEY_LIST, useValue: apiKeys },
       ],
-      exports: [APP_CONFIG, ApiMetrics, RecentErrors],
+      exports: [APP_CONFIG, ApiMetrics, RecentErrors, API_KEY_LIST],
     };
   }
 }

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { type AppConfig, deploymentMode, loadConfig } from '@app/runtime';
 import { NestFactory } from '@nestjs/core';
+import { WsAdapter } from '@nestjs/platform-ws';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
@@ -41,12 +42,13 @@ export async function createApp(env: Record<string, string | undefined> = proces
   const logger = apiLogger(config.LOG_LEVEL, recentErrors);
   const metrics = new ApiMetrics();
   const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forRoot(config, logger, metrics, recentErrors),
+    AppModule.forRoot(config, logger, metrics, recentErrors, apiKeys),
     new FastifyAdapter(fastifyOptions(config)),
     // The api parses bodies itself (http/jsonBody): JSON only, within limits, after authentication.
     { bufferLogs: true, bodyParser: false },
   );
   app.useLogger(app.get(Logger));
+  app.useWebSocketAdapter(new WsAdapter(app));
   app.enableShutdownHooks();
 
   // Before any route is registered: the hooks every route runs, in order (framing, key and limits, then the

@@ -5,7 +5,7 @@
  */
 const KEY_STORAGE = 'console.apiKey';
 
-export type Scope = 'admin' | 'economy' | 'scores' | 'read' | 'audit' | 'metrics';
+export type Scope = 'admin' | 'economy' | 'scores' | 'read' | 'audit' | 'metrics' | 'sessions';
 export type Session = { name: string; scopes: Scope[] };
 
 /** An RFC 9457 problem the API answered with. */

@@ -5,3 +5,4 @@ export * as catalog from './catalog';
 export * as economy from './economy';
 export * as leaderboards from './leaderboards';
 export * as audit from './audit';
+export * as sessions from './sessions';

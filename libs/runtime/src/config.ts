@@ -209,6 +209,66 @@ export class AppConfig {
   @Min(0)
   @Max(1000000)
   STREAM_SNAPSHOT_EVERY_EVENTS = 1000;
+
+  /**
+   * Keys that sign and verify player session tokens: `kid:secret;kid:secret` (secrets of at least 32
+   * characters). The first signs; every one verifies, so a new key goes first and the old one stays until
+   * the tokens it signed have expired. Unset: a random key per process (tokens then work on that api only).
+   */
+  @IsOptional()
+  @Matches(/^\s*[A-Za-z0-9_-]{1,32}:[^:;\s]{32,}\s*(;\s*[A-Za-z0-9_-]{1,32}:[^:;\s]{32,}\s*)*$/, {
+    message: 'SESSION_TOKEN_KEYS must be kid:secret pairs separated by ";" (secrets of 32+ characters)',
+  })
+  SESSION_TOKEN_KEYS?: string = undefined;
+
+  /** The longest a session token lives (and how long one lives when the minting request does not say). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  @Max(86400)
+  SESSION_TOKEN_TTL_SECONDS = 900;
+
+  /** Subscriptions one WebSocket connection may hold at once. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  STREAM_MAX_SUBSCRIPTIONS = 20;
+
+  /** Subscribe messages one connection may send per second (a burst of as many is allowed). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(10000)
+  STREAM_SUBSCRIBES_PER_SECOND = 10;
+
+  /** Changes of the log the stream remembers for resuming subscriptions; older resumes get a snapshot. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(10000000)
+  STREAM_RESUME_EVENTS = 100000;
+
+  /** A connection with more than this many bytes unsent gets conflated updates (latest state wins). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1024)
+  @Max(67108864)
+  STREAM_SEND_BUFFER_BYTES = 65536;
+
+  /** A subscription whose conflated update would span more changes than this is closed: too far behind. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1000000)
+  STREAM_MAX_PENDING_CHANGES = 10000;
+
+  /** How often the stream pings each connection; one that has not answered the previous ping is dropped. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(50)
+  @Max(600000)
+  STREAM_PING_MS = 30000;
 }
 
 /** Every setting's name, from the one declaration above (each field has an initializer). */

@@ -42,6 +42,7 @@ export async function serveOpenApi(app: NestFastifyApplication): Promise<void> {
         { name: 'tournaments', description: 'Boards with one window that players join, for a fee' },
         { name: 'audit', description: 'Verification, history and exports from the event store' },
         { name: 'system', description: 'Health and metrics' },
+        { name: 'realtime', description: 'Session tokens for the /v1/stream WebSocket (docs/realtime.md)' },
       ],
     },
   });

@@ -15,7 +15,7 @@ type ProblemStatus = 400 | 404 | 409 | 422 | 503;
 export type RouteDefinition = {
   summary: string;
   description?: string;
-  tag: 'economy' | 'catalog' | 'leaderboards' | 'tournaments' | 'audit' | 'system';
+  tag: 'economy' | 'catalog' | 'leaderboards' | 'tournaments' | 'audit' | 'system' | 'realtime';
   /** The scope the API key needs (`any`: any valid key); absent: anyone may call it. */
   scope?: RouteScope;
   params?: TObject;

@@ -1,10 +1,21 @@
-import type { EventStore, GlobalPosition, Subscription } from '@app/event-store';
+import type {
+  EventStore,
+  GlobalPosition,
+  RecordedEventWithoutMetadata,
+  Subscription,
+} from '@app/event-store';
 import { type AnyProjection, project, replay } from '@app/projections';
 import type { ReadStore } from '@app/read-store';
 import type { Logger, OnApplicationShutdown } from '@nestjs/common';
 import { ReadModelProgress } from './readModelProgress';
 
 const RESUBSCRIBE_DELAY_MS = 1000;
+
+/** Told of each live batch once it is applied, with the position the read models had before it. */
+export type AppliedListener = (
+  events: readonly RecordedEventWithoutMetadata[],
+  after: GlobalPosition,
+) => void;
 
 /**
  * Read models the API applies from the event log itself (the embedded projector, the rank cache): a
@@ -15,6 +26,7 @@ export abstract class LogFollower extends ReadModelProgress implements OnApplica
   protected abstract readonly logger: Logger;
   private subscription?: Subscription;
   private stopping = false;
+  private readonly listeners = new Set<AppliedListener>();
 
   protected constructor(protected readonly events: EventStore) {
     super();
@@ -33,6 +45,12 @@ export abstract class LogFollower extends ReadModelProgress implements OnApplica
     return head;
   }
 
+  /** Calls `listener` after each live batch is applied (not during the catch-up at start). */
+  onApplied(listener: AppliedListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
   async onApplicationShutdown(): Promise<void> {
     this.stopping = true;
     await this.subscription?.close();
@@ -42,8 +60,10 @@ export abstract class LogFollower extends ReadModelProgress implements OnApplica
     this.subscription = this.events.subscribeToAllWithoutMetadata({
       after: this.position,
       onEvents: async (events) => {
+        const after = this.position;
         await project(store, projections, events);
         this.advanceTo(events[events.length - 1].position);
+        for (const listener of this.listeners) listener(events, after);
       },
       onError: (error) => {
         if (this.stopping) return;

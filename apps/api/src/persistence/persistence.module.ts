@@ -20,6 +20,7 @@ import {
   type Provider,
 } from '@nestjs/common';
 import { ApiMetrics } from '../system/apiMetrics';
+import { LogFollower } from './logFollower';
 import { ProjectionService } from './projection.service';
 import { ProjectorCheckpoints } from './projectorCheckpoints';
 import { RANK_CACHED_COLLECTIONS, RankCache } from './rankCache';
@@ -78,6 +79,7 @@ export class PersistenceModule implements OnApplicationShutdown {
         ? [
             { provide: READ_STORE, useExisting: STORED_READ_MODELS },
             { provide: ReadModelProgress, useExisting: projector },
+            { provide: LogFollower, useExisting: projector },
             {
               provide: ReadModelStatus,
               inject: [projector],
@@ -93,6 +95,8 @@ export class PersistenceModule implements OnApplicationShutdown {
                 return new RankCache(events, readStore, () => storedPosition(readStore, names));
               },
             },
+            // The rank cache follows every event of the log, in every mode that has it.
+            { provide: LogFollower, useExisting: RankCache },
             {
               provide: READ_STORE,
               inject: [STORED_READ_MODELS, RankCache],
@@ -118,7 +122,14 @@ export class PersistenceModule implements OnApplicationShutdown {
     return {
       module: PersistenceModule,
       providers: [...stored, ...readModels],
-      exports: [EVENT_STORE, READ_STORE, StreamCommandHandler, ReadModelProgress, ReadModelStatus],
+      exports: [
+        EVENT_STORE,
+        READ_STORE,
+        StreamCommandHandler,
+        ReadModelProgress,
+        ReadModelStatus,
+        LogFollower,
+      ],
     };
   }
 

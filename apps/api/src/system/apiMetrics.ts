@@ -42,6 +42,22 @@ export class ApiMetrics {
     help: 'Requests refused by a rate limit: per client address (unauthenticated) or per key and scope',
     labelNames: ['limit', 'scope'],
   });
+  readonly streamConnections = new Gauge({
+    registers: this.registers,
+    name: 'stream_connections',
+    help: 'Open /v1/stream connections that presented a valid credential',
+  });
+  readonly streamConflated = new Counter({
+    registers: this.registers,
+    name: 'stream_conflated_updates_total',
+    help: 'Stream updates held back for a slow reader and merged into its next one (the latest state wins)',
+  });
+  readonly streamClosed = new Counter({
+    registers: this.registers,
+    name: 'stream_closed_total',
+    help: 'Stream connections the api closed, by close code (docs/realtime.md)',
+    labelNames: ['code'],
+  });
   private log: { head: () => Promise<number>; applied: () => number } = {
     head: async () => 0,
     applied: () => 0,

@@ -10,6 +10,7 @@ import {
   audit,
   catalog,
   economy,
+  sessions,
   fold,
   leaderboards,
 } from '@app/domain';
@@ -329,6 +330,16 @@ const eventsFromTheDeciders = (): { streamId: string; event: DomainEvent }[] => 
         },
       },
       audit.initialState(),
+    ),
+  );
+  record(
+    sessions.playerSessionsStreamId(playerId),
+    sessions.playerSessionsDecider.decide(
+      {
+        type: 'RevokePlayerSessions',
+        data: { playerId, reason: 'account compromised', now: '2026-11-21T08:00:00.000Z' },
+      },
+      sessions.playerSessionsDecider.initialState(),
     ),
   );
   return out;

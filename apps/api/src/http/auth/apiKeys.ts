@@ -2,7 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-export const SCOPES = ['admin', 'economy', 'scores', 'read', 'audit', 'metrics'] as const;
+export const SCOPES = ['admin', 'economy', 'scores', 'read', 'audit', 'metrics', 'sessions'] as const;
 export type Scope = (typeof SCOPES)[number];
 
 export type ApiKey = { name: string; scopes: ReadonlySet<Scope>; sha256: Buffer };

@@ -22,6 +22,7 @@ export const DEFAULT_SCOPE_LIMITS: Record<Scope, number> = {
   read: 20000,
   audit: 200,
   metrics: 100,
+  sessions: 5000,
 };
 
 /** `RATE_LIMITS`: `scope=requests` pairs, comma-separated; scopes not named keep their default. */

@@ -1,0 +1,219 @@
+import type { RecordedEventWithoutMetadata } from '@app/event-store';
+import { Logger } from '@nestjs/common';
+import type { QueryBus } from '@nestjs/cqrs';
+import type { LogFollower } from '../persistence/logFollower';
+import type { ReadModelProgress } from '../persistence/readModelProgress';
+import { type Topic, topicKey } from './protocol';
+import { changeKeys, topicChangeKey, topicState } from './topics';
+
+/** One state of a topic: its data (as JSON) at `position`, after the changes listed (ascending). */
+export type TopicUpdate = { position: number; changes: readonly number[]; data: string };
+
+/** Where a topic's updates go: one subscription of one connection. */
+export interface Subscriber {
+  /** A new state of the topic; the subscriber drops changes it has already reported. */
+  offer(update: TopicUpdate): void;
+  /** The topic's state could not be read: the subscription ends with this error. */
+  fail(error: unknown): void;
+}
+
+/** What a new subscription starts with: its state, and either the changes since `from` or a snapshot. */
+export type Start = TopicUpdate & { resumed: boolean };
+
+type TopicEntry = {
+  topic: Topic;
+  changeKey: string;
+  subscribers: Set<Subscriber>;
+  /** Changes not yet reported to the subscribers. */
+  changes: number[];
+  refreshing: boolean;
+  again: boolean;
+};
+
+/**
+ * Feeds the /v1/stream subscriptions from the api's own follower of the log (the embedded projector, or
+ * the rank cache beside MongoDB), so every change arrives in log order with its global position.
+ *
+ * After each applied batch, each topic it touched is read again once - with the HTTP routes' query,
+ * after the read models reached the batch - and its new state goes to every subscriber of the topic.
+ * The last `resumeEvents` changes are remembered (position and change keys), so a subscription resumed
+ * from a recent position learns exactly which changes it missed; an older one gets a snapshot instead.
+ */
+export class StreamHub {
+  private readonly logger = new Logger(StreamHub.name);
+  private readonly topics = new Map<string, TopicEntry>();
+  private readonly byChangeKey = new Map<string, Set<TopicEntry>>();
+  /** Recent changes, a ring: position and change keys of each event that touched any topic kind. */
+  private readonly recentPositions: Float64Array;
+  private readonly recentKeys: string[][];
+  private recentStart = 0;
+  private recentCount = 0;
+  /** Every change after this position is in the ring (so resuming from it or later is exact). */
+  private knownFrom: number | undefined;
+  private head: number | undefined;
+  private readonly stopFollowing: () => void;
+  private closed = false;
+  private readonly headWaiters = new Set<{ position: number; resolve: () => void }>();
+
+  constructor(
+    private readonly follower: LogFollower,
+    private readonly progress: ReadModelProgress,
+    private readonly queries: QueryBus,
+    resumeEvents: number,
+    private readonly waitMs: number,
+  ) {
+    this.recentPositions = new Float64Array(resumeEvents);
+    this.recentKeys = new Array<string[]>(resumeEvents);
+    this.stopFollowing = follower.onApplied((events, after) => this.applied(events, after));
+  }
+
+  /** The last position the stream has seen from the log. */
+  get position(): number {
+    return this.head ?? this.follower.position;
+  }
+
+  close(): void {
+    this.closed = true;
+    this.stopFollowing();
+    for (const waiter of this.headWaiters) waiter.resolve();
+  }
+
+  /**
+   * Adds a subscriber to a topic and reads the topic's state. With `from` no older than what the stream
+   * remembers, `changes` lists every change after it (none: the client's state is still current);
+   * otherwise the start is a snapshot (`resumed` false). Updates offered before this resolves come
+   * after it.
+   */
+  async subscribe(topic: Topic, subscriber: Subscriber, from?: number): Promise<Start> {
+    // 1. A client that saw a later position on another api instance waits for this one to get there.
+    if (from !== undefined && from > this.position) await this.headReaches(from);
+    // 2. In one step: which changes it missed, and from now on every new one reaches it.
+    const changeKey = topicChangeKey(topic);
+    const position = this.position;
+    const known = this.knownFrom ?? this.follower.position;
+    const resumed = from !== undefined && from >= known && from <= position;
+    const changes = resumed ? this.changesAfter(from, changeKey) : [];
+    this.entry(topic, changeKey).subscribers.add(subscriber);
+    // 3. Its state, read once the read models have reached the position (MongoDB may lag the follower).
+    while (!this.closed && !(await this.progress.waitFor(position, this.waitMs)))
+      this.logger.warn({ position }, 'a new subscription waits for the read models');
+    const data = JSON.stringify(await topicState(this.queries, topic));
+    return { position, changes, data, resumed };
+  }
+
+  unsubscribe(topic: Topic, subscriber: Subscriber): void {
+    const key = topicKey(topic);
+    const entry = this.topics.get(key);
+    if (!entry) return;
+    entry.subscribers.delete(subscriber);
+    if (entry.subscribers.size > 0) return;
+    this.topics.delete(key);
+    const sharing = this.byChangeKey.get(entry.changeKey)!;
+    sharing.delete(entry);
+    if (sharing.size === 0) this.byChangeKey.delete(entry.changeKey);
+  }
+
+  private entry(topic: Topic, changeKey: string): TopicEntry {
+    const key = topicKey(topic);
+    let entry = this.topics.get(key);
+    if (entry) return entry;
+    entry = { topic, changeKey, subscribers: new Set(), changes: [], refreshing: false, again: false };
+    this.topics.set(key, entry);
+    let sharing = this.byChangeKey.get(changeKey);
+    if (!sharing) this.byChangeKey.set(changeKey, (sharing = new Set()));
+    sharing.add(entry);
+    return entry;
+  }
+
+  private applied(events: readonly RecordedEventWithoutMetadata[], after: number): void {
+    this.knownFrom ??= after;
+    const touched = new Set<TopicEntry>();
+    for (const event of events) {
+      const keys = changeKeys(event);
+      if (keys.length === 0) continue;
+      this.remember(event.position, keys);
+      for (const key of keys) {
+        for (const entry of this.byChangeKey.get(key) ?? []) {
+          entry.changes.push(event.position);
+          touched.add(entry);
+        }
+      }
+    }
+    this.head = events[events.length - 1].position;
+    for (const waiter of this.headWaiters) if (waiter.position <= this.head) waiter.resolve();
+    for (const entry of touched) void this.refresh(entry);
+  }
+
+  /** Reads a touched topic again and offers its state; one read at a time per topic, the latest wins. */
+  private async refresh(entry: TopicEntry): Promise<void> {
+    if (entry.refreshing) {
+      entry.again = true;
+      return;
+    }
+    entry.refreshing = true;
+    try {
+      do {
+        entry.again = false;
+        const changes = entry.changes;
+        entry.changes = [];
+        const position = this.position;
+        try {
+          if (!(await this.progress.waitFor(position, this.waitMs))) {
+            // Read models behind the follower: read again later rather than send a state older than claimed.
+            entry.changes = [...changes, ...entry.changes];
+            entry.again = true;
+            continue;
+          }
+          const data = JSON.stringify(await topicState(this.queries, entry.topic));
+          const update = { position, changes, data };
+          for (const subscriber of entry.subscribers) subscriber.offer(update);
+        } catch (error) {
+          for (const subscriber of entry.subscribers) subscriber.fail(error);
+          this.logger.warn({ err: error, topic: entry.topic }, 'a topic could not be read');
+        }
+      } while (entry.again && entry.subscribers.size > 0);
+    } finally {
+      entry.refreshing = false;
+    }
+  }
+
+  private remember(position: number, keys: string[]): void {
+    const capacity = this.recentPositions.length;
+    if (this.recentCount === capacity) {
+      // The oldest change is forgotten: resuming from before it is no longer exact.
+      this.knownFrom = this.recentPositions[this.recentStart];
+      this.recentStart = (this.recentStart + 1) % capacity;
+      this.recentCount--;
+    }
+    const at = (this.recentStart + this.recentCount) % capacity;
+    this.recentPositions[at] = position;
+    this.recentKeys[at] = keys;
+    this.recentCount++;
+  }
+
+  private changesAfter(from: number, changeKey: string): number[] {
+    const capacity = this.recentPositions.length;
+    const changes: number[] = [];
+    for (let i = 0; i < this.recentCount; i++) {
+      const at = (this.recentStart + i) % capacity;
+      if (this.recentPositions[at] > from && this.recentKeys[at].includes(changeKey))
+        changes.push(this.recentPositions[at]);
+    }
+    return changes;
+  }
+
+  private headReaches(position: number): Promise<void> {
+    return new Promise((resolve) => {
+      const waiter = {
+        position,
+        resolve: () => {
+          clearTimeout(timer);
+          this.headWaiters.delete(waiter);
+          resolve();
+        },
+      };
+      const timer = setTimeout(waiter.resolve, this.waitMs);
+      this.headWaiters.add(waiter);
+    });
+  }
+}

@@ -1,0 +1,245 @@
+/**
+ * The live stream benchmark: `connections` WebSocket subscribers on one api process (the clients in
+ * another process), each subscribed to one of `boards` boards' top 10, while `rate` score submissions per
+ * second arrive spread over the boards for `seconds`.
+ *
+ *   npm run bench:stream [-- --connections 10000 --rate 500 --boards 10 --seconds 20]
+ *
+ * - latency: from the moment a submission is sent (so the append, with its fsync, is inside) to the moment
+ *   a subscriber receives a message listing its position, over every change received by a sample of the
+ *   subscribers (`sample`, spread over the boards); p50/p99.
+ * - cost: the server process's resident memory per 1,000 connections (subscribed and idle, against the
+ *   same process before they connected), and its CPU per 1,000 connections under the load.
+ * - baseline, same run, same clients and load generator: a bare `ws` server (bench/streamWorker.ts
+ *   `bare`) that broadcasts each submission at once, one message of the same shape and size per
+ *   subscriber, with no event store, read model or conflation.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { RESULTS_DIR } from './suite';
+import { type ClientsReport, STREAM_WORKER, type StreamWorkerConfig, type Usage } from './streamWorker';
+import { type ForkedWorker, forkWorker } from './support/fork';
+import { type Machine, integer, machine, ms, ratio, runAndReport, runMain } from './support/report';
+import type { Cleanup } from './support/servers';
+import { type Distribution, distribution, now, sleep, steadily } from './support/stats';
+
+const GAME_KEY = 'bench-game-server-0123456789';
+const ADMIN_KEY = 'bench-live-ops-0123456789';
+const API_KEYS = `live-ops:${ADMIN_KEY}:admin,read;game-server:${GAME_KEY}:scores,read`;
+
+export type StreamBenchOptions = {
+  connections: number;
+  rate: number;
+  boards: number;
+  seconds: number;
+  /** Subscribers that timestamp what they receive (the others only count it). */
+  sample: number;
+  cleanup: Cleanup;
+  log: (line: string) => void;
+};
+
+export type ServerResult = {
+  latency: Distribution;
+  /** From sending a submission to its answer (the api: appended, durable). */
+  submission: Distribution;
+  submitted: number;
+  /** Submissions that got no 201. */
+  failed: number;
+  /** Submissions per second achieved. */
+  rate: number;
+  /** Messages the subscribers received during the load. */
+  messages: number;
+  /** Connections closed during the run (a slow reader closed, or a refusal). */
+  closed: number;
+  /** Resident memory per 1,000 subscribed idle connections, MB. */
+  rssMbPer1000: number;
+  heapMbPer1000: number;
+  /** CPU (share of one core) per 1,000 connections under the load. */
+  cpuPer1000: number;
+};
+
+export type StreamBenchResults = {
+  date: string;
+  machine: Machine;
+  options: Omit<StreamBenchOptions, 'cleanup' | 'log'>;
+  api: ServerResult;
+  baseline: ServerResult;
+};
+
+const reply = <T>(worker: ForkedWorker, type: string, request?: string): Promise<T> =>
+  new Promise<T>((resolve, reject) => {
+    const onMessage = (message: { type: string } & T) => {
+      if (message.type !== type) return;
+      worker.child.off('message', onMessage);
+      resolve(message);
+    };
+    worker.child.on('message', onMessage);
+    void worker.exited.then(() => reject(new Error(`a stream bench worker exited before its ${type}`)));
+    if (request) worker.child.send({ type: request });
+  });
+
+async function measure(kind: 'api' | 'bare', options: StreamBenchOptions): Promise<ServerResult> {
+  const { cleanup, log } = options;
+  const dataDir = mkdtempSync(join(tmpdir(), 'bench-stream-'));
+  cleanup.add('the stream benchmark data', async () => rmSync(dataDir, { recursive: true, force: true }));
+  const serverConfig: StreamWorkerConfig =
+    kind === 'api' ? { role: 'api', dataDir, apiKeys: API_KEYS } : { role: 'bare', entries: 10 };
+  const server = forkWorker(STREAM_WORKER, serverConfig, cleanup, ['--expose-gc']);
+  const { url } = await reply<{ url: string }>(server, 'ready');
+  const boards = Array.from({ length: options.boards }, (_, i) => `bench-board-${i}`);
+  const post = async (path: string, body: object, key: string, method = 'POST') => {
+    const response = await fetch(url + path, {
+      method,
+      headers: {
+        authorization: `Bearer ${key}`,
+        'content-type': 'application/json',
+        'idempotency-key': randomUUID(),
+      },
+      body: JSON.stringify(body),
+    });
+    if (response.status !== 201)
+      throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+    return (await response.json()) as { position: number };
+  };
+  if (kind === 'api')
+    for (const board of boards)
+      await post(
+        `/v1/leaderboards/${board}`,
+        { sortOrder: 'desc', operator: 'best', resetSchedule: 'never' },
+        ADMIN_KEY,
+        'PUT',
+      );
+  const submit = (i: number) =>
+    kind === 'api'
+      ? post(
+          `/v1/leaderboards/${boards[i % boards.length]}/scores`,
+          { playerId: `player-${i % 5000}`, score: i },
+          GAME_KEY,
+        )
+      : post(`/boards/${boards[i % boards.length]}`, {}, GAME_KEY);
+  // Boards with entries before anyone subscribes: top-10 pages of full size.
+  await Promise.all(Array.from({ length: boards.length * 10 }, (_, i) => submit(i)));
+
+  const idle = (await reply<{ usage: Usage }>(server, 'usage', 'usage')).usage;
+  log(`${kind}: connecting ${integer(options.connections)} subscribers`);
+  const clientsConfig: StreamWorkerConfig = {
+    role: 'clients',
+    url,
+    key: GAME_KEY,
+    connections: options.connections,
+    boards,
+    sample: options.sample,
+  };
+  const clients = forkWorker(STREAM_WORKER, clientsConfig, cleanup);
+  await reply(clients, 'connected');
+  await sleep(1000);
+  const connected = (await reply<{ usage: Usage }>(server, 'usage', 'usage')).usage;
+
+  log(`${kind}: ${options.rate} submissions/s for ${options.seconds} s`);
+  const sentAt = new Map<number, number>();
+  const answered: number[] = [];
+  let failed = 0;
+  const inFlight: Promise<void>[] = [];
+  let next = boards.length * 10;
+  const started = now();
+  const run = await steadily(options.rate, options.seconds, (count) => {
+    for (let i = 0; i < count; i++) {
+      const at = now();
+      inFlight.push(
+        submit(next++).then(
+          ({ position }) => {
+            sentAt.set(position, at);
+            answered.push(now() - at);
+          },
+          () => void failed++,
+        ),
+      );
+    }
+  });
+  await Promise.all(inFlight);
+  const loaded = (await reply<{ usage: Usage }>(server, 'usage', 'usage')).usage;
+  const wall = now() - started;
+  // Time for the last messages to arrive (no figure depends on it: latencies are per change).
+  await sleep(2000);
+  const { report } = await reply<{ report: ClientsReport }>(clients, 'report', 'report');
+  await clients.stop(5000);
+  await server.stop(10_000);
+
+  const latencies: number[] = [];
+  for (let i = 0; i < report.received.length; i += 2) {
+    const sent = sentAt.get(report.received[i]);
+    if (sent !== undefined) latencies.push(report.received[i + 1] - sent);
+  }
+  const thousands = options.connections / 1000;
+  return {
+    latency: distribution(latencies),
+    submission: distribution(answered),
+    submitted: run.count,
+    failed,
+    rate: run.count / run.seconds,
+    messages: report.messages,
+    closed: report.closed,
+    rssMbPer1000: (connected.rssMb - idle.rssMb) / thousands,
+    heapMbPer1000: (connected.heapMb - idle.heapMb) / thousands,
+    cpuPer1000: (loaded.cpuMs - connected.cpuMs) / wall / thousands,
+  };
+}
+
+export async function runStreamBench(options: StreamBenchOptions): Promise<StreamBenchResults> {
+  const baseline = await measure('bare', options);
+  const api = await measure('api', options);
+  const { cleanup: _cleanup, log: _log, ...settings } = options;
+  return { date: new Date().toISOString(), machine: machine(), options: settings, api, baseline };
+}
+
+export const toMarkdown = (results: StreamBenchResults): string => {
+  const { api, baseline, options } = results;
+  const row = (name: string, r: ServerResult) =>
+    `| ${name} | ${ms(r.latency.p50)} | ${ms(r.latency.p99)} | ${integer(r.rate)} | ${integer(r.messages)} | ` +
+    `${r.closed} | ${r.failed} | ${ms(r.submission.p50)} / ${ms(r.submission.p99)} | ${((r.rssMbPer1000 * 1024) / 1000).toFixed(1)} KB | ${(r.cpuPer1000 * 100).toFixed(1)}% |`;
+  return [
+    `Stream benchmark, ${results.date.slice(0, 10)}, ${results.machine.cpus} cores (${results.machine.cpuModel}), ` +
+      `Node ${results.machine.node}: ${integer(options.connections)} subscribers over ${options.boards} boards, ` +
+      `${options.rate} submissions/s for ${options.seconds} s, latency over ${options.sample} sampled subscribers`,
+    '',
+    '| server | p50 ms | p99 ms | submissions/s | messages received | closed | submissions failed | submission answered p50 / p99 ms | RSS per connection | CPU per 1,000 connections |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    row('api /v1/stream', api),
+    row('baseline: bare ws broadcast', baseline),
+    '',
+    `p99 vs baseline: ${ratio(api.latency.p99, baseline.latency.p99)}; ` +
+      `targets: p99 under 50 ms (${api.latency.p99 < 50 ? 'met' : 'missed'}), ` +
+      `under 50 KB per idle connection (${(api.rssMbPer1000 * 1024) / 1000 < 50 ? 'met' : 'missed'})`,
+  ].join('\n');
+};
+
+if (require.main === module) {
+  runMain(async () => {
+    const { values } = parseArgs({
+      options: {
+        connections: { type: 'string', default: '10000' },
+        rate: { type: 'string', default: '500' },
+        boards: { type: 'string', default: '10' },
+        seconds: { type: 'string', default: '20' },
+        sample: { type: 'string', default: '200' },
+      },
+    });
+    await runAndReport(
+      join(RESULTS_DIR, 'stream.json'),
+      (cleanup, log) =>
+        runStreamBench({
+          connections: Number(values.connections),
+          rate: Number(values.rate),
+          boards: Number(values.boards),
+          seconds: Number(values.seconds),
+          sample: Number(values.sample),
+          cleanup,
+          log,
+        }),
+      toMarkdown,
+    );
+  });
+}
