@@ -70,8 +70,8 @@ describe('stream snapshots', () => {
    */
   const folds: Record<string, { version: number; digest: string }> = {
     'player economy': {
-      version: 1,
-      digest: 'c5357054877f3b0c66b098b17308f9ae1ea4a7ac0caa8b929a99cb39f2f7dd81',
+      version: 2,
+      digest: '351a5c676040e63b6a1d8472f8c3b36e8d13738361bf234718253b619d5c2419',
     },
     'leaderboard (tournament seats)': {
       version: 1,

@@ -234,6 +234,6 @@ export const evolve = (state: PlayerEconomy, event: PlayerEconomyEvent): PlayerE
 };
 
 /** Bump the version whenever evolve or PlayerEconomy changes: snapshots of the old fold are ignored. */
-export const playerEconomySnapshots: StateSnapshots<PlayerEconomy> = { version: 1 };
+export const playerEconomySnapshots: StateSnapshots<PlayerEconomy> = { version: 2 };
 
 export const playerEconomyStreamId = (playerId: string): string => `playerEconomy-${playerId}`;
