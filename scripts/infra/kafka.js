@@ -12,14 +12,7 @@ const fs = require('node:fs');
 const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
-const {
-  cacheDir,
-  cli,
-  freePort,
-  requireCommands,
-  run,
-  startServer,
-} = require('./common');
+const { cacheDir, cli, freePort, requireCommands, run, startServer } = require('./common');
 
 const KAFKA_VERSION = '3.9.1';
 const libsDir = path.join(cacheDir, `kafka-${KAFKA_VERSION}`, 'libs');
@@ -51,14 +44,21 @@ log4j.logger.kafka.server.KafkaRaftServer=INFO
 const provisionKafka = () => {
   const marker = path.join(libsDir, '.complete');
   if (fs.existsSync(marker)) return libsDir;
-  requireCommands(['java', 'mvn'], 'install Java 17 and Maven (apt-get install openjdk-17-jre-headless maven)');
+  requireCommands(
+    ['java', 'mvn'],
+    'install Java 17 and Maven (apt-get install openjdk-17-jre-headless maven)',
+  );
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'kafka-pom-'));
   try {
     fs.writeFileSync(path.join(work, 'pom.xml'), pom);
     fs.mkdirSync(libsDir, { recursive: true });
-    run('mvn', ['-B', '-q', 'dependency:copy-dependencies', '-DincludeScope=runtime', `-DoutputDirectory=${libsDir}`], {
-      cwd: work,
-    });
+    run(
+      'mvn',
+      ['-B', '-q', 'dependency:copy-dependencies', '-DincludeScope=runtime', `-DoutputDirectory=${libsDir}`],
+      {
+        cwd: work,
+      },
+    );
     fs.writeFileSync(marker, new Date().toISOString());
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
@@ -103,7 +103,9 @@ const startKafka = async ({ dataDir, port } = {}) => {
   let clientPort;
   if (fs.existsSync(properties)) {
     // A restart on the same data dir: same ports, same cluster id, no format.
-    clientPort = Number(/^listeners=PLAINTEXT:\/\/127\.0\.0\.1:(\d+)/m.exec(fs.readFileSync(properties, 'utf8'))[1]);
+    clientPort = Number(
+      /^listeners=PLAINTEXT:\/\/127\.0\.0\.1:(\d+)/m.exec(fs.readFileSync(properties, 'utf8'))[1],
+    );
   } else {
     clientPort = port ?? (await freePort());
     const controllerPort = await freePort();
@@ -131,7 +133,10 @@ const startKafka = async ({ dataDir, port } = {}) => {
         '',
       ].join('\n'),
     );
-    const clusterId = randomBytes(16).toString('base64url').slice(0, 22);
+    // StorageTool's argument parser takes an id starting with '-' for an option: draw another.
+    let clusterId;
+    do clusterId = randomBytes(16).toString('base64url').slice(0, 22);
+    while (clusterId.startsWith('-'));
     run('java', ['-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', properties]);
   }
 
