@@ -92,11 +92,13 @@ export class RateLimits {
 
   /** Refuses a client address over its limit of unauthenticated requests, before any other work. */
   async refuseBlockedAddress(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    if (departed(request)) return;
     this.refuse(await this.address(request, { increment: false }), reply, 'address');
   }
 
   /** Counts a request without a valid key against its client address. */
   async countUnauthenticated(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    if (departed(request)) return;
     this.refuse(await this.address(request), reply, 'address');
   }
 
@@ -129,6 +131,12 @@ export class RateLimits {
     );
   }
 }
+
+/**
+ * A client whose connection closed before its request reached the limits has no address any more (Node
+ * forgets a destroyed socket's); there is no one to count or to answer.
+ */
+const departed = (request: FastifyRequest): boolean => request.ip === undefined;
 
 /** The scope whose limit a route counts against: a route any key may call counts with the read routes. */
 export const limitScope = (scope: RouteScope): Scope => (scope === 'any' ? 'read' : scope);
