@@ -4,9 +4,9 @@ import { SqliteEventStore } from '@app/event-store/sqlite';
 import { sleep } from '@test/support/clusterWorkers';
 import { seededRandom } from '@test/support/random';
 import { freePort, waitFor } from '@test/support/servers';
-import { keys, testApiKeys } from '@test/support/testApp';
+import { type ApiClient, apiClient, keys, testApiKeys } from '@test/support/testApp';
 import { WorkerProcess } from '@test/support/workers';
-import { randomInt, randomUUID } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -62,6 +62,7 @@ describe(`period closer: exactly-once payouts under kill -9 and racing closers (
   /** The api the game and the operators talk to; it runs no closer (PERIOD_CLOSER=false). */
   let api: WorkerProcess;
   let apiUrl: string;
+  let client: ApiClient;
   const closers: WorkerProcess[] = [];
   let period: string;
   /** Where every kill and pause landed, to explain a failure. */
@@ -84,6 +85,7 @@ describe(`period closer: exactly-once payouts under kill -9 and racing closers (
     }
     const port = await freePort();
     apiUrl = `http://127.0.0.1:${port}`;
+    client = apiClient(apiUrl);
     api = new WorkerProcess('api', { ...shared, PORT: String(port), PERIOD_CLOSER: 'false' });
     api.start();
     await waitFor('the api', async () => (await fetch(`${apiUrl}/health`)).ok, {
@@ -105,17 +107,7 @@ describe(`period closer: exactly-once payouts under kill -9 and racing closers (
 
   /** A command to the api, with a fresh Idempotency-Key; resolves with the status. */
   const command = async (method: string, path: string, body: unknown, key = keys.admin) =>
-    (
-      await fetch(apiUrl + path, {
-        method,
-        headers: {
-          authorization: `Bearer ${key}`,
-          'content-type': 'application/json',
-          'idempotency-key': randomUUID(),
-        },
-        body: JSON.stringify(body),
-      })
-    ).status;
+    (await client.command(method, path, body, key)).status;
 
   /** On failure, where the kills and pauses landed and what the closers last said. */
   const explain = () =>

@@ -31,14 +31,8 @@ export const testApiKeys = [
 
 export type Response<T = any> = { status: number; body: T; headers: Headers };
 
-export type TestApp = {
-  url: string;
-  dataDir: string;
-  events: EventStore;
-  /** The read models the API serves from (the in-memory store embedded, MongoDB in cluster mode). */
-  readModels: ReadStore;
-  /** Events of a stream as stored (the source of truth, not a read model). */
-  stream(streamId: string): Promise<RecordedEvent[]>;
+/** Requests to an api over HTTP, with the test keys (an api in this process or a child process). */
+export type ApiClient = {
   request<T = any>(
     method: string,
     path: string,
@@ -59,8 +53,39 @@ export type TestApp = {
     idempotencyKey?: string,
   ): Promise<Response<T>>;
   query<T = any>(path: string, key?: string): Promise<Response<T>>;
+};
+
+export type TestApp = ApiClient & {
+  url: string;
+  dataDir: string;
+  events: EventStore;
+  /** The read models the API serves from (the in-memory store embedded, MongoDB in cluster mode). */
+  readModels: ReadStore;
+  /** Events of a stream as stored (the source of truth, not a read model). */
+  stream(streamId: string): Promise<RecordedEvent[]>;
   close(): Promise<void>;
 };
+
+export function apiClient(url: string): ApiClient {
+  const request: ApiClient['request'] = async (method, path, opts = {}) => {
+    const headers: Record<string, string> = { ...opts.headers };
+    const key = opts.key === undefined ? keys.admin : opts.key;
+    if (key !== null) headers.authorization = `Bearer ${key}`;
+    if (opts.idempotencyKey) headers['idempotency-key'] = opts.idempotencyKey;
+    let payload: string | undefined = opts.raw;
+    if (opts.body !== undefined) payload = JSON.stringify(opts.body);
+    if (payload !== undefined && !headers['content-type']) headers['content-type'] = 'application/json';
+    const response = await fetch(url + path, { method, headers, body: payload });
+    const text = await response.text();
+    return { status: response.status, body: text ? JSON.parse(text) : undefined, headers: response.headers };
+  };
+  return {
+    request,
+    command: (method, path, body, key = keys.admin, idempotencyKey = randomUUID()) =>
+      request(method, path, { body, key, idempotencyKey }),
+    query: (path, key = keys.reader) => request('GET', path, { key }),
+  };
+}
 
 export type StartOptions = {
   /** Reopen this data dir (kept on close); a fresh temporary one otherwise (removed on close). */
@@ -134,29 +159,13 @@ export async function startApi(options: StartOptions = {}): Promise<TestApp> {
   const url = `http://127.0.0.1:${address.port}`;
   const events = app.get<EventStore>(EVENT_STORE);
 
-  const request: TestApp['request'] = async (method, path, opts = {}) => {
-    const headers: Record<string, string> = { ...opts.headers };
-    const key = opts.key === undefined ? keys.admin : opts.key;
-    if (key !== null) headers.authorization = `Bearer ${key}`;
-    if (opts.idempotencyKey) headers['idempotency-key'] = opts.idempotencyKey;
-    let payload: string | undefined = opts.raw;
-    if (opts.body !== undefined) payload = JSON.stringify(opts.body);
-    if (payload !== undefined && !headers['content-type']) headers['content-type'] = 'application/json';
-    const response = await fetch(url + path, { method, headers, body: payload });
-    const text = await response.text();
-    return { status: response.status, body: text ? JSON.parse(text) : undefined, headers: response.headers };
-  };
-
   return {
+    ...apiClient(url),
     url,
     dataDir,
     events,
     readModels: app.get<ReadStore>(READ_STORE),
     stream: (streamId) => events.readStream(streamId),
-    request,
-    command: (method, path, body, key = keys.admin, idempotencyKey = randomUUID()) =>
-      request(method, path, { body, key, idempotencyKey }),
-    query: (path, key = keys.reader) => request('GET', path, { key }),
     close: async () => {
       await app.close();
       if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
