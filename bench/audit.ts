@@ -1,5 +1,5 @@
 /**
- * The audit benchmark (issue 5): how fast an auditor's checks run over a generated log of 1,000,000
+ * The audit benchmark: how fast an auditor's checks run over a generated log of 1,000,000
  * hash-chained events, each beside the same-run baseline of reading and JSON-parsing that log.
  *
  *   npm run bench:audit [-- --events 1000000]

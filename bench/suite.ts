@@ -1,5 +1,5 @@
 /**
- * The benchmark suite of issue 6: every figure beside a baseline measured in the same run, because these
+ * The benchmark suite: every figure beside a baseline measured in the same run, because these
  * 2-core machines are noisy and only the same-run ratios mean something.
  *
  *   npm run bench [-- --seconds 10 --connections 32 --replay-events 1000000 --rank-players 1000000]
