@@ -139,13 +139,13 @@ async function fill(store: MemoryReadStore, config: FrozenWorkerConfig): Promise
 
 async function run(config: FrozenWorkerConfig): Promise<FrozenWorkerReport> {
   const collections = [leaderboardEntryView.collection as never];
+  const stalls = monitorEventLoopDelay({ resolution: 5 });
   const empty = heldBytes();
   const live = new MemoryReadStore(collections);
   await fill(live, config);
   const withLive = heldBytes();
   const frozen = new MemoryReadStore(collections);
   await fill(frozen, config);
-  const stalls = monitorEventLoopDelay({ resolution: 5 });
   stalls.enable();
   let start = now();
   await project(frozen, [leaderboardEntryView as unknown as AnyProjection], [periodClosed(config.entries)]);

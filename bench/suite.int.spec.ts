@@ -21,6 +21,7 @@ describe('bench/suite.ts at a tiny size', () => {
       replayEvents: 2000,
       rankPlayers: 500,
       rankQueries: 200,
+      closedPeriodEntries: 20_000,
       longStream: 2000,
       longCommands: 20,
       cleanup,
@@ -111,7 +112,7 @@ describe('bench/suite.ts at a tiny size', () => {
 
   it('8: holds the board as a live and as a closed period, and queries each', () => {
     const { entries, memoryMb, latency, layout } = results.closedPeriod;
-    expect(entries).toBe(500);
+    expect(entries).toBe(20_000);
     expect(memoryMb.live > 0 && memoryMb.frozen > 0).toBe(true);
     for (const { live, frozen } of Object.values(latency)) {
       [live, frozen].forEach(saneDistribution);
