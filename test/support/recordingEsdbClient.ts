@@ -17,6 +17,7 @@ import {
   type SubscribeToAllOptions,
   WrongExpectedVersionError,
 } from '@eventstore/db-client';
+import { randomUUID } from 'node:crypto';
 import { PassThrough, Readable } from 'node:stream';
 import type { EsdbConnection } from '@app/event-store/esdb/esdbClient';
 
@@ -36,7 +37,8 @@ import type { EsdbConnection } from '@app/event-store/esdb/esdbClient';
  * - appends check the expected revision; the same ids at the same revision are an idempotent success;
  *   with throwOnAppendFailure=false a conflict is `{ success: false }` with 6.2.1's revision
  *   (`BigInt(hasCurrentStreamRevision())`, so 1n or 0n); an append over maxAppendSize is refused;
- * - `$maxCount` stream metadata hides all but the last events of a stream from reads.
+ * - stream metadata is an event of `$$<stream>`, in $all; `$maxCount` hides all but the last events of
+ *   a stream from reads.
  */
 export type Call = {
   method:
@@ -282,7 +284,22 @@ export class RecordingEsdbClient {
       cancelled: false,
     });
     this.metadata.set(streamName, { ...this.metadata.get(streamName), ...metadata });
-    return this.success(0n, this.nextPosition);
+    // The server writes it as an event of the metadata stream, in $all like any other.
+    const stream = `$$${streamName}`;
+    const record: Stored = {
+      streamId: stream,
+      id: randomUUID(),
+      type: '$metadata',
+      data: metadata,
+      metadata: undefined,
+      revision: BigInt(this.streams.get(stream)?.length ?? 0),
+      position: this.nextPosition,
+      created: new Date(),
+    };
+    this.nextPosition += POSITION_STEP;
+    this.streams.set(stream, [...(this.streams.get(stream) ?? []), record]);
+    this.log.push(record);
+    return this.success(record.revision, record.position);
   }
 
   /** Soft deletion: the stream reads as not found. */

@@ -104,6 +104,8 @@ export class EsdbEventStore implements EventStore, SnapshotStore {
   private readonly readDeadlineMs: number;
   private readonly batchIdleMs: number;
   private versionCheck?: Promise<void>;
+  /** The last user event's position when the last record of $all was at `record`. */
+  private knownHead?: { record: GlobalPosition; user: GlobalPosition };
   /** Lease changes run one at a time per lease name in this process: the relay's renewal and checkpoint. */
   private readonly leaseQueues = new StreamQueues();
 
@@ -259,48 +261,57 @@ export class EsdbEventStore implements EventStore, SnapshotStore {
   /** A page is short only at the end of the log, however many system records lie in between. */
   async readAll(after: GlobalPosition, limit: number): Promise<RecordedEvent[]> {
     const events: RecordedEvent[] = [];
-    await this.walkAll(FORWARDS, after, Math.max(limit + 1, MIN_CHUNK), (event) => {
-      events.push(event);
-      return events.length < limit;
-    });
+    await this.walkAll(
+      FORWARDS,
+      after,
+      () => Math.max(limit + 1, MIN_CHUNK),
+      (event) => {
+        events.push(event);
+        return events.length < limit;
+      },
+    );
     return events;
   }
 
   /**
-   * Walks $all in requests of `chunk` records, forwards from `after` or backwards from the end, handing
-   * each user event to `take` until it answers false or the log ends. Each request is bounded; the system
-   * records in between (leases, claims, the server's own) only cost more requests.
+   * Walks the records of $all after `after`, forwards from it or backwards from the end down to it, in
+   * requests of `chunk(n)` records for the n-th (from 0), handing each user event to `take` until it
+   * answers false or the walk ends. Each request is bounded; the system records in between (leases, claims, the server's own)
+   * only cost more requests.
    */
   private async walkAll(
     direction: typeof FORWARDS | typeof BACKWARDS,
-    after: GlobalPosition | undefined,
-    chunk: number,
+    after: GlobalPosition,
+    chunk: (request: number) => number,
     take: (event: RecordedEvent) => boolean,
   ): Promise<void> {
     await this.connected();
+    const floor = BigInt(after);
     let from: Position | typeof START | typeof END =
       direction === BACKWARDS ? END : after ? toPosition(after) : START;
-    // Records on this side of `boundary` were seen: whether a read includes its start or not, each
+    // Records on the far side of `seen` were looked at: whether a read includes its start or not, each
     // record is looked at once.
-    let boundary = after === undefined ? undefined : BigInt(after);
+    let seen = direction === FORWARDS ? floor : undefined;
     const unseen = (position: bigint) =>
-      boundary === undefined || (direction === FORWARDS ? position > boundary : position < boundary);
-    for (;;) {
+      seen === undefined || (direction === FORWARDS ? position > seen : position < seen);
+    for (let request = 0; ; request++) {
+      const size = chunk(request);
       let records = 0;
       let more = true;
       let last: Position | undefined;
-      const read = this.client.readAll({ fromPosition: from, direction, maxCount: chunk });
+      const read = this.client.readAll({ fromPosition: from, direction, maxCount: size });
       await drain(read, '$all', this.readDeadlineMs, (resolved) => {
         records++;
         const position = resolved.event?.position;
         if (!position || !unseen(position.prepare)) return true;
+        if (position.prepare <= floor) return (more = false);
         last = position;
         if (!resolved.event!.type.startsWith('$')) more = take(toRecorded(resolved));
         return more;
       });
-      if (!more || records < chunk || !last) return;
+      if (!more || records < size || !last) return;
       from = last;
-      boundary = last.prepare;
+      seen = last.prepare;
     }
   }
 
@@ -497,14 +508,25 @@ export class EsdbEventStore implements EventStore, SnapshotStore {
     return position;
   }
 
-  /** The last user event's position, whatever system records were written after it. */
+  /**
+   * The last user event's position, whatever system records were written after it. The answer is kept
+   * with the last record's position then, so the next call walks back only over what was written since
+   * (a health check on an idle log reads one record and the lease renewals since).
+   */
   async headPosition(): Promise<GlobalPosition> {
-    let head = 0;
-    await this.walkAll(BACKWARDS, undefined, MIN_CHUNK, (event) => {
+    const known = this.knownHead;
+    const record = await this.lastRecordPosition();
+    if (known && record === known.record) return known.user;
+    let head: GlobalPosition | undefined;
+    // Requests of 16 records, doubling to MIN_CHUNK: the records since the last answer are often few.
+    const chunk = (request: number) => Math.min(16 * 2 ** request, MIN_CHUNK);
+    await this.walkAll(BACKWARDS, known?.record ?? 0, chunk, (event) => {
       head = event.position;
       return false;
     });
-    return head;
+    const user = head ?? known?.user ?? 0;
+    this.knownHead = { record, user };
+    return user;
   }
 
   // A lease and its checkpoint live in one system stream (`$lease-<name>`, kept out of $all consumers by

@@ -75,15 +75,27 @@ describe('EventStoreDB adapter call patterns (recording fake, not a server)', ()
     expect(client.open()).toEqual([]);
   });
 
-  it('H2: answers the last user event as the head past 1,001 renewals, reading backwards in chunks', async () => {
+  it('H2: answers the last user event as the head past 1,001 renewals, then reads back only what is new', async () => {
     const { client, store } = open();
     expect(await store.headPosition()).toBe(0);
     const appended = await store.appendToStream('s', [event(1)], 'no_stream');
     await renew(store, 1001);
-    const from = client.calls.length;
+    let from = client.calls.length;
     expect(await store.headPosition()).toBe(appended.position);
-    const reads = since(client, from, 'readAll');
-    for (const read of reads) expect(read.options).toMatchObject({ direction: 'backwards', maxCount: 256 });
+    const walked = since(client, from, 'readAll').filter((read) => maxCountOf(read) > 1);
+    expect(walked.map(maxCountOf)).toEqual([16, 32, 64, 128, 256, 256, 256]);
+    for (const read of walked) expect(read.options).toMatchObject({ direction: 'backwards' });
+    await renew(store, 10);
+    from = client.calls.length;
+    expect(await store.headPosition()).toBe(appended.position);
+    // The last record, then one request of 16 covering the ten renewals since the previous answer.
+    expect(client.servedSince(from)).toBe(1 + 16);
+    from = client.calls.length;
+    expect(await store.headPosition()).toBe(appended.position);
+    expect(client.servedSince(from)).toBe(1);
+    const next = await store.appendToStream('s', [event(2)], 0);
+    await renew(store, 3);
+    expect(await store.headPosition()).toBe(next.position);
     expect(client.open()).toEqual([]);
   });
 
