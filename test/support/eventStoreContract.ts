@@ -257,6 +257,16 @@ export const eventStoreContract = (
       expect(await store.findEvent(b, reused.id)).toBeUndefined();
     });
 
+    it('leaves the ids of a refused append free for any stream', async () => {
+      const [a, b] = [stream(), stream()];
+      await store.appendToStream(a, [event(0)], 'no_stream');
+      const refused = [event(1)];
+      await expect(store.appendToStream(a, refused, 'no_stream')).rejects.toBeInstanceOf(
+        WrongExpectedRevisionError,
+      );
+      await expect(store.appendToStream(b, refused, 'no_stream')).resolves.toMatchObject({ written: true });
+    });
+
     it('answers concurrent identical appends with one write: the others are retries or conflicts', async () => {
       const id = stream();
       const events = [event(1), event(2)];

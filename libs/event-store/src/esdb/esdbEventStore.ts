@@ -140,7 +140,8 @@ export class EsdbEventStore implements EventStore, SnapshotStore {
     const claims = claimStream(events[0].id);
     // 1. Read the first id's claim: a retry, an id of another stream, or an attempt still in flight.
     const claim = await this.lastEventOf<Claim>(claims);
-    if (claim) {
+    // A released claim's append was refused: nothing of it was written, in any stream.
+    if (claim && claim.data.claimedAt !== RELEASED) {
       const retried = await this.retriedAppend(streamId, events, claim.data);
       if (retried) return retried;
       if (Date.now() - claim.data.claimedAt < CLAIM_TTL_MS) {
@@ -157,7 +158,7 @@ export class EsdbEventStore implements EventStore, SnapshotStore {
     }
     // 3. Append the events; a refusal releases the claim, an unknown outcome leaves it to lapse.
     const release = () =>
-      this.tryAppend(claims, '$IdempotencyClaim', { ...claimed, claimedAt: 0 }, claimedAt);
+      this.tryAppend(claims, '$IdempotencyClaim', { ...claimed, claimedAt: RELEASED }, claimedAt);
     let result;
     try {
       result = await this.client.appendToStream(streamId, events.map(toJsonEvent), {
@@ -736,9 +737,11 @@ const leaseStream = (name: string) => `$lease-${name}`;
 
 /**
  * The claim of an append's first event id: the stream, and the revision the events take (undefined until
- * known, for an append at `any`). claimedAt 0: released.
+ * known, for an append at `any`), and when (RELEASED: the append was refused).
  */
 type Claim = { streamId: string; revision?: StreamRevision; claimedAt: number };
+
+const RELEASED = 0;
 
 const claimStream = (eventId: string) => `$idem-${eventId}`;
 

@@ -6,7 +6,7 @@ import {
   type RecordingClientOptions,
 } from '@test/support/recordingEsdbClient';
 import { snapshotStoreContract } from '@test/support/snapshotStoreContract';
-import { EventIdConflictError, type NewEvent } from '../eventStore';
+import { EventIdConflictError, type NewEvent, WrongExpectedRevisionError } from '../eventStore';
 import { ReadTimeoutError, UnsupportedServerError } from './esdbClient';
 import { EsdbEventStore, type EsdbEventStoreOptions } from './esdbEventStore';
 
@@ -204,6 +204,17 @@ describe('EventStoreDB adapter call patterns (recording fake, not a server)', ()
       EventIdConflictError,
     );
     expect(since(client, 0, 'appendToStream')).toHaveLength(appends);
+  });
+
+  it('M2: frees the id of a refused append for any stream', async () => {
+    const { store } = open();
+    await store.appendToStream('a', [event(0)], 'no_stream');
+    const refused = [event(1)];
+    await expect(store.appendToStream('a', refused, 'no_stream')).rejects.toBeInstanceOf(
+      WrongExpectedRevisionError,
+    );
+    await expect(store.appendToStream('b', refused, 'no_stream')).resolves.toMatchObject({ written: true });
+    await expect(store.appendToStream('a', refused, 0)).rejects.toBeInstanceOf(EventIdConflictError);
   });
 
   it('M3: one of concurrent identical appends writes; a missing position is read from the stream', async () => {
