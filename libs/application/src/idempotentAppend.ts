@@ -52,7 +52,7 @@ export const eventId = (context: Pick<CommandContext, 'actor' | 'idempotencyKey'
  * and the first event's `requestHash` tells a retry from a key reused for a different request.
  */
 export class IdempotentAppender {
-  constructor(private readonly events: Pick<EventStore, 'appendToStream' | 'findEvent' | 'readStream'>) {}
+  constructor(private readonly events: Pick<EventStore, 'appendToStream' | 'findEvent'>) {}
 
   /**
    * Appends `decided` at the revision it was decided on, each event hash-chained to the one before it.
@@ -135,17 +135,14 @@ export class IdempotentAppender {
    * IdempotencyKeyReusedError when the key was used for a different request.
    */
   async replayOf(streamId: string, context: CommandContext): Promise<CommandResult | undefined> {
-    const first = await this.events.findEvent(streamId, eventId(context, 0));
-    if (!first) return undefined;
-    if (first.metadata.requestHash !== context.requestHash) throw new IdempotencyKeyReusedError();
-    // A command's events were appended together: the rest follow its first in the stream, read by
-    // revision (a store may find only the first of an append's ids cheaply).
-    const events: RecordedEvent[] = [first];
-    for (;;) {
-      const [next] = await this.events.readStream(streamId, first.revision + events.length, 1);
-      if (next?.id !== eventId(context, events.length)) break;
-      events.push(next);
+    const events: RecordedEvent[] = [];
+    for (let index = 0; ; index++) {
+      const event = await this.events.findEvent(streamId, eventId(context, index));
+      if (!event) break;
+      events.push(event);
     }
+    if (events.length === 0) return undefined;
+    if (events[0].metadata.requestHash !== context.requestHash) throw new IdempotencyKeyReusedError();
     const last = events[events.length - 1];
     return {
       streamId,
