@@ -300,9 +300,12 @@ export const eventStoreContract = (
         ...firstResult,
         written: false,
       });
+      // A replay asks for a command's events in order, its first first.
       await expect(store.findEvent(id, first[0].id)).resolves.toMatchObject({ revision: 0 });
+      await expect(store.findEvent(id, first[1].id)).resolves.toMatchObject({ revision: 1 });
+      await expect(store.findEvent(id, first[2].id)).resolves.toMatchObject({ revision: 2 });
       if (before !== undefined) {
-        // A claim or index lookup, and the retried events themselves: not the stream.
+        // Claims or index lookups and the events asked for: not the stream.
         expect(probes.eventsRead!() - before).toBeLessThanOrEqual(16);
       }
       expect(await store.readStream(id, revision + 1)).toHaveLength(1);

@@ -60,11 +60,12 @@ export type EsdbEventStoreOptions = {
 /** Records read per request when walking $all past system events: bounds each call's work. */
 const MIN_CHUNK = 256;
 /**
- * How far back findEvent looks for an id that is not the first of its append (those have a claim). The
- * application asks only for first ids (a replay reads the rest by revision), and the read runs on every
- * refused command, so it stays short.
+ * How far back findEvent looks for an id it has no other way to find. It runs on every refused command
+ * (whose first id is looked up), so it stays short.
  */
 const FIND_WINDOW = 32;
+/** Streams whose last event found by findEvent is remembered. */
+const FOUND_STREAMS = 1024;
 /** A claim older than this with no events behind it belongs to an attempt that failed or died. */
 const CLAIM_TTL_MS = 30_000;
 /** Rounds of a lease change lost to a write of the same owner (another store of this process) before giving up. */
@@ -106,6 +107,8 @@ export class EsdbEventStore implements EventStore, SnapshotStore {
   private versionCheck?: Promise<void>;
   /** The last user event's position when the last record of $all was at `record`. */
   private knownHead?: { record: GlobalPosition; user: GlobalPosition };
+  /** Per stream, the revision of the last event findEvent found, oldest stream first. */
+  private readonly lastFound = new Map<string, StreamRevision>();
   /** Lease changes run one at a time per lease name in this process: the relay's renewal and checkpoint. */
   private readonly leaseQueues = new StreamQueues();
 
@@ -465,16 +468,25 @@ export class EsdbEventStore implements EventStore, SnapshotStore {
 
   /**
    * The first id of an append is found through its claim (two bounded reads, however long the stream);
-   * another id is looked for among the stream's last FIND_WINDOW events only.
+   * the id of the event right after the last one found in the stream, by reading that event (a replay
+   * asks for a command's events in order, its first first); any other id among the stream's last
+   * FIND_WINDOW events only.
    */
   async findEvent(streamId: string, eventId: string): Promise<RecordedEvent | undefined> {
     await this.connected();
     const claim = (await this.lastEventOf<Claim>(claimStream(eventId)))?.data;
-    // Another stream's first id: not in this one.
-    if (claim && claim.streamId !== streamId) return undefined;
-    if (claim?.revision !== undefined) {
-      const [event] = await this.readStream(streamId, claim.revision, 1);
-      if (event?.id === eventId) return event;
+    if (claim && claim.claimedAt !== RELEASED) {
+      // Another stream's first id: not in this one.
+      if (claim.streamId !== streamId) return undefined;
+      if (claim.revision !== undefined) {
+        const [event] = await this.readStream(streamId, claim.revision, 1);
+        if (event?.id === eventId) return this.foundIn(streamId, event);
+      }
+    }
+    const previous = this.lastFound.get(streamId);
+    if (previous !== undefined) {
+      const [next] = await this.readStream(streamId, previous + 1, 1);
+      if (next?.id === eventId) return this.foundIn(streamId, next);
     }
     let found: RecordedEvent | undefined;
     try {
@@ -490,7 +502,15 @@ export class EsdbEventStore implements EventStore, SnapshotStore {
     } catch (error) {
       if (!(error instanceof StreamNotFoundError)) throw error;
     }
-    return found;
+    return found && this.foundIn(streamId, found);
+  }
+
+  /** Remembers where findEvent last found an event of the stream (for the last FOUND_STREAMS streams). */
+  private foundIn(streamId: string, event: RecordedEvent): RecordedEvent {
+    this.lastFound.delete(streamId);
+    this.lastFound.set(streamId, event.revision);
+    if (this.lastFound.size > FOUND_STREAMS) this.lastFound.delete(this.lastFound.keys().next().value!);
+    return event;
   }
 
   /** Position of the last record in $all, system events included: a bound for what has been written. */

@@ -139,6 +139,23 @@ describe('EventStoreDB adapter call patterns (recording fake, not a server)', ()
     expect(since(client, from, 'readStream').map(maxCountOf)).toEqual([1, 2]);
   });
 
+  it('H4: finds a replayed command’s events by their claim and then in order, not by reading the stream', async () => {
+    const { client, store } = open();
+    const command = [event(0), event(1), event(2)];
+    await store.appendToStream('long', command, 'no_stream');
+    await store.appendToStream(
+      'long',
+      Array.from({ length: 500 }, (_, i) => event(i)),
+      2,
+    );
+    const from = client.calls.length;
+    for (const [revision, { id }] of command.entries()) {
+      await expect(store.findEvent('long', id)).resolves.toMatchObject({ id, revision });
+    }
+    // The claim and the event it names, then each next event.
+    expect(client.servedSince(from)).toBe(2 + 1 + 1);
+  });
+
   it('H5: delivers catch-up and live events in batches of up to batchSize', async () => {
     const { store } = open();
     await store.appendToStream(
