@@ -155,13 +155,13 @@ export class EsdbEventStore implements EventStore, SnapshotStore {
     // 2. Claim the id, at the claim stream's revision read: of two identical attempts one claims.
     const revision = expected === 'no_stream' ? 0 : expected === 'any' ? undefined : expected + 1;
     const claimed: Claim = { streamId, revision, claimedAt: Date.now() };
-    const claimedAt = await this.tryAppend(claims, '$IdempotencyClaim', claimed, claim?.revision);
-    if (claimedAt === undefined) {
+    const claimRevision = await this.tryAppend(claims, '$IdempotencyClaim', claimed, claim?.revision);
+    if (claimRevision === undefined) {
       throw new WrongExpectedRevisionError(streamId, expected, await this.streamRevision(streamId));
     }
     // 3. Append the events; a refusal releases the claim, an unknown outcome leaves it to lapse.
     const release = () =>
-      this.tryAppend(claims, '$IdempotencyClaim', { ...claimed, claimedAt: RELEASED }, claimedAt);
+      this.tryAppend(claims, '$IdempotencyClaim', { ...claimed, claimedAt: RELEASED }, claimRevision);
     let result;
     try {
       result = await this.client.appendToStream(streamId, events.map(toJsonEvent), {
@@ -196,7 +196,7 @@ export class EsdbEventStore implements EventStore, SnapshotStore {
         claims,
         '$IdempotencyClaim',
         { ...claimed, revision: nextRevision - events.length + 1 },
-        claimedAt,
+        claimRevision,
       );
     }
     return {
