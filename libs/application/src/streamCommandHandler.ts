@@ -1,9 +1,8 @@
 import type { DomainEvent } from '@app/domain';
-import type { EventStore } from '@app/event-store';
+import { type EventStore, StreamQueues } from '@app/event-store';
 import type { CommandContext } from './commandContext';
 import { type CommandResult, IdempotentAppender } from './idempotentAppend';
 import { retryOnConflict } from './retryOnConflict';
-import { StreamQueues } from './streamQueues';
 import type { SnapshotPolicy } from './streamSnapshots';
 import { type Fold, StreamStateCache, type StreamState } from './streamStateCache';
 

@@ -173,3 +173,14 @@ export class EventIdConflictError extends Error {
     this.name = 'EventIdConflictError';
   }
 }
+
+/** The events of one append exceed what the store takes in one append (EventStoreDB: 1 MiB by default). */
+export class AppendTooLargeError extends Error {
+  constructor(
+    readonly streamId: string,
+    readonly maxBytes: number,
+  ) {
+    super(`the events appended to ${streamId} exceed the store's ${maxBytes} bytes per append`);
+    this.name = 'AppendTooLargeError';
+  }
+}

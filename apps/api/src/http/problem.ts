@@ -5,6 +5,7 @@ import {
   InvalidRequestError,
 } from '@app/application';
 import { DomainError, type DomainErrorCode } from '@app/domain';
+import { AppendTooLargeError } from '@app/event-store';
 import { HttpException } from '@nestjs/common';
 
 /**
@@ -137,6 +138,15 @@ export function toProblem(error: unknown): ProblemBody {
       status,
       detail: error.message,
       ...(error.field ? { field: error.field } : {}),
+    };
+  }
+  if (error instanceof AppendTooLargeError) {
+    const [code, title] = TITLES[413];
+    return {
+      type: problemType(code),
+      title,
+      status: 413,
+      detail: `the events this request would append exceed the event store's ${error.maxBytes} bytes`,
     };
   }
   const status = statusOf(error);
