@@ -172,9 +172,18 @@ export async function rebuildReadModels({
   } catch (error) {
     // Before the switch the new set is abandoned; after it, the new set serves and the old one is
     // the next rebuild's leftover. Either way only the live set is written from here on.
-    log(`rebuild failed${switched ? ` after switching to ${next}` : `; ${previous} stays live`}`);
     await aliases.release(owner).catch(() => undefined);
-    if (!switched) await aliases.drop(next).catch(() => undefined);
+    // Whether the switch happened is what the alias says now, not what this process saw: a write can
+    // apply on the server and still fail here (a lost reply). Unreadable: drop nothing, the next
+    // rebuild clears leftovers.
+    const serving = switched
+      ? next
+      : await aliases.read().then(
+          (alias) => alias.live,
+          () => undefined,
+        );
+    log(`rebuild failed; ${serving ?? 'the set the alias names (unreadable now)'} is live`);
+    if (serving !== undefined && serving !== next) await aliases.drop(next).catch(() => undefined);
     throw error;
   } finally {
     heartbeat.stop();
