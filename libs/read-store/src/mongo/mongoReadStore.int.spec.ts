@@ -109,6 +109,39 @@ if (unavailable) console.warn(`SKIPPED: MongoDB read store on FerretDB - ${unava
       expect(await store.checkpoint()).toBe(1000);
     }, 120_000);
 
+    it('writes with majority write concern and reads the primary at majority, whatever the URL says', async () => {
+      const dbName = `rs_${randomUUID().replaceAll('-', '').slice(0, 20)}`;
+      databases.push(dbName);
+      store = await MongoReadStore.open({
+        ...testMongoOptions,
+        url: `${url}?readPreference=secondaryPreferred&w=1&readConcernLevel=local`,
+        dbName,
+        collections,
+        timeouts: { operationMs: 4000 },
+        connectOptions: { monitorCommands: true },
+      });
+      const client = store.connection.getClient();
+      expect(client.options.readPreference.mode).toBe('primary');
+      const sent: Record<string, unknown>[] = [];
+      client.on('commandStarted', (event: mongo.CommandStartedEvent) => {
+        if (['update', 'find', 'aggregate'].includes(event.commandName)) sent.push(event.command);
+      });
+      await store.commit([score('p1', 5, 0)], 3);
+      await store.find(scoreCollection, 'b|p1');
+      await store.rankOf(ranking, 'b|p1');
+      await store.checkpoint();
+
+      const writes = sent.filter((command) => 'update' in command);
+      const reads = sent.filter((command) => !('update' in command));
+      expect(writes).toHaveLength(2); // the document, then the checkpoint
+      for (const write of writes) expect(write.writeConcern).toEqual({ w: 'majority', wtimeout: 4000 });
+      expect(reads).toHaveLength(4); // find, the rank's findOne and count, the checkpoint
+      for (const read of reads) {
+        expect(read.readConcern).toEqual({ level: 'majority' });
+        expect(read.maxTimeMS).toBe(4000);
+      }
+    });
+
     it('updates hundreds of existing documents in one commit (FerretDB hangs on 100 per update command)', async () => {
       store = await open({ collections });
       await store.commit(
