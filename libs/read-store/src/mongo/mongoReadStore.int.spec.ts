@@ -80,6 +80,28 @@ if (unavailable) console.warn(`SKIPPED: MongoDB read store on FerretDB - ${unava
       ]);
     });
 
+    it('creates its indexes and drops none: another version of the code and an operator keep theirs', async () => {
+      const dbName = `rs_${randomUUID().replaceAll('-', '').slice(0, 20)}`;
+      const indexNames = async () =>
+        (await store.connection.db!.collection('rm_v1_scores').indexes()).map((index) => index.name).sort();
+      // The running version, then an operator's index, then the next version opening the same namespace
+      // (another process of a rolling deploy), then the running version restarting.
+      store = await open({ collections, dbName });
+      await store.connection.db!.collection('rm_v1_scores').createIndex({ at: 1 }, { name: 'byTime' });
+      const next = {
+        name: 'scores',
+        indexes: {
+          ranking: scoreCollection.indexes!.ranking,
+          bySeason: { groupBy: ['season'], orderBy: [['points', -1]] },
+        },
+      } as unknown as CollectionDefinition<never>;
+      const nextVersion = await open({ collections: [next], dbName });
+      await nextVersion.close();
+      await store.close();
+      store = await open({ collections, dbName });
+      expect(await indexNames()).toEqual(['_id_', 'byPlayer', 'bySeason', 'byTime', 'ranking']);
+    });
+
     it('writes a batch of 1000 documents as one bulk write, then the checkpoint', async () => {
       store = await open({ collections, connectOptions: { monitorCommands: true } });
       const server = await store.connection.db!.admin().command({ buildInfo: 1 });

@@ -222,7 +222,7 @@ export class MongoReadStore implements ReadStore, ProjectionTarget {
     );
   }
 
-  /** Connects and makes the declared indexes exist (dropping ones no longer declared). */
+  /** Connects and makes the declared indexes exist (leaving any others in place). */
   static async open({
     url,
     dbName,
@@ -267,7 +267,11 @@ export class MongoReadStore implements ReadStore, ProjectionTarget {
       }
     }
     const store = new MongoReadStore(connection, definitions, namespace, maxWritesPerCall, ownsConnection);
-    await Promise.all([...store.collections.values()].map(({ model }) => model.syncIndexes()));
+    // Creates the declared indexes and drops none: during a rolling deploy two versions of this code
+    // declare different ones, and an operator may add their own. Only a rebuild (a new namespace has only
+    // the declared ones) or an explicit migration removes an index. An index name is never reused for
+    // other keys: opening then fails on the conflict instead of serving from the wrong index.
+    await Promise.all([...store.collections.values()].map(({ model }) => model.createIndexes()));
     await store.checkpointModel.createCollection().catch((error: { codeName?: string }) => {
       if (error.codeName !== 'NamespaceExists') throw error;
     });
