@@ -136,17 +136,18 @@ export class ReadModelAliases {
   ): Promise<ReadModelAlias & { rebuildTarget: string }> {
     for (;;) {
       const alias = await this.read();
+      // Heartbeats are stamped and aged by the server's clock, never by the rebuilds' hosts' clocks.
+      const now = await this.serverTime();
       if (alias.rebuildOwner !== null) {
-        // Heartbeats carry the writer's clock: clocks must agree to well within staleAfterMs.
-        const ageMs = Date.now() - (alias.heartbeatAt?.getTime() ?? 0);
+        const ageMs = now.getTime() - (alias.heartbeatAt?.getTime() ?? 0);
         if (ageMs < staleAfterMs) throw new RebuildInProgressError(alias, ageMs, staleAfterMs);
       }
       const used = [alias.live, alias.alsoWrite, alias.rebuildTarget, ...(await this.namespaces())];
       const numbers = used.map((namespace) => Number(/^rm_v(\d+)$/.exec(namespace ?? '')?.[1] ?? 1));
       const rebuildTarget = `rm_v${Math.max(...numbers) + 1}`;
-      const claim = { ...NO_REBUILD, rebuildOwner: owner, rebuildTarget, heartbeatAt: new Date() };
-      if (await this.compareAndSet(alias.version, claim)) {
-        return { ...alias, ...claim, version: alias.version + 1 };
+      const claim = { alsoWrite: null, rebuildOwner: owner, rebuildTarget };
+      if (await this.compareAndSet(alias.version, claim, { stampHeartbeat: true })) {
+        return { ...alias, ...claim, heartbeatAt: now, version: alias.version + 1 };
       }
     }
   }
@@ -155,7 +156,7 @@ export class ReadModelAliases {
   async heartbeat(owner: string): Promise<void> {
     const result = await this.documents().updateOne(
       { _id: ALIAS_ID, rebuildOwner: owner },
-      { $set: { heartbeatAt: new Date() }, $inc: { version: 1 } },
+      { $currentDate: { heartbeatAt: true }, $inc: { version: 1 } },
     );
     if (result.matchedCount === 0) throw new RebuildLostError(owner, await this.read());
   }
@@ -176,12 +177,26 @@ export class ReadModelAliases {
     return this.transition(owner, NO_REBUILD);
   }
 
-  private async compareAndSet(version: number, change: AliasChange): Promise<boolean> {
+  private async compareAndSet(
+    version: number,
+    change: AliasChange,
+    { stampHeartbeat = false } = {},
+  ): Promise<boolean> {
     const result = await this.documents().updateOne(
       { _id: ALIAS_ID, version },
-      { $set: change, $inc: { version: 1 } },
+      {
+        $set: change,
+        $inc: { version: 1 },
+        ...(stampHeartbeat ? { $currentDate: { heartbeatAt: true as const } } : {}),
+      },
     );
     return result.matchedCount === 1;
+  }
+
+  /** The clock of the server (the primary) that stamps heartbeats. */
+  private async serverTime(): Promise<Date> {
+    const hello = await this.connection.db!.admin().command({ hello: 1 });
+    return hello.localTime as Date;
   }
 
   private documents() {
