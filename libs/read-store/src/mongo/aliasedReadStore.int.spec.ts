@@ -14,19 +14,6 @@ import {
 import { MongoReadStore } from './mongoReadStore';
 
 const collections = [tallies as CollectionDefinition<never>];
-/** Fake only the clock (`Date`): the driver's timers keep running. */
-const TIMERS = [
-  'setTimeout',
-  'clearTimeout',
-  'setInterval',
-  'clearInterval',
-  'setImmediate',
-  'clearImmediate',
-  'nextTick',
-  'queueMicrotask',
-  'hrtime',
-  'performance',
-] as const;
 
 const tally = (streamId: string, count: number, revision: number) => ({
   collection: 'tallies',
@@ -78,7 +65,22 @@ describeWith([MONGO], 'AliasedReadStore on FerretDB: the read models behind the 
     await store.aliases.claimRebuild('first', 30_000);
     await store.aliases.heartbeat('first');
     // A second rebuild on a host whose clock runs an hour ahead: the first is alive all the same.
-    jest.useFakeTimers({ now: Date.now() + 3_600_000, doNotFake: TIMERS });
+    // Only the clock (`Date`) is faked: the driver's timers keep running.
+    jest.useFakeTimers({
+      now: Date.now() + 3_600_000,
+      doNotFake: [
+        'setTimeout',
+        'clearTimeout',
+        'setInterval',
+        'clearInterval',
+        'setImmediate',
+        'clearImmediate',
+        'nextTick',
+        'queueMicrotask',
+        'hrtime',
+        'performance',
+      ],
+    });
     try {
       await expect(store.aliases.claimRebuild('second', 30_000)).rejects.toThrow(RebuildInProgressError);
     } finally {
