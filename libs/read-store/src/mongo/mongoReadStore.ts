@@ -74,6 +74,20 @@ const beyond = (orderBy: OrderBy, key: Record<string, unknown>, side: 'before' |
 
 const isDuplicateKey = (error: { code?: unknown }) => error.code === DUPLICATE_KEY;
 
+/**
+ * The index of the operation of a failed ordered bulk write that was a stale upsert (its first write
+ * error, a duplicate key), or undefined when the failure is anything else. A write concern error in the
+ * same reply (the applied writes are not known to be on a majority) makes it a failure: the driver reports
+ * the write errors and keeps that one in the result, where it would otherwise go unseen.
+ */
+export const staleWriteIndex = (error: unknown): number | undefined => {
+  const failed = error as Partial<mongo.MongoBulkWriteError>;
+  if (failed.result?.getWriteConcernError?.()) return undefined;
+  const [first] =
+    failed.writeErrors === undefined ? [] : ([] as mongo.WriteError[]).concat(failed.writeErrors);
+  return first && isDuplicateKey(first) ? first.index : undefined;
+};
+
 /** How long the read stores wait on MongoDB before giving up (MONGO_*_TIMEOUT_MS, docs/configuration.md). */
 export type MongoTimeouts = {
   /** Finding a server to send to (the primary: during an election, until one is elected). */
@@ -487,10 +501,9 @@ export class MongoReadStore implements ReadStore, ProjectionTarget {
       await model.bulkWrite(batch, { ordered: true });
       return undefined;
     } catch (error) {
-      const writeErrors = (error as mongo.MongoBulkWriteError).writeErrors;
-      const [first] = writeErrors === undefined ? [] : ([] as mongo.WriteError[]).concat(writeErrors);
-      if (!first || !isDuplicateKey(first)) throw error;
-      return first.index;
+      const stale = staleWriteIndex(error);
+      if (stale === undefined) throw error;
+      return stale;
     }
   }
 
