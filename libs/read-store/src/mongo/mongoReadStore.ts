@@ -185,9 +185,12 @@ export const isMongoUnavailable = (error: unknown): boolean =>
  * checkpoint is written last, so a crash leaves it behind the documents, never ahead.
  *
  * Reads: each IndexDefinition is one compound index (groupBy fields, then orderBy fields). A page is a
- * range scan of it, a slice a sort with skip, and a rank a count of the index range before the document.
- * On MongoDB those counts are COUNT_SCANs over index keys (no document is fetched), but they still cost
- * O(rank) keys: a rank near the millionth entry reads a million keys. FerretDB v1's SQLite backend
+ * range scan of it, a slice a sort with skip, and a rank a count of the documents before the document.
+ * That count is `countDocuments`, an aggregation (`$match`, `$group`), not a COUNT_SCAN; its `$match` is
+ * an `$or` of index ranges, one per orderBy field, and costs O(rank) keys at best. Each branch fits the
+ * index by the equality-sort-range rule (projections/indexUsage.int.spec.ts); which plan MongoDB's planner
+ * picks for it and for a keyset page's `$or` has not been checked on a MongoDB server (docs/operations.md
+ * says how). FerretDB v1's SQLite backend
  * pushes down only a filter that is exactly `{ _id: value }` and never a sort, so there every other
  * query and every guarded write reads the whole collection (docs/performance.md has the cost). FerretDB
  * is a test double here, not a production read store.
