@@ -77,10 +77,23 @@ const envExample = Object.fromEntries(
     .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
 );
 
-/** Compose interpolation for `${VAR}`, `${VAR:-default}` and `${VAR:?error}`, from .env.example. */
+/**
+ * The `.env` an operator makes from it: each secret of the example's API_KEYS (public, refused by the api)
+ * replaced by one of their own, wherever it appears (METRICS_API_KEY repeats the metrics key's).
+ */
+const dotEnv = Object.fromEntries(
+  Object.entries(envExample).map(([name, value]) => [
+    name,
+    envExample.API_KEYS.split(';')
+      .map((entry) => entry.split(':')[1])
+      .reduce((text, secret, i) => text.replaceAll(secret, `operators-own-secret-${i}-0123456789`), value),
+  ]),
+);
+
+/** Compose interpolation for `${VAR}`, `${VAR:-default}` and `${VAR:?error}`, from that `.env`. */
 const interpolate = (value: string): string =>
   value.replace(/\$\{(\w+)(?::?([-?])([^}]*))?\}/g, (_, name: string, kind?: string, rest?: string) => {
-    const given = envExample[name];
+    const given = dotEnv[name];
     if (given !== undefined && given !== '') return given;
     if (kind === '-') return rest ?? '';
     throw new Error(`${name} is required by docker-compose.yml but .env.example does not set it`);
@@ -226,7 +239,7 @@ describe('docker-compose.yml', () => {
     expect(kafka.KAFKA_ADVERTISED_LISTENERS.split(',')).toContain('PLAINTEXT://kafka:9092');
   });
 
-  it('gives the api keys from the environment, and the documented example parses', () => {
+  it('gives the api keys from the environment, and the documented example parses once its secrets are replaced', () => {
     expect(String(services.api.environment?.API_KEYS)).toMatch(/^\$\{API_KEYS:\?/);
     const keys = parseApiKeys(environmentOf(services.api).API_KEYS);
     expect(keys.map((key) => [...key.scopes].sort())).toEqual([
@@ -390,7 +403,7 @@ describe('monitoring: Prometheus and Grafana', () => {
     expect(services.prometheus.secrets).toContain(secret);
     const source = compose.secrets?.[secret]?.environment;
     expect(source).toBe('METRICS_API_KEY');
-    const token = envExample[source!];
+    const token = dotEnv[source!];
     const key = authenticate(parseApiKeys(environmentOf(services.api).API_KEYS), token);
     expect(key?.scopes.has('metrics')).toBe(true);
     // The relay and the projectors need no key.
