@@ -1,6 +1,7 @@
 import { ClusterWorkers, clusterDeployment, sharedServers } from '@test/support/clusterWorkers';
 import { type FerretDbServer, startFerretDb } from '@test/support/servers';
 import { type TestApp, keys, startApi } from '@test/support/testApp';
+import mongoose from 'mongoose';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -51,6 +52,10 @@ describe('the api while MongoDB does not answer (cluster)', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
+  /** The api's MongoDB connections (it runs in this process; the relay and the projector do not). */
+  const apiConnections = () =>
+    mongoose.connections.filter((connection) => connection.port === Number(new URL(mongo.url).port));
+
   it('answers 503 problem+json while MongoDB is frozen, and serves again once it answers', async () => {
     const playerId = `outage-${randomUUID().slice(0, 8)}`;
     const granted = await api.command(
@@ -68,10 +73,19 @@ describe('the api while MongoDB does not answer (cluster)', () => {
     const before = await api.query(`${wallet}?minPosition=${granted.body.position}`);
     expect(before.status).toBe(200);
 
-    // Frozen with a request on its way: the read waits on a socket that never answers.
-    const during = api.query(wallet);
-    process.kill(mongo.pid, 'SIGSTOP');
-    const answers = [await during, await api.query(wallet)];
+    // Frozen as the api sends the wallet's read to it (mongoose's debug hook runs just before the
+    // driver sends): that read waits on a socket that never answers. The next request meets it frozen.
+    let frozen = false;
+    for (const connection of apiConnections()) {
+      connection.set('debug', (collection: string, method: string) => {
+        if (frozen || !collection.endsWith('_wallets') || method !== 'findOne') return;
+        frozen = true;
+        process.kill(mongo.pid, 'SIGSTOP');
+      });
+    }
+    const answers = [await api.query(wallet)];
+    expect(frozen).toBe(true);
+    answers.push(await api.query(wallet));
     for (const answer of answers) {
       expect(answer.status).toBe(503);
       expect(answer.headers.get('content-type')).toMatch(/^application\/problem\+json/);
@@ -80,6 +94,7 @@ describe('the api while MongoDB does not answer (cluster)', () => {
     }
 
     process.kill(mongo.pid, 'SIGCONT');
+    for (const connection of apiConnections()) connection.set('debug', false);
     const after = await api.query(wallet);
     expect(after.status).toBe(200);
     expect(after.body).toMatchObject({ balances: { GOLD: 5 } });
