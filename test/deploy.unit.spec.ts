@@ -7,6 +7,7 @@ import { parseDocument } from 'yaml';
 import { authenticate, parseApiKeys } from '../apps/api/src/http/auth/apiKeys';
 import { ApiMetrics } from '../apps/api/src/system/apiMetrics';
 import { PROJECTOR_METRICS } from '../apps/projector/src/projector.service';
+import { DEFAULT_GRACE_MS } from '../apps/rebuild/src/rebuild';
 import { RELAY_METRICS } from '../apps/relay/src/relay.service';
 import { parser as promql } from '@prometheus-io/lezer-promql';
 import { Registry, collectDefaultMetrics } from 'prom-client';
@@ -31,7 +32,7 @@ type Service = {
   environment?: Record<string, string | number | boolean | null>;
   deploy?: { replicas?: number };
   depends_on?: Record<string, { condition: string }>;
-  healthcheck?: { test: unknown };
+  healthcheck?: { test: unknown; start_period?: string };
   ports?: string[];
   volumes?: string[];
   secrets?: string[];
@@ -324,9 +325,25 @@ describe('deploy/nginx.conf', () => {
     expect(conf).toMatch(/proxy_set_header X-Correlation-Id \$correlation_id;/);
     expect(conf).toMatch(/proxy_set_header Authorization \$http_authorization;/);
   });
+
+  it('sends the client address it saw, never one the client wrote, to an api trusting one hop', () => {
+    expect(conf.match(/proxy_set_header X-Forwarded-For .*;/g)).toEqual([
+      'proxy_set_header X-Forwarded-For $remote_addr;',
+    ]);
+    expect(environmentOf(services.api).TRUST_PROXY).toBe('1');
+  });
 });
 
 describe('Dockerfile', () => {
+  it('builds and runs on Node 24, a maintained LTS', () => {
+    const images = instructions(dockerfile, 'FROM').map((from) => from.split(' ')[0]);
+    expect(images).toEqual(images.map(() => 'node:24-bookworm-slim'));
+  });
+
+  it("gives the api a start period as long as the rebuild's grace: both allow a large rank cache load", () => {
+    expect(services.api.healthcheck?.start_period).toBe(`${DEFAULT_GRACE_MS / 1000}s`);
+  });
+
   it('compiles in a build stage and runs from a production-only stage', () => {
     expect(instructions(dockerfile, 'FROM').length).toBeGreaterThanOrEqual(2);
     expect(dockerfile).toMatch(/npx nest build api/);
