@@ -93,6 +93,13 @@ describe('the api while MongoDB does not answer (cluster)', () => {
       expect(answer.body).toMatchObject({ type: '/problems/service-unavailable', status: 503 });
     }
 
+    // ...as the OpenAPI document says the route may answer.
+    const doc = (await api.request('GET', '/docs/openapi.json', { key: null })).body;
+    const documented = doc.paths['/v1/players/{playerId}/wallet'].get.responses['503'];
+    expect(documented.content['application/problem+json'].schema.properties.type.enum).toContain(
+      '/problems/service-unavailable',
+    );
+
     process.kill(mongo.pid, 'SIGCONT');
     for (const connection of apiConnections()) connection.set('debug', false);
     const after = await api.query(wallet);
