@@ -6,6 +6,7 @@ import {
 } from '@app/application';
 import { DomainError, type DomainErrorCode } from '@app/domain';
 import { AppendTooLargeError } from '@app/event-store';
+import { ReadStoreUnavailableError } from '@app/read-store';
 import { HttpException } from '@nestjs/common';
 
 /**
@@ -127,6 +128,16 @@ export function toProblem(error: unknown): ProblemBody {
       status,
       detail: error.message,
       ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
+    };
+  }
+  if (error instanceof ReadStoreUnavailableError) {
+    // The read models' server cannot answer now (an election, an outage): the caller may retry.
+    return {
+      type: problemType('service-unavailable'),
+      title: TITLES[503][1],
+      status: 503,
+      detail: 'The read models cannot be reached right now; retry shortly',
+      retryAfterSeconds: 1,
     };
   }
   if (error instanceof DomainError) {
