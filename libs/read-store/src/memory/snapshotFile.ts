@@ -183,15 +183,17 @@ export class MemorySnapshotFile implements ReadModelSnapshots {
       parts = [];
       length = 0;
       hash.update(chunk);
+      // What ran since the last write returned held the event loop; the write itself does not.
+      longestStepMs = Math.max(longestStepMs, performance.now() - stepStarted);
       const { bytesWritten } = await file.write(chunk);
       bytes += bytesWritten;
-      longestStepMs = Math.max(longestStepMs, performance.now() - stepStarted);
       stepStarted = performance.now();
     };
-    const line = async (json: string) => {
+    /** Adds a line; true when a chunk is full and due to be written. */
+    const line = (json: string): boolean => {
       parts.push(json, '\n');
       length += json.length + 1;
-      if (length >= WRITE_CHUNK) await flush();
+      return length >= WRITE_CHUNK;
     };
     try {
       const header: Header = {
@@ -202,7 +204,7 @@ export class MemorySnapshotFile implements ReadModelSnapshots {
         eventId,
         collections: cut.collections.length,
       };
-      await line(JSON.stringify(header));
+      line(JSON.stringify(header));
       for (const { name, documents: live, frozen } of cut.collections) {
         const count = live.length + frozen.reduce((sum, { rows }) => sum + rows.size, 0);
         const section: Section = {
@@ -210,13 +212,13 @@ export class MemorySnapshotFile implements ReadModelSnapshots {
           documents: count,
           frozen: frozen.map(({ index, group }) => ({ index, group })),
         };
-        await line(JSON.stringify(section));
-        for (const doc of live) await line(JSON.stringify(doc));
+        line(JSON.stringify(section));
+        for (const doc of live) if (line(JSON.stringify(doc))) await flush();
         for (const { rows } of frozen)
-          for (let row = 0; row < rows.size; row++) await line(JSON.stringify(rows.at(row)));
+          for (let row = 0; row < rows.size; row++) if (line(JSON.stringify(rows.at(row)))) await flush();
         documents += count;
       }
-      await line(JSON.stringify({ end: documents }));
+      line(JSON.stringify({ end: documents }));
       await flush();
       const { bytesWritten } = await file.write(`${hash.digest('hex')}\n`);
       bytes += bytesWritten;
