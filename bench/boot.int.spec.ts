@@ -15,7 +15,11 @@ describe('bench/boot.ts at a tiny size', () => {
       cleanup,
       log: () => undefined,
     });
-    expect(results.boots.map((boot) => boot.kind)).toEqual(['full replay', 'snapshot']);
+    expect(results.boots.map(({ kind, leftSnapshot }) => [kind, leftSnapshot])).toEqual([
+      ['full replay', false],
+      ['first boot', true],
+      ['snapshot', true],
+    ]);
     for (const boot of results.boots) {
       expect(boot.toServingMs).toBeGreaterThan(0);
       expect(boot.windows).toHaveLength(2);

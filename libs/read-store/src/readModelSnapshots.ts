@@ -20,6 +20,8 @@ export type SnapshotWritten = {
   bytes: number;
   /** From the cut to the file renamed into place. */
   ms: number;
+  /** Taking the cut: the event loop is held meanwhile. */
+  cutMs: number;
   /** The longest the writer held the event loop at once (the cut, or one chunk's serialization). */
   longestStepMs: number;
 };

@@ -236,7 +236,14 @@ export class MemorySnapshotFile implements ReadModelSnapshots {
         },
       );
     }
-    return { position: cut.position, documents, bytes, ms: performance.now() - started, longestStepMs };
+    return {
+      position: cut.position,
+      documents,
+      bytes,
+      ms: performance.now() - started,
+      cutMs,
+      longestStepMs,
+    };
   }
 }
 
