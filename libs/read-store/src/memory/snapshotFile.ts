@@ -17,11 +17,11 @@ export const SNAPSHOT_FORMAT_VERSION = 1;
 const FORMAT = 'read-model-snapshot';
 
 /** Characters serialized before each write to the file (and each yield to the event loop). */
-const WRITE_CHUNK = 1 << 20;
+const WRITE_CHUNK = 1 << 16;
 /** Bytes read at once while loading. */
-const READ_CHUNK = 1 << 20;
+const READ_CHUNK = 1 << 16;
 /** Documents committed to the store at once while loading. */
-const LOAD_BATCH = 2000;
+const LOAD_BATCH = 200;
 /** The trailer: the SHA-256 of every byte before it, in hex, and a newline. */
 const TRAILER_LENGTH = 65;
 
