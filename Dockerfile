@@ -3,7 +3,7 @@
 # docker-compose.yml builds it once and runs every app from it.
 
 # ---- build: compile TypeScript and the native better-sqlite3 addon ----
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 # better-sqlite3 compiles from source when its prebuilt binary cannot be downloaded.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
@@ -12,8 +12,8 @@ RUN apt-get update \
 ENV npm_config_nodedir=/usr/local
 WORKDIR /app
 COPY package.json package-lock.json ./
-# npm 10 (this image's) ignores package.json's `allowScripts` and would run every install script.
-# Run none, then build the one addon we trust explicitly, and fail here if it does not load.
+# Whatever this image's npm makes of package.json's `allowScripts`, run no install script, then build the
+# one addon we trust explicitly, and fail here if it does not load.
 RUN npm ci --ignore-scripts --no-audit --no-fund \
  && npm rebuild better-sqlite3 \
  && node -e "new (require('better-sqlite3'))(':memory:').close()"
@@ -34,7 +34,7 @@ RUN npx nest build api \
  && test -f dist/apps/audit/src/main.js
 
 # ---- production: runtime dependencies and the compiled output only ----
-FROM node:20-bookworm-slim AS production
+FROM node:24-bookworm-slim AS production
 ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json ./

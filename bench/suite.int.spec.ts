@@ -1,4 +1,7 @@
-import { type SuiteResults, runSuite, toMarkdown } from './suite';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type SuiteResults, runSuite, toMarkdown, writeCharts } from './suite';
 import type { Load } from './support/openLoad';
 import { Cleanup } from './support/servers';
 import type { Distribution } from './support/stats';
@@ -24,6 +27,7 @@ describe('bench/suite.ts at a tiny size', () => {
       closedPeriodEntries: 20_000,
       longStream: 2000,
       longCommands: 20,
+      sweep: [2, 8],
       cleanup,
       log: () => undefined,
     });
@@ -124,6 +128,46 @@ describe('bench/suite.ts at a tiny size', () => {
       period: 'constant',
       metadata: expect.stringMatching(/^sparse/),
     });
+  });
+
+  it('draws each latency benchmark against its baseline, and throughput against connections, as SVG', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'suite-charts-'));
+    try {
+      const charts = writeCharts(dir, results);
+      expect(results.throughput.sweep.map(({ connections }) => connections)).toEqual([2, 8]);
+      const series = {
+        'suite-throughput.svg': ['bare Fastify (baseline)', 'score submissions', 'purchases'],
+        'suite-latency-commands.svg': ['bare Fastify (baseline)', 'score submissions', 'purchases'],
+        'suite-latency-hot-wallet.svg': ['spread over players (baseline)', 'one player'],
+        'suite-latency-rank.svg': ['bare Fastify (baseline)', 'top 10', 'player rank', 'around-me (±5)'],
+      };
+      expect(Object.keys(charts).sort()).toEqual(Object.keys(series).sort());
+      for (const [name, names] of Object.entries(series)) {
+        const svg = readFileSync(join(dir, name), 'utf8');
+        expect(svg).toBe(charts[name]);
+        expect(svg).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"[^>]*>\n[\s\S]*<\/svg>\n$/);
+        expect(svg).not.toMatch(/NaN|Infinity|undefined/);
+        // Every element written is closed: self-closed, or opened and closed as often.
+        for (const element of ['g', 'text', 'title', 'svg']) {
+          const opened = svg.match(new RegExp(`<${element}[ >]`, 'g'))?.length ?? 0;
+          expect([element, opened]).toEqual([
+            element,
+            svg.match(new RegExp(`</${element}>`, 'g'))?.length ?? 0,
+          ]);
+        }
+        for (const element of ['line', 'polyline', 'circle', 'rect']) {
+          for (const tag of svg.match(new RegExp(`<${element} [^>]*>`, 'g')) ?? [])
+            expect(tag).toMatch(/\/>$/);
+        }
+        // One series per measured run and baseline, each a polyline with a point per figure.
+        const groups = [...svg.matchAll(/<g data-series="([^"]*)">\n<polyline points="([^"]*)"/g)];
+        expect(groups.map((group) => group[1])).toEqual(names);
+        const points = name === 'suite-throughput.svg' ? 3 : 5;
+        for (const group of groups) expect(group[2].split(' ')).toHaveLength(points);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('renders the table with a baseline and a target beside every figure', () => {

@@ -7,6 +7,7 @@ import { parseDocument } from 'yaml';
 import { authenticate, parseApiKeys } from '../apps/api/src/http/auth/apiKeys';
 import { ApiMetrics } from '../apps/api/src/system/apiMetrics';
 import { PROJECTOR_METRICS } from '../apps/projector/src/projector.service';
+import { DEFAULT_GRACE_MS } from '../apps/rebuild/src/rebuild';
 import { RELAY_METRICS } from '../apps/relay/src/relay.service';
 import { parser as promql } from '@prometheus-io/lezer-promql';
 import { Registry, collectDefaultMetrics } from 'prom-client';
@@ -31,7 +32,7 @@ type Service = {
   environment?: Record<string, string | number | boolean | null>;
   deploy?: { replicas?: number };
   depends_on?: Record<string, { condition: string }>;
-  healthcheck?: { test: unknown };
+  healthcheck?: { test: unknown; start_period?: string };
   ports?: string[];
   volumes?: string[];
   secrets?: string[];
@@ -77,10 +78,23 @@ const envExample = Object.fromEntries(
     .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
 );
 
-/** Compose interpolation for `${VAR}`, `${VAR:-default}` and `${VAR:?error}`, from .env.example. */
+/**
+ * The `.env` an operator makes from it: each secret of the example's API_KEYS (public, refused by the api)
+ * replaced by one of their own, wherever it appears (METRICS_API_KEY repeats the metrics key's).
+ */
+const dotEnv = Object.fromEntries(
+  Object.entries(envExample).map(([name, value]) => [
+    name,
+    envExample.API_KEYS.split(';')
+      .map((entry) => entry.split(':')[1])
+      .reduce((text, secret, i) => text.replaceAll(secret, `operators-own-secret-${i}-0123456789`), value),
+  ]),
+);
+
+/** Compose interpolation for `${VAR}`, `${VAR:-default}` and `${VAR:?error}`, from that `.env`. */
 const interpolate = (value: string): string =>
   value.replace(/\$\{(\w+)(?::?([-?])([^}]*))?\}/g, (_, name: string, kind?: string, rest?: string) => {
-    const given = envExample[name];
+    const given = dotEnv[name];
     if (given !== undefined && given !== '') return given;
     if (kind === '-') return rest ?? '';
     throw new Error(`${name} is required by docker-compose.yml but .env.example does not set it`);
@@ -226,7 +240,7 @@ describe('docker-compose.yml', () => {
     expect(kafka.KAFKA_ADVERTISED_LISTENERS.split(',')).toContain('PLAINTEXT://kafka:9092');
   });
 
-  it('gives the api keys from the environment, and the documented example parses', () => {
+  it('gives the api keys from the environment, and the documented example parses once its secrets are replaced', () => {
     expect(String(services.api.environment?.API_KEYS)).toMatch(/^\$\{API_KEYS:\?/);
     const keys = parseApiKeys(environmentOf(services.api).API_KEYS);
     expect(keys.map((key) => [...key.scopes].sort())).toEqual([
@@ -311,9 +325,25 @@ describe('deploy/nginx.conf', () => {
     expect(conf).toMatch(/proxy_set_header X-Correlation-Id \$correlation_id;/);
     expect(conf).toMatch(/proxy_set_header Authorization \$http_authorization;/);
   });
+
+  it('sends the client address it saw, never one the client wrote, to an api trusting one hop', () => {
+    expect(conf.match(/proxy_set_header X-Forwarded-For .*;/g)).toEqual([
+      'proxy_set_header X-Forwarded-For $remote_addr;',
+    ]);
+    expect(environmentOf(services.api).TRUST_PROXY).toBe('1');
+  });
 });
 
 describe('Dockerfile', () => {
+  it('builds and runs on Node 24, a maintained LTS', () => {
+    const images = instructions(dockerfile, 'FROM').map((from) => from.split(' ')[0]);
+    expect(images).toEqual(images.map(() => 'node:24-bookworm-slim'));
+  });
+
+  it("gives the api a start period as long as the rebuild's grace: both allow a large rank cache load", () => {
+    expect(services.api.healthcheck?.start_period).toBe(`${DEFAULT_GRACE_MS / 1000}s`);
+  });
+
   it('compiles in a build stage and runs from a production-only stage', () => {
     expect(instructions(dockerfile, 'FROM').length).toBeGreaterThanOrEqual(2);
     expect(dockerfile).toMatch(/npx nest build api/);
@@ -390,7 +420,7 @@ describe('monitoring: Prometheus and Grafana', () => {
     expect(services.prometheus.secrets).toContain(secret);
     const source = compose.secrets?.[secret]?.environment;
     expect(source).toBe('METRICS_API_KEY');
-    const token = envExample[source!];
+    const token = dotEnv[source!];
     const key = authenticate(parseApiKeys(environmentOf(services.api).API_KEYS), token);
     expect(key?.scopes.has('metrics')).toBe(true);
     // The relay and the projectors need no key.

@@ -1,7 +1,7 @@
 import { waitFor } from '@test/support/servers';
 import { startOtlpCollector } from '@test/support/otlpCollector';
 import { ClusterWorkers, clusterDeployment, sharedServers } from '@test/support/clusterWorkers';
-import { keys, testApiKeys } from '@test/support/testApp';
+import { apiClient, keys, testApiKeys } from '@test/support/testApp';
 import { WorkerProcess } from '@test/support/workers';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -45,22 +45,18 @@ describe('tracing across processes (cluster)', () => {
       await workers.ready();
 
       const playerId = `traced-${randomUUID().slice(0, 8)}`;
-      const granted = await fetch(`${url}/v1/players/${playerId}/grants`, {
-        method: 'POST',
-        headers: {
-          authorization: `Bearer ${keys.game}`,
-          'content-type': 'application/json',
-          'idempotency-key': randomUUID(),
-        },
-        body: JSON.stringify({ currency: 'GOLD', amount: 5, reason: 'traced' }),
-      });
+      const client = apiClient(url);
+      const granted = await client.command(
+        'POST',
+        `/v1/players/${playerId}/grants`,
+        { currency: 'GOLD', amount: 5, reason: 'traced' },
+        keys.game,
+      );
       expect(granted.status).toBe(201);
-      const { position } = (await granted.json()) as { position: number };
+      const { position } = granted.body as { position: number };
       // Read-after-write through Kafka and MongoDB: the projector has applied the event.
-      const wallet = await fetch(`${url}/v1/players/${playerId}/wallet?minPosition=${position}`, {
-        headers: { authorization: `Bearer ${keys.reader}` },
-      });
-      expect(await wallet.json()).toMatchObject({ balances: { GOLD: 5 } });
+      const wallet = await client.query(`/v1/players/${playerId}/wallet?minPosition=${position}`);
+      expect(wallet.body).toMatchObject({ balances: { GOLD: 5 } });
 
       const spanNamed = (service: string, name: string) =>
         collector.spans.find((span) => span.service === service && span.name === name);
@@ -101,10 +97,8 @@ describe('tracing across processes (cluster)', () => {
       expect(ancestors.every((span) => span.service === 'api')).toBe(true);
 
       // The event as stored names the append in W3C trace context.
-      const history = await fetch(`${url}/v1/audit/players/${playerId}/history`, {
-        headers: { authorization: `Bearer ${keys.fuzzer}` },
-      });
-      const [event] = ((await history.json()) as { events: { metadata: { traceparent?: string } }[] }).events;
+      const history = await client.query(`/v1/audit/players/${playerId}/history`, keys.fuzzer);
+      const [event] = (history.body as { events: { metadata: { traceparent?: string } }[] }).events;
       expect(event.metadata.traceparent).toBe(`00-${append.traceId}-${append.spanId}-01`);
     } finally {
       await api.close();

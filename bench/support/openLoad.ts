@@ -8,7 +8,7 @@ export type Load = {
   requests: number;
   seconds: number;
   requestsPerSecond: number;
-  latency: { mean: number; p50: number; p97_5: number; p99: number; max: number };
+  latency: { mean: number; p50: number; p97_5: number; p99: number; p99_9: number; max: number };
   non2xx: number;
   status5xx: number;
   errors: number;
@@ -76,12 +76,12 @@ export async function openLoad(
   const elapsed = (now() - start) / 1000;
   agent.destroy();
 
-  const { mean, p50, p97_5, p99, max } = distribution(latencies);
+  const { mean, p50, p97_5, p99, p99_9, max } = distribution(latencies);
   return {
     requests: latencies.length,
     seconds: elapsed,
     requestsPerSecond: latencies.length / elapsed,
-    latency: { mean, p50, p97_5, p99, max },
+    latency: { mean, p50, p97_5, p99, p99_9, max },
     non2xx,
     status5xx,
     errors,

@@ -5,14 +5,27 @@ import {
   type NewEvent,
   type RecordedEvent,
   type RecordedEventWithoutMetadata,
+  type Subscription,
   WrongExpectedRevisionError,
 } from '@app/event-store';
 
+export type ContractProbes = {
+  /**
+   * Events the store has read from its server so far, for a store that reads over the network: bounds
+   * what an append costs. A store without one (SQLite reads an index) skips those assertions.
+   */
+  eventsRead?: () => number;
+};
+
 /**
  * The behaviour every event store adapter must have. Stream names are unique per test so the suite
- * can run against a shared server that already holds data.
+ * can run against a shared server that already holds data, but no other writer runs meanwhile.
  */
-export const eventStoreContract = (name: string, open: () => Promise<EventStore>) => {
+export const eventStoreContract = (
+  name: string,
+  open: () => Promise<EventStore>,
+  probes: ContractProbes = {},
+) => {
   describe(`event store contract: ${name}`, () => {
     let store: EventStore;
     beforeAll(async () => {
@@ -228,6 +241,186 @@ export const eventStoreContract = (name: string, open: () => Promise<EventStore>
 
       expect(received.map((e) => e.revision)).toEqual(Array.from({ length: 100 }, (_, i) => i));
       expect(new Set(received.map((e) => e.position)).size).toBe(100);
+    });
+
+    it('refuses an event id already used in another stream, writing nothing', async () => {
+      const [a, b] = [stream(), stream()];
+      const reused = event(1);
+      await store.appendToStream(a, [reused], 'no_stream');
+      await expect(store.appendToStream(b, [reused], 'no_stream')).rejects.toBeInstanceOf(
+        EventIdConflictError,
+      );
+      await expect(store.appendToStream(b, [reused, event(2)], 'any')).rejects.toBeInstanceOf(
+        EventIdConflictError,
+      );
+      expect(await store.readStream(b)).toEqual([]);
+      expect(await store.findEvent(b, reused.id)).toBeUndefined();
+    });
+
+    it('leaves the ids of a refused append free for any stream', async () => {
+      const [a, b] = [stream(), stream()];
+      await store.appendToStream(a, [event(0)], 'no_stream');
+      const refused = [event(1)];
+      await expect(store.appendToStream(a, refused, 'no_stream')).rejects.toBeInstanceOf(
+        WrongExpectedRevisionError,
+      );
+      await expect(store.appendToStream(b, refused, 'no_stream')).resolves.toMatchObject({ written: true });
+    });
+
+    it('answers concurrent identical appends with one write: the others are retries or conflicts', async () => {
+      const id = stream();
+      const events = [event(1), event(2)];
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 6 }, () => store.appendToStream(id, events, 'no_stream')),
+      );
+      const results = outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
+      const written = results.filter((result) => result.written);
+      expect(written).toHaveLength(1);
+      for (const result of results.filter((r) => !r.written)) {
+        expect(result).toEqual({ ...written[0], written: false });
+      }
+      for (const o of outcomes) {
+        if (o.status === 'rejected') expect(o.reason).toBeInstanceOf(WrongExpectedRevisionError);
+      }
+      expect((await store.readStream(id)).map((e) => e.id)).toEqual(events.map((e) => e.id));
+    });
+
+    it('reads a bounded number of events per append on a long stream, and still knows its first append', async () => {
+      const id = stream();
+      const first = Array.from({ length: 3 }, (_, i) => event(i));
+      const firstResult = await store.appendToStream(id, first, 'no_stream');
+      let revision = 2;
+      for (let batch = 0; batch < 10; batch++) {
+        const events = Array.from({ length: 500 }, (_, i) => event(3 + batch * 500 + i));
+        revision = (await store.appendToStream(id, events, revision)).nextRevision;
+      }
+      const before = probes.eventsRead?.();
+      await store.appendToStream(id, [event(-1)], revision);
+      await expect(store.appendToStream(id, first, revision + 1)).resolves.toEqual({
+        ...firstResult,
+        written: false,
+      });
+      // A replay asks for a command's events in order, its first first.
+      await expect(store.findEvent(id, first[0].id)).resolves.toMatchObject({ revision: 0 });
+      await expect(store.findEvent(id, first[1].id)).resolves.toMatchObject({ revision: 1 });
+      await expect(store.findEvent(id, first[2].id)).resolves.toMatchObject({ revision: 2 });
+      if (before !== undefined) {
+        // Claims or index lookups and the events asked for: not the stream.
+        expect(probes.eventsRead!() - before).toBeLessThanOrEqual(16);
+      }
+      expect(await store.readStream(id, revision + 1)).toHaveLength(1);
+    }, 60_000);
+
+    it('keeps the head and full pages of the log past 60, then 1,001 lease renewals', async () => {
+      const lease = `relay-${randomUUID()}`;
+      const id = stream();
+      const start = await store.headPosition();
+      let last = await store.appendToStream(id, [event(0)], 'no_stream');
+      for (const renewals of [60, 1001]) {
+        const previous = last;
+        let held = 0;
+        for (let i = 0; i < renewals; i++) if (await store.acquireLease(lease, 'a', 60_000)) held++;
+        expect(held).toBe(renewals);
+        // The head is the last event appended, whatever the store wrote for the lease since.
+        expect(await store.headPosition()).toBe(previous.position);
+        last = await store.appendToStream(id, [event(renewals)], previous.nextRevision);
+        // A page after the previous event is not eaten by the renewals: it holds the next one.
+        expect((await store.readAll(previous.position, 1)).map((e) => e.position)).toEqual([last.position]);
+      }
+      const page = await store.readAll(start, 3);
+      expect(page.map((e) => (e.data as { n: number }).n)).toEqual([0, 60, 1001]);
+      expect(await store.readAll(last.position, 10)).toEqual([]);
+      await store.releaseLease(lease, 'a');
+    }, 120_000);
+
+    it('lets one owner renew and checkpoint the same lease concurrently without losing it', async () => {
+      const name = `relay-${randomUUID()}`;
+      expect(await store.acquireLease(name, 'a', 60_000)).toBe(true);
+      for (let round = 1; round <= 20; round++) {
+        const outcomes = await Promise.all([
+          store.acquireLease(name, 'a', 60_000),
+          store.saveCheckpoint(name, 'a', round),
+          store.acquireLease(name, 'a', 60_000),
+        ]);
+        expect(outcomes).toEqual([true, true, true]);
+      }
+      expect(await store.loadCheckpoint(name)).toBe(20);
+      expect((await store.leaseHolder(name))?.owner).toBe('a');
+      expect(await store.acquireLease(name, 'b', 60_000)).toBe(false);
+    });
+
+    it('delivers what is available in batches of up to batchSize', async () => {
+      const start = await store.headPosition();
+      const id = stream();
+      await store.appendToStream(
+        id,
+        Array.from({ length: 30 }, (_, i) => event(i)),
+        'no_stream',
+      );
+      const sizes: number[] = [];
+      const total = () => sizes.reduce((sum, size) => sum + size, 0);
+      let subscription!: Subscription;
+      await new Promise<void>((resolve) => {
+        subscription = store.subscribeToAll({
+          after: start,
+          batchSize: 7,
+          onEvents: async ({ length }) => {
+            sizes.push(length);
+            if (total() >= 30) resolve();
+          },
+        });
+      });
+      await subscription.close();
+      expect(total()).toBe(30);
+      expect(Math.max(...sizes)).toBe(7);
+    });
+
+    it('stops a subscription whose handler fails, and reports the failure to onError', async () => {
+      const start = await store.headPosition();
+      const id = stream();
+      await store.appendToStream(id, [event(1)], 'no_stream');
+      const failure = new Error('the handler failed');
+      let calls = 0;
+      let reported!: (error: unknown) => void;
+      const onError = new Promise<unknown>((resolve) => (reported = resolve));
+      const subscription = store.subscribeToAll({
+        after: start,
+        onEvents: async () => {
+          calls++;
+          throw failure;
+        },
+        onError: reported,
+      });
+      expect(await onError).toBe(failure);
+      await store.appendToStream(id, [event(2)], 0);
+      await subscription.close();
+      expect(calls).toBe(1);
+    });
+
+    it('closes a subscription, live or not yet started, and delivers nothing after', async () => {
+      const id = stream();
+      const start = await store.headPosition();
+      const received: RecordedEvent[] = [];
+      const onEvents = async (events: RecordedEvent[]) => {
+        received.push(...events.filter((e) => e.streamId === id));
+      };
+      const unstarted = store.subscribeToAll({ after: start, onEvents });
+      await unstarted.close();
+      await store.appendToStream(id, [event(1)], 'no_stream');
+      let resolveLive: () => void;
+      const live = new Promise<void>((resolve) => (resolveLive = resolve));
+      const subscription = store.subscribeToAll({
+        after: start,
+        onEvents: async (events) => {
+          await onEvents(events);
+          if (received.length > 0) resolveLive();
+        },
+      });
+      await live;
+      await subscription.close();
+      await store.appendToStream(id, [event(2)], 0);
+      await store.headPosition();
+      expect(received.map((e) => e.revision)).toEqual([0]);
     });
 
     describe('reading the streams of a prefix', () => {

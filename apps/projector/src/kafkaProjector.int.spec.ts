@@ -47,6 +47,8 @@ const grants = (players: number, perPlayer: number): RecordedEvent[] => {
 };
 
 describeWith([KAFKA, MONGO], 'KafkaProjector on a real broker and FerretDB', () => {
+  // Consumer-group joins and rebalances take seconds each, more on a busy machine.
+  jest.setTimeout(90_000);
   let messaging: KafkaMessaging;
   const stores: MongoReadStore[] = [];
   const projectors: KafkaProjector[] = [];

@@ -11,14 +11,15 @@ import pino from 'pino';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { rebuildReadModels } from './rebuild';
+import { DEFAULT_GRACE_MS, rebuildReadModels } from './rebuild';
 
 const USAGE = `Rebuilds every read model from the event store into a new set of MongoDB collections while the
 live set keeps serving, switches readers to it, then drops the old set.
 
 Usage: npm run rebuild -- [--grace-ms N] [--batch-size N]
-  --grace-ms N     how long after the switch the old set is dropped: readers re-read the alias and
-                   commits under way end (default ${5 * ALIAS_REFRESH_MS}; more than ${ALIAS_REFRESH_MS})
+  --grace-ms N     how long after the switch the old set is dropped: readers re-read the alias, commits
+                   under way end, and so do scans of the whole old set (an api's rank cache load, an
+                   audit), which fail when it is dropped (default ${DEFAULT_GRACE_MS}; more than ${ALIAS_REFRESH_MS})
   --batch-size N   events per replayed commit (default 1000)
 
 On a terminal, the replays draw their progress on stderr (events done, rate, time left) instead of

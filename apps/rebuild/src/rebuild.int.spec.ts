@@ -4,6 +4,7 @@ import { type ReadStore } from '@app/read-store';
 import { MemoryReadStore } from '@app/read-store/memory';
 import { AliasedReadStore, RebuildInProgressError } from '@app/read-store/mongo';
 import { project, replay } from '@app/projections';
+import { mongo } from 'mongoose';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -161,6 +162,35 @@ describeWith([MONGO], 'rebuildReadModels: blue/green rebuild while events keep a
     expect(await live.aliases.namespaces()).toEqual(['rm_v1']);
     expect((await everything(live)).length).toBe(30);
   });
+  it('keeps the new set when the switch applied on the server but failed on the client', async () => {
+    await append(30);
+    await replay(events, live, projections);
+    // The alias write reaches the server, its reply is lost: the call throws after the change.
+    const aliases = Object.create(live.aliases) as typeof live.aliases;
+    aliases.transition = async (owner, change) => {
+      const changed = await live.aliases.transition(owner, change);
+      if (change.live !== undefined) throw new mongo.MongoNetworkError('connection reset (reply lost)');
+      return changed;
+    };
+    const logged: string[] = [];
+    await expect(
+      rebuildReadModels({
+        events,
+        aliases,
+        projections,
+        graceMs: 1100,
+        log: (message) => logged.push(message),
+      }),
+    ).rejects.toThrow('reply lost');
+    expect(logged.at(-1)).toBe('rebuild failed; rm_v2 is live');
+    expect(await live.aliases.read()).toMatchObject({ live: 'rm_v2', alsoWrite: null, rebuildOwner: null });
+    // The set the alias names is there, complete; the old one is the next rebuild's leftover.
+    expect(await live.aliases.namespaces()).toEqual(['rm_v1', 'rm_v2']);
+    await sleep(250); // the reader's alias refresh
+    expect((await everything(live)).map((doc) => doc.count).reduce((a, b) => a + b)).toBe(30);
+    expect(await live.checkpoint()).toBe(await events.headPosition());
+  });
+
   it('refuses a log that ends before the live read models (the wrong event store), changing nothing', async () => {
     await append(20);
     await replay(events, live, projections);

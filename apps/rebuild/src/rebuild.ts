@@ -12,8 +12,9 @@ export type RebuildOptions = {
   aliases: ReadModelAliases;
   projections?: readonly AnyProjection[];
   /**
-   * How long after the switch the old set is dropped: every reader has re-read the alias by then
-   * (refresh 1 s) and commits begun before the switch have ended.
+   * How long after the switch the old set is dropped (DEFAULT_GRACE_MS): every reader has re-read the
+   * alias by then (refresh 1 s), commits begun before the switch have ended, and so have the cursors
+   * reading the old set from start to end (an api's rank cache load, an audit), which die with it.
    */
   graceMs?: number;
   batchSize?: number;
@@ -34,6 +35,13 @@ export type RebuildOptions = {
   /** Aborts the rebuild (SIGINT): before the switch the new set is dropped, the live one keeps serving. */
   signal?: AbortSignal;
 };
+
+/**
+ * The longest cursor over a whole set is an api's rank cache load at start; this is the time the compose
+ * file's start period allows it (a million entries at 5,000 entries/s, plus boot). A longer scan over the
+ * live set (an audit of a larger deployment) needs a longer grace.
+ */
+export const DEFAULT_GRACE_MS = 300_000;
 
 export type RebuildResult = {
   /** The namespace that served before, now dropped. */
@@ -65,7 +73,7 @@ export async function rebuildReadModels({
   events,
   aliases,
   projections = readModels,
-  graceMs = 5 * ALIAS_REFRESH_MS,
+  graceMs = DEFAULT_GRACE_MS,
   batchSize,
   heartbeatMs = 2_000,
   staleAfterMs = 30_000,
@@ -172,9 +180,18 @@ export async function rebuildReadModels({
   } catch (error) {
     // Before the switch the new set is abandoned; after it, the new set serves and the old one is
     // the next rebuild's leftover. Either way only the live set is written from here on.
-    log(`rebuild failed${switched ? ` after switching to ${next}` : `; ${previous} stays live`}`);
     await aliases.release(owner).catch(() => undefined);
-    if (!switched) await aliases.drop(next).catch(() => undefined);
+    // Whether the switch happened is what the alias says now, not what this process saw: a write can
+    // apply on the server and still fail here (a lost reply). Unreadable: drop nothing, the next
+    // rebuild clears leftovers.
+    const serving = switched
+      ? next
+      : await aliases.read().then(
+          (alias) => alias.live,
+          () => undefined,
+        );
+    log(`rebuild failed; ${serving ?? 'the set the alias names (unreadable now)'} is live`);
+    if (serving !== undefined && serving !== next) await aliases.drop(next).catch(() => undefined);
     throw error;
   } finally {
     heartbeat.stop();

@@ -1,6 +1,7 @@
 import { chainEvents } from '@app/audit';
 import type { DomainEvent } from '@app/domain';
 import {
+  type AppendResult,
   EventIdConflictError,
   type EventMetadata,
   type EventStore,
@@ -57,12 +58,14 @@ export class IdempotentAppender {
   /**
    * Appends `decided` at the revision it was decided on, each event hash-chained to the one before it.
    * Throws WrongExpectedRevisionError when another writer appended first: decide again on fresh state.
+   * `onWritten` is told the events as given to the store when the store wrote them (not a retry).
    */
   append(
     streamId: string,
     decided: readonly DomainEvent[],
     at: StreamState<unknown>,
     command: CommandContext,
+    onWritten?: (events: NewEvent[], result: AppendResult) => void,
   ): Promise<CommandResult> {
     // With tracing on, each event carries the append's trace context: the relay and the projectors
     // continue the command's trace from it. Off, the tracer is a no-op and nothing is added.
@@ -70,7 +73,7 @@ export class IdempotentAppender {
       try {
         const traceContext: TraceContext = {};
         propagation.inject(context.active(), traceContext);
-        return await this.appendEvents(streamId, decided, at, command, traceContext);
+        return await this.appendEvents(streamId, decided, at, command, traceContext, onWritten);
       } finally {
         span.end();
       }
@@ -83,6 +86,7 @@ export class IdempotentAppender {
     at: StreamState<unknown>,
     context: CommandContext,
     traceContext: TraceContext,
+    onWritten?: (events: NewEvent[], result: AppendResult) => void,
   ): Promise<CommandResult> {
     const commandId = eventId(context, -1);
     const links = chainEvents(
@@ -116,6 +120,7 @@ export class IdempotentAppender {
       );
       // The store recognised the ids: a retry, answered with what the first attempt appended.
       if (!result.written) return orKeyReused(await this.replayOf(streamId, context));
+      onWritten?.(recorded, result);
       return {
         streamId,
         revision: result.nextRevision,

@@ -1,9 +1,8 @@
 import type { DomainEvent } from '@app/domain';
-import type { EventStore } from '@app/event-store';
+import { type EventStore, StreamQueues, offersAppendTracking } from '@app/event-store';
 import type { CommandContext } from './commandContext';
 import { type CommandResult, IdempotentAppender } from './idempotentAppend';
 import { retryOnConflict } from './retryOnConflict';
-import { StreamQueues } from './streamQueues';
 import type { SnapshotPolicy } from './streamSnapshots';
 import { type Fold, StreamStateCache, type StreamState } from './streamStateCache';
 
@@ -19,6 +18,9 @@ const MAX_ATTEMPTS = 5;
  * - A refusal (DomainError) or "nothing to do" is first checked against the stream: a retry of a command
  *   already applied gets the original answer, whatever the state says now.
  * - With `snapshots`, a stream new to the process is loaded from its snapshot and the events after it.
+ * - With a store that tracks appends (the SQLite store), a load reads no tail while nobody but this
+ *   handler appended since its state was read: another process, another connection or another caller
+ *   of the same store counts as somebody else.
  */
 export class StreamCommandHandler {
   private readonly states: StreamStateCache;
@@ -26,8 +28,16 @@ export class StreamCommandHandler {
   private readonly appender: IdempotentAppender;
 
   constructor(events: EventStore, snapshots?: SnapshotPolicy) {
-    this.states = new StreamStateCache(events, { snapshots });
-    this.appender = new IdempotentAppender(events);
+    // With a store that tracks appends, this handler's are claimed as its own as they are made.
+    const appends = offersAppendTracking(events) ? events.trackAppends() : undefined;
+    this.states = new StreamStateCache(events, { snapshots, appends });
+    this.appender = new IdempotentAppender({
+      appendToStream: (streamId, recorded, expected) => {
+        appends?.claim(recorded);
+        return events.appendToStream(streamId, recorded, expected);
+      },
+      findEvent: (streamId, eventId) => events.findEvent(streamId, eventId),
+    });
   }
 
   /** A stream's current state: what a command is decided against (a purchase's catalog item, say). */
@@ -79,10 +89,13 @@ export class StreamCommandHandler {
         replay ?? { streamId, revision: at.revision, position: at.position, events: [], replayed: false }
       );
     }
-    // 3. Append at the revision the decision was made on. The cache stays there: the next load reads the
-    //    events just appended, as stored (a concurrent retry of the same command in another process makes
-    //    the store answer with the events that process wrote; caching our own would chain the next event
-    //    to hashes that were never stored).
-    return this.appender.append(streamId, events, at, context);
+    // 3. Append at the revision the decision was made on. Only events the store says it wrote go into the
+    //    cache (a concurrent retry of the same command in another process makes the store answer with the
+    //    events that process wrote; caching our own would chain the next event to hashes never stored),
+    //    and only with a store that tracks appends (it guarantees that answer); otherwise the next load
+    //    reads them as stored.
+    return this.appender.append(streamId, events, at, context, (written, result) =>
+      this.states.appended(streamId, fold, at, written, result),
+    );
   }
 }

@@ -1,6 +1,6 @@
 import { GENESIS_HASH, chainEvents, chainLink, verifyEventLog } from '@app/audit';
 import { type DomainEvent, economy } from '@app/domain';
-import type { RecordedEvent, SnapshotStore } from '@app/event-store';
+import type { EventStore, RecordedEvent, SnapshotStore } from '@app/event-store';
 import { SqliteEventStore } from '@app/event-store/sqlite';
 import { economyEvents, seededRandom } from '@test/support/randomEvents';
 import Database from 'better-sqlite3';
@@ -47,10 +47,10 @@ describe('StreamStateCache.load (int)', () => {
   beforeEach(() => {
     [lastHash, revision] = [GENESIS_HASH, -1];
   });
-  const append = async (events: readonly DomainEvent[]) => {
+  const append = async (events: readonly DomainEvent[], via: EventStore = store) => {
     const occurredAt = new Date();
     const links = chainEvents(STREAM, revision + 1, occurredAt.toISOString(), lastHash, events);
-    await store.appendToStream(
+    await via.appendToStream(
       STREAM,
       events.map(({ type, data }, i) => ({
         id: randomUUID(),
@@ -74,10 +74,12 @@ describe('StreamStateCache.load (int)', () => {
   const snapshotting = (everyEvents: number) => {
     const saves: Promise<void>[] = [];
     const warnings: { message: string }[] = [];
+    // This test's store: a snapshot a cache takes on a later turn must not land in the next test's.
+    const testStore = store;
     const snapshotStore: SnapshotStore = {
-      loadSnapshot: (streamId, version) => store.loadSnapshot(streamId, version),
+      loadSnapshot: (streamId, version) => testStore.loadSnapshot(streamId, version),
       saveSnapshot: (snapshot) => {
-        const saved = store.saveSnapshot(snapshot);
+        const saved = testStore.saveSnapshot(snapshot);
         saves.push(saved);
         return saved;
       },
@@ -95,6 +97,13 @@ describe('StreamStateCache.load (int)', () => {
     };
     return { policy, warnings, written };
   };
+  const context = (key: string): CommandContext => ({
+    actor: 'game-server',
+    idempotencyKey: key,
+    requestHash: `hash-of-${key}`,
+    correlationId: key,
+    receivedAt: new Date(),
+  });
   const fullFold = <State, Event extends DomainEvent>(fold: Fold<State, Event>) =>
     new StreamStateCache(store).load(STREAM, fold);
 
@@ -269,15 +278,63 @@ describe('StreamStateCache.load (int)', () => {
     });
   });
 
+  describe('with the store tracking appends: no tail read while nobody else appended', () => {
+    const grant = (amount: number) => (state: economy.PlayerEconomy) =>
+      decider.decide(
+        { type: 'GrantCurrency', data: { playerId: 'p1', currency: 'GOLD', amount, reason: 'test' } },
+        state,
+      );
+    const stored = async () => {
+      const { state, revision, position, lastHash } = await fullFold(decider);
+      return { state, revision, position, lastHash };
+    };
+
+    it("folds the handler's own appends as stored: later commands read nothing, the state is the full fold", async () => {
+      const handler = new StreamCommandHandler(store);
+      await handler.handle(STREAM, decider, grant(1), context('k0'));
+      reads.length = 0;
+      await Promise.all(
+        [1, 2, 3].map((i) => handler.handle(STREAM, decider, grant(i + 1), context(`k${i}`))),
+      );
+      const loaded = await handler.load(STREAM, decider);
+      expect(reads).toEqual([]);
+      expect(loaded).toEqual(await stored());
+      expect(loaded.state.balances).toEqual({ GOLD: 10 });
+      await expect(verifyEventLog(store, { stream: STREAM })).resolves.toMatchObject({
+        ok: true,
+        chained: 4,
+      });
+    });
+
+    it('reads the tail after an append it did not make: unclaimed through the same store, or another connection', async () => {
+      const handler = new StreamCommandHandler(store);
+      const command = async (key: string) => {
+        reads.length = 0;
+        await handler.handle(STREAM, decider, grant(1), context(key));
+        [lastHash, revision] = [(await handler.load(STREAM, decider)).lastHash, revision + 1];
+        return reads.slice();
+      };
+      await command('k0');
+      await append(grants(1, 1)); // through the same store, not claimed by the handler
+      expect(await command('k1')).toEqual([[1, 1]]);
+      const other = new SqliteEventStore(file, { synchronous: 'NORMAL' });
+      try {
+        await append(grants(3, 1), other);
+      } finally {
+        await other.close();
+      }
+      expect(await command('k2')).toEqual([[3, 1]]);
+      expect(await handler.load(STREAM, decider)).toEqual(await stored());
+      expect((await stored()).state.balances).toEqual({ GOLD: 5 });
+      await expect(verifyEventLog(store, { stream: STREAM })).resolves.toMatchObject({
+        ok: true,
+        chained: 5,
+      });
+    });
+  });
+
   it('runs commands on a stream loaded from its snapshot: the chain continues and a retry is recognised', async () => {
     const { policy, written } = snapshotting(5);
-    const context = (key: string): CommandContext => ({
-      actor: 'game-server',
-      idempotencyKey: key,
-      requestHash: `hash-of-${key}`,
-      correlationId: key,
-      receivedAt: new Date(),
-    });
     const grant = (state: economy.PlayerEconomy) =>
       decider.decide(
         { type: 'GrantCurrency', data: { playerId: 'p1', currency: 'GOLD', amount: 2, reason: 'test' } },

@@ -1,6 +1,6 @@
 import { GENESIS_HASH, chainLink } from '@app/audit';
 import type { Decider, DomainEvent } from '@app/domain';
-import type { EventStore } from '@app/event-store';
+import type { AppendResult, AppendTracker, EventStore, NewEvent, RecordedEvent } from '@app/event-store';
 import { type SnapshotPolicy, decodeSnapshot, encodeSnapshot } from './streamSnapshots';
 
 /** How a stream's events fold into state: a decider's initial state and evolve, and how it is snapshotted. */
@@ -16,14 +16,22 @@ export type Fold<State, Event extends DomainEvent> = Pick<
  */
 export type StreamState<State> = { state: State; revision: number; position: number; lastHash: string };
 
-/** A cached state, and the revision of the stream's latest snapshot this process read or wrote. */
-type Entry = { at: StreamState<unknown>; snapshotRevision: number };
+/**
+ * A cached state, the revision of the stream's latest snapshot this process read or wrote, and the
+ * store's mark taken before the state was last read from the log (undefined: read it again next time).
+ */
+type Entry = { at: StreamState<unknown>; snapshotRevision: number; mark?: number };
 
 export type StreamStateCacheOptions = {
   /** Streams kept; the least recently used are forgotten beyond it. */
   capacity?: number;
   /** Absent: no snapshots, a stream new to the process is folded from its start. */
   snapshots?: SnapshotPolicy;
+  /**
+   * The store's tracker of the appends this cache is told of (`appended`): with it, a load reads no
+   * tail while nobody else appended since the state was read. Absent: every load reads the tail.
+   */
+  appends?: AppendTracker;
 };
 
 const DEFAULT_CAPACITY = 100_000;
@@ -36,13 +44,20 @@ const READ_PAGE = 1000;
  * one matches the log, otherwise from its start; either way it is folded a page at a time, so a long one
  * is never held in memory whole. Once `everyEvents` events followed a stream's last snapshot, a new one
  * is taken after the load, off its command's path.
+ *
+ * With the store's tracker of its appends, the tail is not even read when nobody else appended since
+ * the state was read, and this cache's own appends were folded in as they were written (`appended`): the
+ * state is then the stream as stored.
  */
 export class StreamStateCache {
   private readonly states = new Map<string, Entry>();
   /** Loads under way, by stream: a fold may change a state in place, so no snapshot is taken meanwhile. */
   private readonly loading = new Map<string, number>();
+  /** Streams appended to while a load was under way: what that load read may miss the append. */
+  private readonly appendedWhileLoading = new Set<string>();
   private readonly capacity: number;
   private readonly snapshots?: SnapshotPolicy;
+  private readonly appends?: AppendTracker;
 
   constructor(
     private readonly events: Pick<EventStore, 'readStream'>,
@@ -50,14 +65,23 @@ export class StreamStateCache {
   ) {
     this.capacity = options.capacity ?? DEFAULT_CAPACITY;
     this.snapshots = options.snapshots;
+    this.appends = options.appends;
   }
 
   async load<State, Event extends DomainEvent>(
     streamId: string,
     fold: Fold<State, Event>,
   ): Promise<StreamState<State>> {
+    const cached = this.states.get(streamId);
+    if (cached && this.isCurrent(streamId, cached)) {
+      this.remember(streamId, cached);
+      this.snapshotLater(streamId, fold, cached);
+      return cached.at as StreamState<State>;
+    }
     this.loading.set(streamId, (this.loading.get(streamId) ?? 0) + 1);
     try {
+      // Taken before the read: another writer's append after it moves the mark, and the next load reads.
+      const mark = this.appends?.mark();
       const start = this.states.get(streamId) ??
         (await this.fromSnapshot(streamId, fold)) ?? {
           at: { state: fold.initialState(), revision: -1, position: 0, lastHash: GENESIS_HASH },
@@ -78,19 +102,90 @@ export class StreamStateCache {
         if (page.length < READ_PAGE) break;
       }
       const entry = loaded === start.at ? start : { at: loaded, snapshotRevision: start.snapshotRevision };
+      entry.mark = this.appendedWhileLoading.has(streamId) ? undefined : mark;
       this.remember(streamId, entry);
       this.snapshotLater(streamId, fold, entry);
       return loaded;
     } finally {
       const loads = (this.loading.get(streamId) ?? 1) - 1;
-      if (loads === 0) this.loading.delete(streamId);
-      else this.loading.set(streamId, loads);
+      if (loads > 0) this.loading.set(streamId, loads);
+      else {
+        this.loading.delete(streamId);
+        this.appendedWhileLoading.delete(streamId);
+      }
+    }
+  }
+
+  /**
+   * This cache's writer appended `events`, claimed with its tracker, to the stream at the state `from`,
+   * and the store wrote them (`written: true`): they are folded into the cached state as stored, so the
+   * next load need not read them back. Anything else (a load under way, a state moved meanwhile, a fold
+   * that throws) forgets the stream instead.
+   */
+  appended<State, Event extends DomainEvent>(
+    streamId: string,
+    fold: Fold<State, Event>,
+    from: StreamState<State>,
+    events: readonly NewEvent[],
+    result: AppendResult,
+  ): void {
+    if (!this.appends) return;
+    const entry = this.states.get(streamId);
+    if (this.loading.has(streamId)) {
+      this.appendedWhileLoading.add(streamId);
+      this.forget(streamId);
+      return;
+    }
+    if (!entry || entry.at.revision === result.nextRevision) return;
+    if (entry.at.revision !== from.revision) {
+      this.forget(streamId);
+      return;
+    }
+    const first = result.position - (events.length - 1); // one append's events are consecutive in the log
+    const recorded = events.map((event, i): RecordedEvent => ({
+      id: event.id,
+      type: event.type,
+      streamId,
+      revision: from.revision + 1 + i,
+      position: first + i,
+      occurredAt: event.occurredAt.toISOString(),
+      // As the store gives it back: JSON (no undefined members, no prototypes).
+      data: JSON.parse(JSON.stringify(event.data)),
+      metadata: event.metadata,
+    }));
+    const last = recorded[recorded.length - 1];
+    try {
+      entry.at = {
+        state: recorded.reduce(
+          (state, event) => fold.evolve(state, event as unknown as Event),
+          entry.at.state as State,
+        ),
+        revision: last.revision,
+        position: last.position,
+        lastHash: chainLink(last),
+      };
+    } catch (error) {
+      this.forget(streamId);
+      throw error;
     }
   }
 
   /** Drops the stream's state: another writer changed it, the next load starts over as a cold one. */
   forget(streamId: string): void {
     this.states.delete(streamId);
+  }
+
+  /**
+   * Whether the cached state is the stream as stored without reading its tail: no load is folding into
+   * it, it was read after the store's mark and only this store appended since (each append folded in).
+   */
+  private isCurrent(streamId: string, entry: Entry): boolean {
+    return (
+      entry.mark !== undefined &&
+      !this.loading.has(streamId) &&
+      this.appends !== undefined &&
+      this.appends.onlyOwnAppendsSince(entry.mark)
+    );
   }
 
   /**

@@ -155,6 +155,33 @@ export interface EventStore {
   close(): Promise<void>;
 }
 
+/**
+ * What a store that can tell one writer's appends from everyone else's offers (the SQLite store: other
+ * connections and processes, and appends through the same store not claimed by the writer), so a cache
+ * of stream states can skip reading a stream's tail when nothing but its own appends reached the log since
+ * it read it. A store that offers it guarantees that a claimed append answered `written: true` stored
+ * exactly the events it was given.
+ */
+export interface AppendTracking {
+  /** A tracker for one writer (a command handler); each tracker counts every other append as another's. */
+  trackAppends(): AppendTracker;
+}
+
+export interface AppendTracker {
+  /** Claims `events` as this writer's: call it with the very array then given to appendToStream. */
+  claim(events: readonly NewEvent[]): void;
+  /** A mark of what this tracker knows of other writers now. */
+  mark(): number;
+  /**
+   * True only when nobody but this writer appended an event since `mark` was taken; false when someone
+   * else did, or when that cannot be told yet.
+   */
+  onlyOwnAppendsSince(mark: number): boolean;
+}
+
+export const offersAppendTracking = <Store extends object>(store: Store): store is Store & AppendTracking =>
+  typeof (store as Partial<AppendTracking>).trackAppends === 'function';
+
 export class WrongExpectedRevisionError extends Error {
   constructor(
     readonly streamId: string,
@@ -171,5 +198,16 @@ export class EventIdConflictError extends Error {
   constructor(readonly eventId: string) {
     super(`event id ${eventId} is already used by another event`);
     this.name = 'EventIdConflictError';
+  }
+}
+
+/** The events of one append exceed what the store takes in one append (EventStoreDB: 1 MiB by default). */
+export class AppendTooLargeError extends Error {
+  constructor(
+    readonly streamId: string,
+    readonly maxBytes: number,
+  ) {
+    super(`the events appended to ${streamId} exceed the store's ${maxBytes} bytes per append`);
+    this.name = 'AppendTooLargeError';
   }
 }

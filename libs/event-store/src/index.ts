@@ -1,2 +1,3 @@
 export * from './eventStore';
 export * from './snapshotStore';
+export * from './streamQueues';

@@ -53,6 +53,19 @@ export type AnyIndexQuery = Pick<IndexQuery, 'index' | 'group'> & { collection: 
 /** The checkpoint of the embedded projector, which tails the whole log as one stream. */
 export const EMBEDDED_CHECKPOINT = 'embedded';
 
+/**
+ * The read store cannot answer now (its server unreachable, electing, or over a time limit): the same
+ * request may succeed later, so the api answers 503 rather than an internal error.
+ */
+export class ReadStoreUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super(`the read models cannot be reached: ${cause instanceof Error ? cause.message : String(cause)}`, {
+      cause,
+    });
+    this.name = 'ReadStoreUnavailableError';
+  }
+}
+
 /** The stored documents a projection batch starts from, by collection name and id. */
 export type BatchDocuments = { get(collection: string, id: string): ReadModelDocument | undefined };
 

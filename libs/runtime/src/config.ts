@@ -75,6 +75,34 @@ export class AppConfig {
   @Max(100000)
   MONGO_MAX_WRITES_PER_CALL?: number = undefined;
 
+  /**
+   * How long a MongoDB client waits to find the primary (an election, an outage) before the operation
+   * fails: the api then answers 503. Also the limit on opening a connection.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(120000)
+  MONGO_SERVER_SELECTION_TIMEOUT_MS = 5000;
+
+  /** How long an operation waits for a free connection of the pool before it fails (the api: 503). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  @Max(120000)
+  MONGO_WAIT_QUEUE_TIMEOUT_MS = 2000;
+
+  /**
+   * The longest one MongoDB operation may take: the server's limit on a query (`maxTimeMS`) and a majority
+   * write's wait for replication (`wtimeout`); a server that answers nothing fails the operation after
+   * twice this. Long scans (the rank cache load, audits, rebuilds) are bounded per batch, not in total.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(600000)
+  MONGO_OPERATION_TIMEOUT_MS = 10000;
+
   /** Prepended to topic and consumer group names, to share a broker between environments (`staging.`). */
   @Matches(/^[A-Za-z0-9._-]{0,100}$/, {
     message: 'KAFKA_TOPIC_PREFIX may hold only letters, digits, ".", "_" and "-"',

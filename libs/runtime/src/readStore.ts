@@ -1,14 +1,25 @@
 import { type AnyProjection, projectionsDigest, readModelCollections } from '@app/projections';
 import type { CollectionDefinition, ReadModelSnapshots, ReadStore } from '@app/read-store';
 import { MemoryReadStore, MemorySnapshotFile } from '@app/read-store/memory';
+import {
+  AliasedReadStore,
+  type MongoTimeouts,
+  ReadModelAliases,
+  connectReadModels,
+} from '@app/read-store/mongo';
 import { join } from 'node:path';
-import { AliasedReadStore, ReadModelAliases, connectReadModels } from '@app/read-store/mongo';
 import type { LoggerService } from '@nestjs/common';
 import type { AppConfig } from './config';
 
 export { ALIAS_REFRESH_MS, type ReadModelAliases, RebuildLostError } from '@app/read-store/mongo';
 
 const mongoOptions = (config: AppConfig) => ({ maxWritesPerCall: config.MONGO_MAX_WRITES_PER_CALL });
+
+const mongoTimeouts = (config: AppConfig): MongoTimeouts => ({
+  serverSelectionMs: config.MONGO_SERVER_SELECTION_TIMEOUT_MS,
+  waitQueueMs: config.MONGO_WAIT_QUEUE_TIMEOUT_MS,
+  operationMs: config.MONGO_OPERATION_TIMEOUT_MS,
+});
 
 /**
  * The read store the configuration selects: MongoDB when its URL is set, memory otherwise. On MongoDB
@@ -20,6 +31,7 @@ export const openReadStore = async (config: AppConfig, logger: LoggerService): P
     const store = await AliasedReadStore.open({
       url: config.MONGO_URL,
       collections: readModelCollections,
+      timeouts: mongoTimeouts(config),
       ...mongoOptions(config),
     });
     logger.log({ namespace: (await store.alias()).live }, 'using MongoDB read models');
@@ -55,7 +67,7 @@ export const openReadModelAliases = async (
   config: AppConfig,
 ): Promise<{ aliases: ReadModelAliases; close(): Promise<void> }> => {
   if (!config.MONGO_URL) throw new Error('MONGO_URL must be set');
-  const connection = await connectReadModels(config.MONGO_URL);
+  const connection = await connectReadModels(config.MONGO_URL, { timeouts: mongoTimeouts(config) });
   return {
     aliases: new ReadModelAliases(connection, readModelCollections, mongoOptions(config)),
     close: () => connection.close(),

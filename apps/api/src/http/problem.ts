@@ -5,6 +5,8 @@ import {
   InvalidRequestError,
 } from '@app/application';
 import { DomainError, type DomainErrorCode } from '@app/domain';
+import { AppendTooLargeError } from '@app/event-store';
+import { ReadStoreUnavailableError } from '@app/read-store';
 import { HttpException } from '@nestjs/common';
 
 /**
@@ -128,6 +130,16 @@ export function toProblem(error: unknown): ProblemBody {
       ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
     };
   }
+  if (error instanceof ReadStoreUnavailableError) {
+    // The read models' server cannot answer now (an election, an outage): the caller may retry.
+    return {
+      type: problemType('service-unavailable'),
+      title: TITLES[503][1],
+      status: 503,
+      detail: 'The read models cannot be reached right now; retry shortly',
+      retryAfterSeconds: 1,
+    };
+  }
   if (error instanceof DomainError) {
     const status = DOMAIN_STATUS[error.code];
     if (status === 400 && error.field) return toProblem(InvalidRequestError.of(error.field, error.message));
@@ -137,6 +149,15 @@ export function toProblem(error: unknown): ProblemBody {
       status,
       detail: error.message,
       ...(error.field ? { field: error.field } : {}),
+    };
+  }
+  if (error instanceof AppendTooLargeError) {
+    const [code, title] = TITLES[413];
+    return {
+      type: problemType(code),
+      title,
+      status: 413,
+      detail: `the events this request would append exceed the event store's ${error.maxBytes} bytes`,
     };
   }
   const status = statusOf(error);

@@ -136,10 +136,18 @@ export function routeSchema(route: RouteDefinition): Record<string, unknown> {
     ['too-many-requests'],
     RETRY_AFTER,
   );
-  if (waitsForPosition || route.problems?.[503])
+  // A route behind a key may read the read models: their server unreachable now (MongoDB in cluster
+  // mode: an election, an outage) is a 503 to retry, not an error of the request.
+  const unavailable = [
+    ...(route.scope
+      ? [['service-unavailable', 'The read models cannot be reached now (MongoDB, cluster mode)']]
+      : []),
+    ...(waitsForPosition ? [['read-model-behind', 'The read models did not reach minPosition in time']] : []),
+  ];
+  if (unavailable.length > 0 || route.problems?.[503])
     response[503] = problemAnswer(
-      'The read models did not reach minPosition in time',
-      problems(503, ...(waitsForPosition ? ['read-model-behind'] : [])),
+      unavailable.map(([, why]) => why).join('; or ') || 'Service unavailable',
+      [...new Set(problems(503, ...unavailable.map(([type]) => type)))],
       RETRY_AFTER,
     );
   return {

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import type { Worker } from 'node:worker_threads';
 import { eventStoreContract } from '@test/support/eventStoreContract';
@@ -114,6 +115,133 @@ describe('sqlite event store', () => {
       name: 'EventIdConflictError',
     });
     await store.close();
+  });
+
+  describe("tracking appends: only a tracker's own claimed appends leave its mark current", () => {
+    let file: string;
+    let store: SqliteEventStore;
+    beforeEach(() => {
+      file = join(dir, `tracking-${randomUUID()}.db`);
+      store = new SqliteEventStore(file, { synchronous: 'NORMAL' });
+    });
+    afterEach(() => store.close());
+
+    const claimed = (tracker: ReturnType<SqliteEventStore['trackAppends']>, n: number) => {
+      const events = [event(n)];
+      tracker.claim(events);
+      return events;
+    };
+    /** Runs `use` with another connection to the file (another SqliteEventStore), then closes it. */
+    const withAnotherConnection = async (use: (other: SqliteEventStore) => Promise<void>) => {
+      const other = new SqliteEventStore(file, { synchronous: 'NORMAL' });
+      try {
+        await use(other);
+      } finally {
+        await other.close();
+      }
+    };
+    /** An append by another OS process, through its own connection to the file. */
+    const appendFromAnotherProcess = (streamId: string) =>
+      execFileSync(process.execPath, [
+        '-e',
+        `const db = new (require(process.argv[1]))(process.argv[2]);
+         const columns = 'id, stream_id, revision, type, data, metadata, occurred_at';
+         const values = "?, ?, 0, 'Counted', '{}', '{}', '2026-01-01T00:00:00.000Z'";
+         db.prepare('INSERT INTO events (' + columns + ') VALUES (' + values + ')').run(process.argv[3], process.argv[4]);
+         db.close();`,
+        require.resolve('better-sqlite3'),
+        file,
+        randomUUID(),
+        streamId,
+      ]);
+
+    it('stays current through its own appends, grouped or one by one', async () => {
+      const tracker = store.trackAppends();
+      const mark = tracker.mark();
+      await Promise.all(
+        [1, 2, 3].map((n) => store.appendToStream(`s${n}`, claimed(tracker, n), 'no_stream')),
+      );
+      await store.appendToStream('s1', claimed(tracker, 4), 0);
+      expect(tracker.onlyOwnAppendsSince(mark)).toBe(true);
+      expect(tracker.mark()).toBe(mark);
+    });
+
+    it('counts an unclaimed append through the same store, and one claimed by another tracker', async () => {
+      const [mine, theirs] = [store.trackAppends(), store.trackAppends()];
+      const before = [mine.mark(), theirs.mark()];
+      await store.appendToStream('s', claimed(theirs, 1), 'no_stream');
+      expect([mine.onlyOwnAppendsSince(before[0]), theirs.onlyOwnAppendsSince(before[1])]).toEqual([
+        false,
+        true,
+      ]);
+      const marks = [mine.mark(), theirs.mark()];
+      await store.appendToStream('s', [event(2)], 0);
+      expect([mine.onlyOwnAppendsSince(marks[0]), theirs.onlyOwnAppendsSince(marks[1])]).toEqual([
+        false,
+        false,
+      ]);
+    });
+
+    it("counts another connection's append seen between two checks, and a mark taken after it is current", async () => {
+      const tracker = store.trackAppends();
+      await withAnotherConnection(async (other) => {
+        const mark = tracker.mark();
+        expect(tracker.onlyOwnAppendsSince(mark)).toBe(true);
+        await other.appendToStream('s', [event(1)], 'no_stream');
+        expect(tracker.onlyOwnAppendsSince(mark)).toBe(false);
+        // Counted once and for all: our own appends after it do not make the old mark current again.
+        await store.appendToStream('t', claimed(tracker, 2), 'no_stream');
+        expect(tracker.onlyOwnAppendsSince(mark)).toBe(false);
+        const after = tracker.mark();
+        await store.appendToStream('t', claimed(tracker, 3), 0);
+        expect(tracker.onlyOwnAppendsSince(after)).toBe(true);
+      });
+    });
+
+    it("counts another process's append made between two of ours, before any check (the writer sees it)", async () => {
+      const tracker = store.trackAppends();
+      await store.appendToStream('t', claimed(tracker, 1), 'no_stream');
+      const mark = tracker.mark();
+      appendFromAnotherProcess('s');
+      await store.appendToStream('t', claimed(tracker, 2), 0);
+      expect(tracker.mark()).not.toBe(mark);
+      expect(tracker.onlyOwnAppendsSince(mark)).toBe(false);
+    });
+
+    it("counts another process's append seen while we are idle", async () => {
+      const tracker = store.trackAppends();
+      const mark = tracker.mark();
+      appendFromAnotherProcess('s');
+      expect(tracker.onlyOwnAppendsSince(mark)).toBe(false);
+      expect(tracker.onlyOwnAppendsSince(tracker.mark())).toBe(true);
+    });
+
+    it('does not count commits of another connection that append no event (leases, checkpoints, snapshots)', async () => {
+      const tracker = store.trackAppends();
+      await withAnotherConnection(async (other) => {
+        const mark = tracker.mark();
+        await other.acquireLease('relay', 'other', 1000);
+        await other.saveCheckpoint('relay', 'other', 0);
+        await other.saveSnapshot({ streamId: 's', version: 1, revision: 0, payload: '{}' });
+        expect(tracker.onlyOwnAppendsSince(mark)).toBe(true);
+      });
+    });
+
+    it('counts the appends of a group whose writer thread died before it answered', async () => {
+      const tracker = store.trackAppends();
+      await store.appendToStream('t', claimed(tracker, 1), 'no_stream');
+      const mark = tracker.mark();
+      const writer = (store as unknown as { writer: Worker }).writer;
+      // The group commits, and the thread is gone before its answer reaches the store: the append fails.
+      writer.removeAllListeners('message');
+      const answered = new Promise((resolve) => writer.once('message', resolve));
+      const lost = store.appendToStream('t', claimed(tracker, 2), 0);
+      await answered;
+      await writer.terminate();
+      await expect(lost).rejects.toThrow();
+      expect(await store.readStream('t')).toHaveLength(2);
+      expect(tracker.onlyOwnAppendsSince(mark)).toBe(false);
+    });
   });
 
   describe('reading the streams of a prefix', () => {

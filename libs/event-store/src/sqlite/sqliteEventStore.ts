@@ -11,6 +11,8 @@ import {
   type GlobalPosition,
   type LeaseHolder,
   type NewEvent,
+  type AppendTracker,
+  type AppendTracking,
   type ReadStreamsByPrefixOptions,
   type RecordedEvent,
   type RecordedEventWithoutMetadata,
@@ -54,11 +56,16 @@ type RowWithoutMetadata = [
 
 type PendingAppend = {
   append: WriterAppend;
+  /** The tracker that claimed the events, if one did. */
+  owner?: Tracker;
   resolve: (result: AppendResult) => void;
   reject: (error: unknown) => void;
 };
 
 type PendingSnapshot = { snapshot: StreamSnapshot; resolve: () => void; reject: (error: unknown) => void };
+
+/** One writer's count of appends by others (AppendTracker's mark). */
+type Tracker = { othersAppended: number };
 
 /** What one commit carries: appends, and snapshots riding along. */
 type Group = { appends: PendingAppend[]; snapshots: PendingSnapshot[] };
@@ -130,7 +137,7 @@ export type SqliteEventStoreOptions = {
  * Snapshots (the SnapshotStore port) live in the same file, one row per stream and fold version, and are
  * written by the same writer in the next group, so they cost no fsync of their own while appends flow.
  */
-export class SqliteEventStore implements EventStore, SnapshotStore {
+export class SqliteEventStore implements EventStore, SnapshotStore, AppendTracking {
   private readonly db: Database.Database;
   private readonly appended = new EventEmitter();
   private pending: Group = { appends: [], snapshots: [] };
@@ -144,6 +151,12 @@ export class SqliteEventStore implements EventStore, SnapshotStore {
   private readonly pollIntervalMs: number;
   private readonly synchronous: 'FULL' | 'NORMAL';
   private readonly onGroupCommit?: (appends: number) => void;
+  private readonly trackers = new Set<Tracker>();
+  private readonly claims = new WeakMap<readonly NewEvent[], Tracker>();
+  /** The log's last position as far as this instance accounted for it: other writers' seen, then ours. */
+  private accountedHead: number;
+  /** The reading connection's data_version when the log's head was last found accounted for. */
+  private accountedVersion: number | bigint;
 
   constructor(
     readonly file: string,
@@ -228,7 +241,56 @@ export class SqliteEventStore implements EventStore, SnapshotStore {
          WHERE EXISTS (SELECT 1 FROM leases WHERE name = @name AND owner = @owner AND expires_at > @now)
          ON CONFLICT (name) DO UPDATE SET position = excluded.position`,
       ),
+      // Changes whenever another connection (this instance's writer thread included) committed.
+      dataVersion: this.db.prepare<[], number | bigint>('PRAGMA data_version').pluck(),
     };
+    // The version first: a commit between the two reads is in the head and shows as a new version.
+    this.accountedVersion = this.statements.dataVersion.get() as number | bigint;
+    this.accountedHead = this.statements.lastPosition.get()?.position ?? 0;
+  }
+
+  /**
+   * Appends through this instance are told apart by the tracker that claimed them. Every other writer is
+   * another connection, so its commits show as a new data_version on the reading connection; so do this
+   * instance's own, which the writer thread reports with the log's head before and after each (read
+   * under the write lock). While each commit begins where the previous one ended, the head is accounted
+   * for; events of another connection come in between (positions only grow) and count against every
+   * tracker.
+   */
+  trackAppends(): AppendTracker {
+    const tracker: Tracker = { othersAppended: 0 };
+    this.trackers.add(tracker);
+    return {
+      claim: (events) => this.claims.set(events, tracker),
+      mark: () => tracker.othersAppended,
+      onlyOwnAppendsSince: (mark) =>
+        mark === tracker.othersAppended && this.headAccountedFor() && mark === tracker.othersAppended,
+    };
+  }
+
+  /**
+   * Whether every event in the log now is accounted for. Cost: a pragma read, and a MAX(position) when
+   * another connection committed since the last call. When the head is beyond what is accounted for while
+   * a group of ours is committing, its answer may still be on its way: undecided (false), nothing counted.
+   */
+  private headAccountedFor(): boolean {
+    if (this.closed) return false;
+    const version = this.statements.dataVersion.get() as number | bigint;
+    if (version === this.accountedVersion) return true;
+    const head = this.statements.lastPosition.get()?.position ?? 0;
+    if (head !== this.accountedHead) {
+      if (this.committing) return false;
+      // Nothing of ours is in flight: the events beyond the accounted head are another connection's (or of
+      // a group whose writer thread died before answering, as unknown).
+      this.othersAppended();
+      this.accountedHead = head;
+    }
+    this.accountedVersion = version;
+    return head === this.accountedHead;
+  }
+
+  private othersAppended(except?: Tracker): void {
+    for (const tracker of this.trackers) if (tracker !== except) tracker.othersAppended += 1;
   }
 
   appendToStream(streamId: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
@@ -248,7 +310,7 @@ export class SqliteEventStore implements EventStore, SnapshotStore {
       })),
     };
     return new Promise((resolve, reject) => {
-      this.pending.appends.push({ append, resolve, reject });
+      this.pending.appends.push({ append, owner: this.claims.get(events), resolve, reject });
       if (!this.committing) this.scheduleFlush();
     });
   }
@@ -334,6 +396,14 @@ export class SqliteEventStore implements EventStore, SnapshotStore {
       // The commit itself failed (disk full, I/O error): nothing in the group was written.
       failGroup(group, Object.assign(new Error(reply.message), { code: reply.code }));
     } else {
+      // Another connection appended between our previous commit and this one; and each append written
+      // here counts against every tracker but the one that claimed it.
+      if (reply.headBefore !== this.accountedHead) this.othersAppended();
+      this.accountedHead = reply.headAfter;
+      group.appends.forEach(({ owner }, i) => {
+        const outcome = reply.outcomes[i];
+        if (outcome.ok && outcome.written) this.othersAppended(owner);
+      });
       // Durable from here on: settle the callers, then wake the subscribers.
       if (group.appends.length > 0) this.onGroupCommit?.(group.appends.length);
       group.appends.forEach(({ resolve, reject }, i) => {

@@ -32,10 +32,18 @@ export type WriterRequest =
 
 /**
  * writer -> main: one outcome per append and, per snapshot, null when it was written or kept already
- * (a newer one is there) or why it failed; or the commit itself failed (nothing in the group written).
+ * (a newer one is there) or why it failed, with the log's last position when the transaction began and
+ * when it committed (under the write lock, so nobody else appended in between); or the commit itself
+ * failed (nothing in the group written).
  */
 export type WriterReply =
-  | { type: 'committed'; outcomes: WriterOutcome[]; snapshots: (string | null)[] }
+  | {
+      type: 'committed';
+      outcomes: WriterOutcome[];
+      snapshots: (string | null)[];
+      headBefore: number;
+      headAfter: number;
+    }
   | { type: 'failed'; message: string; code?: string }
   | { type: 'closed' };
 
@@ -71,7 +79,9 @@ export function writerThread(load: (id: string) => unknown): void {
   db.pragma(`synchronous = ${workerData.synchronous}`);
   db.pragma('busy_timeout = 5000');
   const columns = 'position, id, stream_id, revision';
-  const head = db.prepare('SELECT revision FROM events WHERE stream_id = ? ORDER BY revision DESC LIMIT 1');
+  const streamHead = db.prepare(
+    'SELECT revision FROM events WHERE stream_id = ? ORDER BY revision DESC LIMIT 1',
+  );
   const insert = db.prepare(
     `INSERT INTO events (id, stream_id, revision, type, data, metadata, occurred_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
   );
@@ -85,6 +95,9 @@ export function writerThread(load: (id: string) => unknown): void {
      ON CONFLICT (stream_id, version) DO UPDATE SET revision = excluded.revision, payload = excluded.payload
      WHERE excluded.revision > snapshots.revision`,
   );
+
+  const lastPosition = db.prepare('SELECT MAX(position) AS position FROM events');
+  const head = (): number => (lastPosition.get() as { position: number | null }).position ?? 0;
 
   const idConflict = (eventId: string): WriterOutcome => ({ ok: false, kind: 'id-conflict', eventId });
 
@@ -106,7 +119,7 @@ export function writerThread(load: (id: string) => unknown): void {
     const replayed = alreadyAppended(append);
     if (replayed) return replayed;
     const { streamId, expected, events } = append;
-    const current = (head.get(streamId) as { revision: number } | undefined)?.revision;
+    const current = (streamHead.get(streamId) as { revision: number } | undefined)?.revision;
     if (
       (expected === 'no_stream' && current !== undefined) ||
       (typeof expected === 'number' && current !== expected)
@@ -136,7 +149,9 @@ export function writerThread(load: (id: string) => unknown): void {
 
   // Nested better-sqlite3 transactions are savepoints: a failed append rolls back only itself.
   const appendInSavepoint = db.transaction(appendOne);
+  // The properties are evaluated in order: the head before the appends, the head after them.
   const commitGroup = db.transaction((batch: WriterAppend[], snapshots: StreamSnapshot[]) => ({
+    headBefore: head(),
     outcomes: batch.map((append): WriterOutcome => {
       try {
         return appendInSavepoint(append);
@@ -155,6 +170,7 @@ export function writerThread(load: (id: string) => unknown): void {
         return String((error as { message?: string }).message ?? error);
       }
     }),
+    headAfter: head(),
   }));
 
   parentPort.on('message', (request) => {
@@ -168,8 +184,8 @@ export function writerThread(load: (id: string) => unknown): void {
       // IMMEDIATE takes the write lock up front (waiting up to busy_timeout): a deferred transaction that
       // read first would fail at once with SQLITE_BUSY when another process (a relay) wrote meanwhile.
       // The commit returns once the WAL is fsynced (synchronous=FULL): only then is the group answered.
-      const { outcomes, snapshots } = commitGroup.immediate(request.batch, request.snapshots);
-      parentPort.postMessage({ type: 'committed', outcomes, snapshots });
+      const committed = commitGroup.immediate(request.batch, request.snapshots);
+      parentPort.postMessage({ type: 'committed', ...committed });
     } catch (error) {
       const { message, code } = error as { message?: string; code?: string };
       parentPort.postMessage({ type: 'failed', message: String(message ?? error), code });

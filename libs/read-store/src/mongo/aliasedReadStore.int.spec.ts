@@ -59,6 +59,36 @@ describeWith([MONGO], 'AliasedReadStore on FerretDB: the read models behind the 
 
   readStoreContract('mongo behind the alias', (definitions) => database().open(100, definitions));
 
+  it("ages a rebuild's heartbeat by the server's clock, not by the claiming host's", async () => {
+    const { open } = database();
+    const store = await open();
+    await store.aliases.claimRebuild('first', 30_000);
+    await store.aliases.heartbeat('first');
+    // A second rebuild on a host whose clock runs an hour ahead: the first is alive all the same.
+    // Only the clock (`Date`) is faked: the driver's timers keep running.
+    jest.useFakeTimers({
+      now: Date.now() + 3_600_000,
+      doNotFake: [
+        'setTimeout',
+        'clearTimeout',
+        'setInterval',
+        'clearInterval',
+        'setImmediate',
+        'clearImmediate',
+        'nextTick',
+        'queueMicrotask',
+        'hrtime',
+        'performance',
+      ],
+    });
+    try {
+      await expect(store.aliases.claimRebuild('second', 30_000)).rejects.toThrow(RebuildInProgressError);
+    } finally {
+      jest.useRealTimers();
+    }
+    expect(await store.aliases.read()).toMatchObject({ rebuildOwner: 'first' });
+  });
+
   it('creates the alias on first use, pointing at rm_v1, where existing deployments kept their read models', async () => {
     const { dbName, open } = database();
     const before = await MongoReadStore.open({

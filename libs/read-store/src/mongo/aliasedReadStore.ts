@@ -1,13 +1,19 @@
 import type { Connection } from 'mongoose';
-import type {
-  AnyIndexQuery,
-  CollectionDefinition,
-  DocumentWrite,
-  IndexQuery,
-  ReadModelDocument,
-  ReadStore,
+import {
+  type AnyIndexQuery,
+  type CollectionDefinition,
+  type DocumentWrite,
+  type IndexQuery,
+  type ReadModelDocument,
+  type ReadStore,
+  ReadStoreUnavailableError,
 } from '../readStore';
-import { MongoReadStore, type MongoReadStoreOptions, connectReadModels } from './mongoReadStore';
+import {
+  MongoReadStore,
+  type MongoReadStoreOptions,
+  connectReadModels,
+  isMongoUnavailable,
+} from './mongoReadStore';
 
 /** The collection holding the alias document (not namespaced: it says which namespace is which). */
 export const ALIAS_COLLECTION = 'read_model_alias';
@@ -74,7 +80,7 @@ export class ReadModelAliases {
 
   /** The alias; created pointing at FIRST_NAMESPACE when there is none, so existing data keeps serving. */
   async read(): Promise<ReadModelAlias> {
-    const found = await this.documents().findOne({ _id: ALIAS_ID });
+    const found = await this.documents().findOne({ _id: ALIAS_ID }, { maxTimeMS: this.maxTimeMS() });
     if (found) return withoutId(found);
     const initial: AliasDocument = { _id: ALIAS_ID, live: FIRST_NAMESPACE, ...NO_REBUILD, version: 0 };
     try {
@@ -130,17 +136,18 @@ export class ReadModelAliases {
   ): Promise<ReadModelAlias & { rebuildTarget: string }> {
     for (;;) {
       const alias = await this.read();
+      // Heartbeats are stamped and aged by the server's clock, never by the rebuilds' hosts' clocks.
+      const now = await this.serverTime();
       if (alias.rebuildOwner !== null) {
-        // Heartbeats carry the writer's clock: clocks must agree to well within staleAfterMs.
-        const ageMs = Date.now() - (alias.heartbeatAt?.getTime() ?? 0);
+        const ageMs = now.getTime() - (alias.heartbeatAt?.getTime() ?? 0);
         if (ageMs < staleAfterMs) throw new RebuildInProgressError(alias, ageMs, staleAfterMs);
       }
       const used = [alias.live, alias.alsoWrite, alias.rebuildTarget, ...(await this.namespaces())];
       const numbers = used.map((namespace) => Number(/^rm_v(\d+)$/.exec(namespace ?? '')?.[1] ?? 1));
       const rebuildTarget = `rm_v${Math.max(...numbers) + 1}`;
-      const claim = { ...NO_REBUILD, rebuildOwner: owner, rebuildTarget, heartbeatAt: new Date() };
-      if (await this.compareAndSet(alias.version, claim)) {
-        return { ...alias, ...claim, version: alias.version + 1 };
+      const claim = { alsoWrite: null, rebuildOwner: owner, rebuildTarget };
+      if (await this.compareAndSet(alias.version, claim, { stampHeartbeat: true })) {
+        return { ...alias, ...claim, heartbeatAt: now, version: alias.version + 1 };
       }
     }
   }
@@ -149,7 +156,7 @@ export class ReadModelAliases {
   async heartbeat(owner: string): Promise<void> {
     const result = await this.documents().updateOne(
       { _id: ALIAS_ID, rebuildOwner: owner },
-      { $set: { heartbeatAt: new Date() }, $inc: { version: 1 } },
+      { $currentDate: { heartbeatAt: true }, $inc: { version: 1 } },
     );
     if (result.matchedCount === 0) throw new RebuildLostError(owner, await this.read());
   }
@@ -170,16 +177,35 @@ export class ReadModelAliases {
     return this.transition(owner, NO_REBUILD);
   }
 
-  private async compareAndSet(version: number, change: AliasChange): Promise<boolean> {
+  private async compareAndSet(
+    version: number,
+    change: AliasChange,
+    { stampHeartbeat = false } = {},
+  ): Promise<boolean> {
     const result = await this.documents().updateOne(
       { _id: ALIAS_ID, version },
-      { $set: change, $inc: { version: 1 } },
+      {
+        $set: change,
+        $inc: { version: 1 },
+        ...(stampHeartbeat ? { $currentDate: { heartbeatAt: true as const } } : {}),
+      },
     );
     return result.matchedCount === 1;
   }
 
+  /** The clock of the server (the primary) that stamps heartbeats. */
+  private async serverTime(): Promise<Date> {
+    const hello = await this.connection.db!.admin().command({ hello: 1 });
+    return hello.localTime as Date;
+  }
+
   private documents() {
     return this.connection.db!.collection<AliasDocument>(ALIAS_COLLECTION);
+  }
+
+  /** The connection's limit on queries (connectReadModels sets it; the driver's own calls do not see it). */
+  private maxTimeMS(): number | undefined {
+    return this.connection.get('maxTimeMS') as number | undefined;
   }
 
   private async collectionNames(): Promise<string[]> {
@@ -189,6 +215,9 @@ export class ReadModelAliases {
 }
 
 const withoutId = ({ _id: _, ...alias }: AliasDocument): ReadModelAlias => alias;
+
+const unavailableOr = (error: unknown): unknown =>
+  isMongoUnavailable(error) ? new ReadStoreUnavailableError(error) : error;
 
 export type AliasedReadStoreOptions = Omit<MongoReadStoreOptions, 'namespace'> & {
   /** How stale a reader's view of the alias may be; a rebuild waits longer than this before dropping. */
@@ -222,12 +251,13 @@ export class AliasedReadStore implements ReadStore {
   static async open({
     url,
     dbName,
+    timeouts,
     connectOptions,
     collections,
     refreshMs = ALIAS_REFRESH_MS,
     maxWritesPerCall,
   }: AliasedReadStoreOptions): Promise<AliasedReadStore> {
-    const connection = await connectReadModels(url, { dbName, connectOptions });
+    const connection = await connectReadModels(url, { dbName, timeouts, connectOptions });
     try {
       const aliases = new ReadModelAliases(connection, collections, { maxWritesPerCall });
       const store = new AliasedReadStore(aliases, refreshMs);
@@ -265,29 +295,33 @@ export class AliasedReadStore implements ReadStore {
     collection: CollectionDefinition<D>,
     id: string,
   ): Promise<D | undefined> {
-    return (await this.live()).find(collection, id);
+    return this.serve((store) => store.find(collection, id));
   }
 
   async findMany<D extends ReadModelDocument>(
     collection: CollectionDefinition<D>,
     ids: readonly string[],
   ): Promise<Map<string, D>> {
-    return (await this.live()).findMany(collection, ids);
+    return this.serve((store) => store.findMany(collection, ids));
   }
 
   async *documents<D extends ReadModelDocument>(
     collection: CollectionDefinition<D>,
     batchSize: number,
   ): AsyncIterable<D[]> {
-    yield* (await this.live()).documents(collection, batchSize);
+    try {
+      yield* (await this.live()).documents(collection, batchSize);
+    } catch (error) {
+      throw unavailableOr(error);
+    }
   }
 
   async checkpoint(name?: string): Promise<number> {
-    return (await this.live()).checkpoint(name);
+    return this.serve((store) => store.checkpoint(name));
   }
 
   async checkpoints(prefix?: string): Promise<Map<string, number>> {
-    return (await this.live()).checkpoints(prefix);
+    return this.serve((store) => store.checkpoints(prefix));
   }
 
   async page<D extends ReadModelDocument>(
@@ -295,19 +329,19 @@ export class AliasedReadStore implements ReadStore {
     after: Partial<D> | undefined,
     limit: number,
   ): Promise<D[]> {
-    return (await this.live()).page(query, after, limit);
+    return this.serve((store) => store.page(query, after, limit));
   }
 
   async rankOf<D extends ReadModelDocument>(query: IndexQuery<D>, id: string): Promise<number | undefined> {
-    return (await this.live()).rankOf(query, id);
+    return this.serve((store) => store.rankOf(query, id));
   }
 
   async slice<D extends ReadModelDocument>(query: IndexQuery<D>, from: number, count: number): Promise<D[]> {
-    return (await this.live()).slice(query, from, count);
+    return this.serve((store) => store.slice(query, from, count));
   }
 
   async count<D extends ReadModelDocument>(query: IndexQuery<D>): Promise<number> {
-    return (await this.live()).count(query);
+    return this.serve((store) => store.count(query));
   }
 
   async freeze(query: AnyIndexQuery): Promise<void> {
@@ -320,6 +354,15 @@ export class AliasedReadStore implements ReadStore {
 
   private async live(): Promise<MongoReadStore> {
     return this.aliases.open((await this.alias()).live);
+  }
+
+  /** A read of the live set; MongoDB unable to answer now becomes ReadStoreUnavailableError. */
+  private async serve<T>(read: (store: MongoReadStore) => Promise<T>): Promise<T> {
+    try {
+      return await read(await this.live());
+    } catch (error) {
+      throw unavailableOr(error);
+    }
   }
 
   /** Reads the alias for readers (concurrent readers share one read). */

@@ -80,6 +80,28 @@ if (unavailable) console.warn(`SKIPPED: MongoDB read store on FerretDB - ${unava
       ]);
     });
 
+    it('creates its indexes and drops none: another version of the code and an operator keep theirs', async () => {
+      const dbName = `rs_${randomUUID().replaceAll('-', '').slice(0, 20)}`;
+      const indexNames = async () =>
+        (await store.connection.db!.collection('rm_v1_scores').indexes()).map((index) => index.name).sort();
+      // The running version, then an operator's index, then the next version opening the same namespace
+      // (another process of a rolling deploy), then the running version restarting.
+      store = await open({ collections, dbName });
+      await store.connection.db!.collection('rm_v1_scores').createIndex({ at: 1 }, { name: 'byTime' });
+      const next = {
+        name: 'scores',
+        indexes: {
+          ranking: scoreCollection.indexes!.ranking,
+          bySeason: { groupBy: ['season'], orderBy: [['points', -1]] },
+        },
+      } as unknown as CollectionDefinition<never>;
+      const nextVersion = await open({ collections: [next], dbName });
+      await nextVersion.close();
+      await store.close();
+      store = await open({ collections, dbName });
+      expect(await indexNames()).toEqual(['_id_', 'byPlayer', 'bySeason', 'byTime', 'ranking']);
+    });
+
     it('writes a batch of 1000 documents as one bulk write, then the checkpoint', async () => {
       store = await open({ collections, connectOptions: { monitorCommands: true } });
       const server = await store.connection.db!.admin().command({ buildInfo: 1 });
@@ -108,6 +130,39 @@ if (unavailable) console.warn(`SKIPPED: MongoDB read store on FerretDB - ${unava
       expect(await store.count(ranking)).toBe(1000);
       expect(await store.checkpoint()).toBe(1000);
     }, 120_000);
+
+    it('writes with majority write concern and reads the primary at majority, whatever the URL says', async () => {
+      const dbName = `rs_${randomUUID().replaceAll('-', '').slice(0, 20)}`;
+      databases.push(dbName);
+      store = await MongoReadStore.open({
+        ...testMongoOptions,
+        url: `${url}?readPreference=secondaryPreferred&w=1&readConcernLevel=local`,
+        dbName,
+        collections,
+        timeouts: { operationMs: 4000 },
+        connectOptions: { monitorCommands: true },
+      });
+      const client = store.connection.getClient();
+      expect(client.options.readPreference.mode).toBe('primary');
+      const sent: Record<string, unknown>[] = [];
+      client.on('commandStarted', (event: mongo.CommandStartedEvent) => {
+        if (['update', 'find', 'aggregate'].includes(event.commandName)) sent.push(event.command);
+      });
+      await store.commit([score('p1', 5, 0)], 3);
+      await store.find(scoreCollection, 'b|p1');
+      await store.rankOf(ranking, 'b|p1');
+      await store.checkpoint();
+
+      const writes = sent.filter((command) => 'update' in command);
+      const reads = sent.filter((command) => !('update' in command));
+      expect(writes).toHaveLength(2); // the document, then the checkpoint
+      for (const write of writes) expect(write.writeConcern).toEqual({ w: 'majority', wtimeout: 4000 });
+      expect(reads).toHaveLength(4); // find, the rank's findOne and count, the checkpoint
+      for (const read of reads) {
+        expect(read.readConcern).toEqual({ level: 'majority' });
+        expect(read.maxTimeMS).toBe(4000);
+      }
+    });
 
     it('updates hundreds of existing documents in one commit (FerretDB hangs on 100 per update command)', async () => {
       store = await open({ collections });

@@ -4,7 +4,7 @@ import mongoose, {
   type Connection,
   type Model,
   Schema,
-  type mongo,
+  mongo,
 } from 'mongoose';
 import {
   type AnyIndexDefinition,
@@ -35,7 +35,9 @@ export type MongoReadStoreOptions = {
    * the live one, then switches readers over; the old set is dropped afterwards.
    */
   namespace?: string;
-  /** Passed to the driver (pool size, timeouts, `monitorCommands` for tests). */
+  /** How long to wait on MongoDB (defaults: MONGO_TIMEOUT_DEFAULTS). */
+  timeouts?: Partial<MongoTimeouts>;
+  /** Passed to the driver after the settings below (pool size, `monitorCommands` for tests). */
   connectOptions?: ConnectOptions;
   /**
    * Most operations per bulk-write call (unlimited by default). FerretDB v1, the test server, needs a
@@ -72,23 +74,107 @@ const beyond = (orderBy: OrderBy, key: Record<string, unknown>, side: 'before' |
 
 const isDuplicateKey = (error: { code?: unknown }) => error.code === DUPLICATE_KEY;
 
-/** A mongoose connection set up the way the read stores expect (several stores may share one). */
+/**
+ * The index of the operation of a failed ordered bulk write that was a stale upsert (its first write
+ * error, a duplicate key), or undefined when the failure is anything else. A write concern error in the
+ * same reply (the applied writes are not known to be on a majority) makes it a failure: the driver reports
+ * the write errors and keeps that one in the result, where it would otherwise go unseen.
+ */
+export const staleWriteIndex = (error: unknown): number | undefined => {
+  const failed = error as Partial<mongo.MongoBulkWriteError>;
+  if (failed.result?.getWriteConcernError?.()) return undefined;
+  const [first] =
+    failed.writeErrors === undefined ? [] : ([] as mongo.WriteError[]).concat(failed.writeErrors);
+  return first && isDuplicateKey(first) ? first.index : undefined;
+};
+
+/** How long the read stores wait on MongoDB before giving up (MONGO_*_TIMEOUT_MS, docs/configuration.md). */
+export type MongoTimeouts = {
+  /** Finding a server to send to (the primary: during an election, until one is elected). */
+  serverSelectionMs: number;
+  /** Waiting for a free connection of the pool. */
+  waitQueueMs: number;
+  /**
+   * One operation: the server's own limit (`maxTimeMS`) on queries, and how long a majority write waits
+   * for replication (`wtimeout`). A server that answers nothing at all is given twice this (socket timeout).
+   */
+  operationMs: number;
+};
+
+export const MONGO_TIMEOUT_DEFAULTS: MongoTimeouts = {
+  serverSelectionMs: 5000,
+  waitQueueMs: 2000,
+  operationMs: 10000,
+};
+
+/**
+ * A mongoose connection set up the way the read stores expect (several stores may share one).
+ *
+ * Write concern, read concern and read preference are set here, over whatever the URL says: every write
+ * is acknowledged by a majority (a failover cannot roll back a document or checkpoint whose Kafka offset is
+ * committed), and every read goes to the primary with majority read concern, so the alias, the
+ * checkpoints and then the documents are read from one member, never from a lagging secondary, and never
+ * show a write that a failover could still roll back.
+ */
 export const connectReadModels = (
   url: string,
-  { dbName, connectOptions }: Pick<MongoReadStoreOptions, 'dbName' | 'connectOptions'> = {},
-): Promise<Connection> =>
-  mongoose
-    .createConnection(url, {
-      ...(dbName ? { dbName } : {}),
-      // Fail fast instead of queueing operations while disconnected.
-      bufferCommands: false,
-      autoIndex: false,
-      autoCreate: false,
-      // An optional field left undefined is absent, as in the memory store, not null.
-      ignoreUndefined: true,
-      ...connectOptions,
-    })
-    .asPromise();
+  {
+    dbName,
+    timeouts,
+    connectOptions,
+  }: Pick<MongoReadStoreOptions, 'dbName' | 'timeouts' | 'connectOptions'> = {},
+): Promise<Connection> => {
+  const { serverSelectionMs, waitQueueMs, operationMs } = { ...MONGO_TIMEOUT_DEFAULTS, ...timeouts };
+  const connection = mongoose.createConnection(url, {
+    ...(dbName ? { dbName } : {}),
+    // Fail fast instead of queueing operations while disconnected.
+    bufferCommands: false,
+    autoIndex: false,
+    autoCreate: false,
+    // An optional field left undefined is absent, as in the memory store, not null.
+    ignoreUndefined: true,
+    writeConcern: { w: 'majority', wtimeoutMS: operationMs },
+    // The URL's readConcernLevel would win over a `readConcern` object: set under the same name.
+    readConcernLevel: 'majority',
+    readPreference: 'primary',
+    serverSelectionTimeoutMS: serverSelectionMs,
+    // A server that accepts TCP but never answers the handshake counts as unreachable as soon.
+    connectTimeoutMS: serverSelectionMs,
+    waitQueueTimeoutMS: waitQueueMs,
+    socketTimeoutMS: 2 * operationMs,
+    ...connectOptions,
+  });
+  // Every query of a model on this connection (the alias document's reads pass it themselves).
+  connection.set('maxTimeMS', operationMs);
+  return connection.asPromise();
+};
+
+/** Error codes with which MongoDB says it cannot serve now (time limit, election, shutdown), not that the request is wrong. */
+const UNAVAILABLE_CODES = new Set([
+  6, // HostUnreachable
+  7, // HostNotFound
+  50, // MaxTimeMSExpired
+  64, // WriteConcernFailed (wtimeout)
+  89, // NetworkTimeout
+  91, // ShutdownInProgress
+  134, // ReadConcernMajorityNotAvailableYet
+  189, // PrimarySteppedDown
+  262, // ExceededTimeLimit
+  9001, // SocketException
+  10107, // NotWritablePrimary
+  11600, // InterruptedAtShutdown
+  11602, // InterruptedDueToReplStateChange
+  13435, // NotPrimaryNoSecondaryOk
+  13436, // NotPrimaryOrSecondary
+]);
+
+/** MongoDB cannot answer now: no server selectable, no pool connection free, the network, or a time limit. */
+export const isMongoUnavailable = (error: unknown): boolean =>
+  error instanceof mongo.MongoServerSelectionError ||
+  error instanceof mongo.MongoNetworkError ||
+  error instanceof mongo.MongoNotConnectedError ||
+  (error instanceof mongo.MongoError &&
+    (error.name === 'MongoWaitQueueTimeoutError' || UNAVAILABLE_CODES.has(Number(error.code))));
 
 /**
  * The read store on MongoDB through mongoose. It also runs on FerretDB v1, so it uses nothing FerretDB
@@ -99,9 +185,12 @@ export const connectReadModels = (
  * checkpoint is written last, so a crash leaves it behind the documents, never ahead.
  *
  * Reads: each IndexDefinition is one compound index (groupBy fields, then orderBy fields). A page is a
- * range scan of it, a slice a sort with skip, and a rank a count of the index range before the document.
- * On MongoDB those counts are COUNT_SCANs over index keys (no document is fetched), but they still cost
- * O(rank) keys: a rank near the millionth entry reads a million keys. FerretDB v1's SQLite backend
+ * range scan of it, a slice a sort with skip, and a rank a count of the documents before the document.
+ * That count is `countDocuments`, an aggregation (`$match`, `$group`), not a COUNT_SCAN; its `$match` is
+ * an `$or` of index ranges, one per orderBy field, and costs O(rank) keys at best. Each branch fits the
+ * index by the equality-sort-range rule (projections/indexUsage.int.spec.ts); which plan MongoDB's planner
+ * picks for it and for a keyset page's `$or` has not been checked on a MongoDB server (docs/operations.md
+ * says how). FerretDB v1's SQLite backend
  * pushes down only a filter that is exactly `{ _id: value }` and never a sort, so there every other
  * query and every guarded write reads the whole collection (docs/performance.md has the cost). FerretDB
  * is a test double here, not a production read store.
@@ -150,14 +239,15 @@ export class MongoReadStore implements ReadStore, ProjectionTarget {
     );
   }
 
-  /** Connects and makes the declared indexes exist (dropping ones no longer declared). */
+  /** Connects and makes the declared indexes exist (leaving any others in place). */
   static async open({
     url,
     dbName,
+    timeouts,
     connectOptions,
     ...store
   }: MongoReadStoreOptions): Promise<MongoReadStore> {
-    const connection = await connectReadModels(url, { dbName, connectOptions });
+    const connection = await connectReadModels(url, { dbName, timeouts, connectOptions });
     try {
       return await MongoReadStore.create(connection, store, true);
     } catch (error) {
@@ -194,7 +284,11 @@ export class MongoReadStore implements ReadStore, ProjectionTarget {
       }
     }
     const store = new MongoReadStore(connection, definitions, namespace, maxWritesPerCall, ownsConnection);
-    await Promise.all([...store.collections.values()].map(({ model }) => model.syncIndexes()));
+    // Creates the declared indexes and drops none: during a rolling deploy two versions of this code
+    // declare different ones, and an operator may add their own. Only a rebuild (a new namespace has only
+    // the declared ones) or an explicit migration removes an index. An index name is never reused for
+    // other keys: opening then fails on the conflict instead of serving from the wrong index.
+    await Promise.all([...store.collections.values()].map(({ model }) => model.createIndexes()));
     await store.checkpointModel.createCollection().catch((error: { codeName?: string }) => {
       if (error.codeName !== 'NamespaceExists') throw error;
     });
@@ -220,7 +314,9 @@ export class MongoReadStore implements ReadStore, ProjectionTarget {
     collection: CollectionDefinition<D>,
     batchSize: number,
   ): AsyncIterable<D[]> {
-    // One cursor, not pages by `_id`: a single query however large the collection.
+    // One cursor, not pages by `_id`: a single query however large the collection. No time limit in
+    // total (mongoose applies the connection's maxTimeMS to queries, not to cursors): each batch is
+    // bounded by the socket timeout instead.
     const cursor = this.collection(collection.name)
       .model.find()
       .sort({ _id: 1 })
@@ -408,10 +504,9 @@ export class MongoReadStore implements ReadStore, ProjectionTarget {
       await model.bulkWrite(batch, { ordered: true });
       return undefined;
     } catch (error) {
-      const writeErrors = (error as mongo.MongoBulkWriteError).writeErrors;
-      const [first] = writeErrors === undefined ? [] : ([] as mongo.WriteError[]).concat(writeErrors);
-      if (!first || !isDuplicateKey(first)) throw error;
-      return first.index;
+      const stale = staleWriteIndex(error);
+      if (stale === undefined) throw error;
+      return stale;
     }
   }
 

@@ -10,6 +10,15 @@ export type ApiKey = { name: string; scopes: ReadonlySet<Scope>; sha256: Buffer 
 const sha256 = (value: string): Buffer => createHash('sha256').update(value).digest();
 
 /**
+ * The secrets .env.example shows (docker compose's starting point): public, so a key holding one, as is
+ * or hashed, stops the api at start rather than serving anyone who has read the repository.
+ */
+const PUBLIC_EXAMPLE_SECRETS = [
+  'example-secret-change-me-0123456789',
+  'example-metrics-secret-change-me',
+].map(sha256);
+
+/**
  * API_KEYS: entries separated by ';', each `name:secret:scope,scope`. The secret is the bearer token
  * itself, or `sha256=<64 hex>` of it so plaintext secrets need not sit in configuration.
  *   API_KEYS="game-server:s3cret-token:economy,scores,read;live-ops:sha256=9f86d0...:admin,read"
@@ -40,6 +49,11 @@ export function parseApiKeys(spec: string): ApiKey[] {
         if (secret.length < 16)
           throw new Error(`API_KEYS entry ${name}: secret must be at least 16 characters`);
         hash = sha256(secret);
+      }
+      if (PUBLIC_EXAMPLE_SECRETS.some((example) => example.equals(hash))) {
+        throw new Error(
+          `API_KEYS entry ${name}: its secret is the public example of .env.example; set a secret of your own`,
+        );
       }
       return { name, scopes: new Set(scopes as Scope[]), sha256: hash };
     });

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createApp } from '../../bootstrap';
 import { authenticate, developmentKey, parseApiKeys } from './apiKeys';
 
 describe('API keys', () => {
@@ -24,6 +25,27 @@ describe('API keys', () => {
     [';', /holds no key/],
   ])('rejects %s', (spec, message) => {
     expect(() => parseApiKeys(spec)).toThrow(message);
+  });
+
+  it('refuses every secret .env.example shows, as is or hashed: the api does not start with one', async () => {
+    const example = readFileSync(join(__dirname, '../../../../../.env.example'), 'utf8');
+    const spec = /^API_KEYS=(.+)$/m.exec(example)![1];
+    const entries = spec.split(';');
+    expect(entries.length).toBeGreaterThan(1);
+    for (const entry of entries) {
+      const [name, secret, scopes] = entry.split(':');
+      const hash = createHash('sha256').update(secret).digest('hex');
+      expect(() => parseApiKeys(entry)).toThrow(`API_KEYS entry ${name}: its secret is the public example`);
+      expect(() => parseApiKeys(`${name}:sha256=${hash}:${scopes}`)).toThrow(/public example/);
+    }
+    const dataDir = mkdtempSync(join(tmpdir(), 'example-keys-'));
+    try {
+      await expect(createApp({ API_KEYS: spec, DATA_DIR: dataDir, LOG_LEVEL: 'silent' })).rejects.toThrow(
+        /public example of \.env\.example/,
+      );
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 
   it('generates a development key once, readable by its owner only', () => {
