@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
-import { type FileHandle, open, rename, unlink } from 'node:fs/promises';
-import { basename, dirname } from 'node:path';
+import { createHash, randomUUID } from 'node:crypto';
+import { type FileHandle, open, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import type {
   ReadModelCut,
@@ -22,6 +22,11 @@ const WRITE_CHUNK = 1 << 16;
 const READ_CHUNK = 1 << 16;
 /** Documents committed to the store at once while loading. */
 const LOAD_BATCH = 200;
+/**
+ * A temporary file untouched this long is left by a writer that died (a live one writes a chunk every few
+ * milliseconds): the next load removes it.
+ */
+const ABANDONED_MS = 60_000;
 /** The trailer: the SHA-256 of every byte before it, in hex, and a newline. */
 const TRAILER_LENGTH = 65;
 
@@ -46,7 +51,7 @@ type Section = { collection: string; documents: number; frozen: Omit<AnyIndexQue
  *
  * `digest` names the projections that built the documents (a changed one refuses the file). It is written
  * streaming, chunk by chunk, to a temporary file that is fsynced and renamed over the previous snapshot:
- * a crash leaves either snapshot whole. A load checks the header before reading on, and the checksum and
+ * a crash leaves either snapshot whole (and a temporary file the next load removes). A load checks the header before reading on, and the checksum and
  * every count at the end; on any fault the store is emptied again.
  */
 export class MemorySnapshotFile implements ReadModelSnapshots {
@@ -67,6 +72,7 @@ export class MemorySnapshotFile implements ReadModelSnapshots {
   }
 
   async load(verify: (mark: SnapshotMark) => Promise<string | undefined>): Promise<SnapshotLoad> {
+    await this.removeAbandoned();
     let file: FileHandle;
     try {
       file = await open(this.path, 'r');
@@ -82,6 +88,23 @@ export class MemorySnapshotFile implements ReadModelSnapshots {
       return { loaded: false, reason: `unreadable: ${(error as Error).message}` };
     } finally {
       await file.close();
+    }
+  }
+
+  /** Removes the temporary files of writers killed while writing (a crash, a shutdown cut short). */
+  private async removeAbandoned(): Promise<void> {
+    const directory = dirname(this.path);
+    const prefix = `${basename(this.path)}.`;
+    const names = await readdir(directory).catch(() => [] as string[]);
+    for (const name of names) {
+      if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
+      const path = join(directory, name);
+      const modified = await stat(path).then(
+        ({ mtimeMs }) => mtimeMs,
+        () => undefined,
+      );
+      if (modified !== undefined && Date.now() - modified > ABANDONED_MS)
+        await unlink(path).catch(() => undefined);
     }
   }
 
@@ -169,7 +192,8 @@ export class MemorySnapshotFile implements ReadModelSnapshots {
     started: number,
     cutMs: number,
   ): Promise<SnapshotWritten> {
-    const temporary = `${this.path}.${process.pid}.tmp`;
+    // Unique to this write: apis sharing a data directory (each may be pid 1 in its container) never share one.
+    const temporary = `${this.path}.${randomUUID()}.tmp`;
     const file = await open(temporary, 'w');
     const hash = createHash('sha256');
     let bytes = 0;
