@@ -42,6 +42,7 @@ async function boot(
   log: SqliteEventStore,
   path: string,
   projections: readonly AnyProjection[] = readModels,
+  everyEvents = 1_000_000,
 ): Promise<{ store: MemoryReadStore; said: Said[]; service: ProjectionService }> {
   const store = new MemoryReadStore(readModelCollections);
   const said: Said[] = [];
@@ -52,7 +53,7 @@ async function boot(
   const snapshots = new ReadModelSnapshotter(
     new MemorySnapshotFile(store, path, projectionsDigest(projections)),
     log,
-    1_000_000,
+    everyEvents,
     logger as never,
   );
   const service = new ProjectionService(log, store, snapshots);
@@ -149,6 +150,25 @@ describe('read model snapshots', () => {
     await replay(log, full, readModels);
     expect(await second.store.slice(ranking, 0, 1000)).toEqual(await full.slice(ranking, 0, 1000));
     await second.service.onApplicationShutdown();
+  });
+
+  it('writes a snapshot while it follows the log, once enough events were applied after the last', async () => {
+    await snapshotNow();
+    const { service, said } = await boot(log, snapshot, readModels, 30);
+    try {
+      expect(outcome(said)).toBe('loaded');
+      await appendTail('tail-2');
+      const head = await log.headPosition();
+      const written = () => said.find((line) => line.message === 'read model snapshot written');
+      while (!written()) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(written()!.fields.position).toBe(head);
+    } finally {
+      await service.onApplicationShutdown();
+    }
+    const next = await boot(log, snapshot);
+    await next.service.onApplicationShutdown();
+    expect(outcome(next.said)).toBe('loaded');
+    expect(next.said[0].fields.position).toBe(await log.headPosition());
   });
 
   describe('replays the whole log when the snapshot', () => {
