@@ -45,6 +45,8 @@ export type SuiteWorkerConfig =
       apiKeys: string;
       /** The framework floor: every command answered with a fixed result, no event store work. */
       stubbed?: boolean;
+      /** Settings over the benchmark's defaults (benchApiEnv). */
+      env?: Record<string, string>;
     }
   | { role: 'bare' }
   | { role: 'replay'; file: string; mode: 'apply' | 'parse'; batchSize: number }
@@ -88,7 +90,7 @@ const send = (message: SuiteWorkerMessage) =>
 const peakRssMb = () => process.resourceUsage().maxRSS / 1024;
 
 async function api(config: Extract<SuiteWorkerConfig, { role: 'api' }>): Promise<Serving> {
-  const { app } = await createApp(benchApiEnv(config.dataDir, config.apiKeys));
+  const { app } = await createApp({ ...benchApiEnv(config.dataDir, config.apiKeys), ...config.env });
   if (config.stubbed) stubEventSourcing(app.get(StreamCommandHandler));
   const events = app.get<SqliteEventStore>(EVENT_STORE);
   const readStore = app.get<MemoryReadStore>(READ_STORE);

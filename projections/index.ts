@@ -11,6 +11,7 @@ import { walletView } from './walletView';
 export * from './projection';
 export * from './project';
 export * from './replay';
+export * from './digest';
 export * from './walletView';
 export * from './inventoryView';
 export * from './ledgerView';

@@ -28,4 +28,10 @@ export type Projection<
    * (`ReadStore.freeze`). Its queries answer the same, and a later write to it is still applied.
    */
   settles?: { handles: readonly Settled['type'][]; group: (event: Recorded<Settled>) => IndexQuery<Doc> };
+  /**
+   * Snapshots of the read models (`projectionsDigest`) see a changed definition or function source
+   * themselves; bump this when what `evolve` returns changes through code its source does not show (a
+   * helper it calls), so that snapshots written before are ignored.
+   */
+  version?: number;
 };

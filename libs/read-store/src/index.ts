@@ -1,2 +1,3 @@
 export * from './readStore';
 export * from './cachedReadStore';
+export * from './readModelSnapshots';

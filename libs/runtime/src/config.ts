@@ -239,6 +239,22 @@ export class AppConfig {
   STREAM_SNAPSHOT_EVERY_EVENTS = 1000;
 
   /**
+   * The in-memory read models are written to a snapshot file once this many events were applied after
+   * the last one (and at a graceful shutdown), so a boot loads it and replays only the log after it.
+   * 0: no read model snapshots, none loaded either.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(100000000)
+  READ_MODEL_SNAPSHOT_EVERY_EVENTS = 100000;
+
+  /** The read model snapshot file; unset: `read-models.snapshot` in DATA_DIR, beside the event store. */
+  @IsOptional()
+  @IsString()
+  READ_MODEL_SNAPSHOT_FILE?: string = undefined;
+
+  /**
    * Keys that sign and verify player session tokens: `kid:secret;kid:secret` (secrets of at least 32
    * characters). The first signs; every one verifies, so a new key goes first and the old one stays until
    * the tokens it signed have expired. Unset: a random key per process (tokens then work on that api only).

@@ -1,12 +1,13 @@
-import { readModelCollections } from '@app/projections';
-import type { CollectionDefinition, ReadStore } from '@app/read-store';
-import { MemoryReadStore } from '@app/read-store/memory';
+import { type AnyProjection, projectionsDigest, readModelCollections } from '@app/projections';
+import type { CollectionDefinition, ReadModelSnapshots, ReadStore } from '@app/read-store';
+import { MemoryReadStore, MemorySnapshotFile } from '@app/read-store/memory';
 import {
   AliasedReadStore,
   type MongoTimeouts,
   ReadModelAliases,
   connectReadModels,
 } from '@app/read-store/mongo';
+import { join } from 'node:path';
 import type { LoggerService } from '@nestjs/common';
 import type { AppConfig } from './config';
 
@@ -39,6 +40,23 @@ export const openReadStore = async (config: AppConfig, logger: LoggerService): P
   logger.log('using in-memory read models, rebuilt from the event log');
   return new MemoryReadStore(readModelCollections);
 };
+
+/**
+ * The snapshot file of the in-memory read models that `projections` build, when they are in memory and
+ * READ_MODEL_SNAPSHOT_EVERY_EVENTS is not 0; null otherwise (MongoDB keeps its own read models).
+ */
+export const openReadModelSnapshots = (
+  config: AppConfig,
+  store: ReadStore,
+  projections: readonly AnyProjection[],
+): ReadModelSnapshots | null =>
+  store instanceof MemoryReadStore && config.READ_MODEL_SNAPSHOT_EVERY_EVENTS > 0
+    ? new MemorySnapshotFile(
+        store,
+        config.READ_MODEL_SNAPSHOT_FILE ?? join(config.DATA_DIR, 'read-models.snapshot'),
+        projectionsDigest(projections),
+      )
+    : null;
 
 /** An empty in-memory read store: a cache kept beside the stored read models, or a replay's scratch space. */
 export const openScratchReadStore = (collections: readonly CollectionDefinition<never>[]): ReadStore =>

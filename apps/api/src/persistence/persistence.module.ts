@@ -1,11 +1,13 @@
 import { StreamCommandHandler } from '@app/application';
 import type { EventStore, SnapshotStore } from '@app/event-store';
+import { readModels as projections } from '@app/projections';
 import { CachedReadStore, type ReadStore } from '@app/read-store';
 import {
   type AppConfig,
   TAIL_POLL_MS,
   deploymentMode,
   openEventStore,
+  openReadModelSnapshots,
   openReadStore,
   readModelCheckpoints,
   storedPosition,
@@ -26,7 +28,8 @@ import { ProjectorCheckpoints } from './projectorCheckpoints';
 import { RANK_CACHED_COLLECTIONS, RankCache } from './rankCache';
 import { ReadModelProgress, SlowestReadModels } from './readModelProgress';
 import { ReadModelStatus } from './readModelStatus';
-import { EVENT_STORE, READ_STORE } from './tokens';
+import { ReadModelSnapshotter } from './readModelSnapshotter';
+import { EVENT_STORE, READ_MODEL_SNAPSHOTS, READ_STORE } from './tokens';
 
 /** The read models as stored (MongoDB or memory), before the rank cache takes over leaderboard reads. */
 const STORED_READ_MODELS = Symbol('STORED_READ_MODELS');
@@ -71,6 +74,22 @@ export class PersistenceModule implements OnApplicationShutdown {
                 }
               : undefined,
           ),
+      },
+      {
+        provide: READ_MODEL_SNAPSHOTS,
+        inject: [EVENT_STORE, STORED_READ_MODELS],
+        useFactory: (events: EventStore, readStore: ReadStore) => {
+          const snapshots = openReadModelSnapshots(config, readStore, projections);
+          return (
+            snapshots &&
+            new ReadModelSnapshotter(
+              snapshots,
+              events,
+              config.READ_MODEL_SNAPSHOT_EVERY_EVENTS,
+              new Logger('ReadModelSnapshots'),
+            )
+          );
+        },
       },
       projector,
     ];

@@ -1,34 +1,68 @@
 import type { EventStore } from '@app/event-store';
 import { readModels } from '@app/projections';
-import type { ReadStore } from '@app/read-store';
+import type { AnyIndexQuery, ReadStore } from '@app/read-store';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { LogFollower } from './logFollower';
-import { EVENT_STORE, READ_STORE } from './tokens';
+import type { ReadModelSnapshotter } from './readModelSnapshotter';
+import { EVENT_STORE, READ_MODEL_SNAPSHOTS, READ_STORE } from './tokens';
 
 /**
  * The embedded projector: applies the event store's global log to the read models with the same
- * `project` the Kafka projector uses. At start it replays the log into the (empty, in-memory) read store
- * and the API only starts listening once that rebuild has caught up.
+ * `project` the Kafka projector uses. At start it replays the log into the (empty, in-memory) read store,
+ * from the read model snapshot when there is a sound one, and the API only starts listening once that
+ * rebuild has caught up.
  */
 @Injectable()
 export class ProjectionService extends LogFollower implements OnApplicationBootstrap {
   protected readonly logger = new Logger(ProjectionService.name);
+  private stopped = false;
 
   constructor(
     @Inject(EVENT_STORE) events: EventStore,
     @Inject(READ_STORE) private readonly readStore: ReadStore,
+    @Inject(READ_MODEL_SNAPSHOTS) private readonly snapshots: ReadModelSnapshotter | null,
   ) {
     super(events);
   }
 
   async onApplicationBootstrap(): Promise<void> {
     const started = Date.now();
-    // MongoDB keeps its read models across restarts: resume there. The memory store starts at 0.
-    const from = await this.readStore.checkpoint();
+    // MongoDB keeps its read models across restarts: resume there. The memory store starts at 0, or at
+    // its snapshot's checkpoint.
+    let from = await this.readStore.checkpoint();
+    let frozen: AnyIndexQuery[] = [];
+    if (this.snapshots && from === 0) ({ from, frozen } = await this.snapshots.restore());
     const head = await this.follow(this.readStore, readModels, from);
     this.logger.log(
       { from, position: head, ms: Date.now() - started },
       'read models caught up with the event log',
     );
+    const { snapshots } = this;
+    if (!snapshots) return;
+    this.onApplied((events) => snapshots.applied(events[events.length - 1].position));
+    snapshots.applied(head);
+    void this.freezeAgain(frozen);
+  }
+
+  override async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    await super.onApplicationShutdown();
+    await this.snapshots?.close();
+  }
+
+  /**
+   * The groups a snapshot held frozen, frozen again once the api serves: their documents are loaded
+   * and answer the same meanwhile, only held less compactly.
+   */
+  private async freezeAgain(groups: readonly AnyIndexQuery[]): Promise<void> {
+    for (const group of groups) {
+      if (this.stopped) return;
+      try {
+        await this.readStore.freeze(group);
+      } catch (error) {
+        if (!this.stopped)
+          this.logger.warn({ err: error, group }, 'freezing a group from the snapshot failed');
+      }
+    }
   }
 }

@@ -100,6 +100,14 @@ export class DocumentTable<V> {
     return out;
   }
 
+  /** Every value, in no particular order. */
+  valueList(): V[] {
+    const out: V[] = [];
+    for (let slot = 0; slot < this.ids.length; slot++)
+      if (this.hashes[slot] !== EMPTY) out.push(this.values[slot]!);
+    return out;
+  }
+
   clear(): void {
     this.hashes = new Int32Array(MIN_CAPACITY);
     this.ids = new Array(MIN_CAPACITY).fill(undefined);

@@ -1,1 +1,2 @@
 export * from './memoryReadStore';
+export * from './snapshotFile';

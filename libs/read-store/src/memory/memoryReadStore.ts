@@ -6,6 +6,7 @@ import {
   type DocumentWrite,
   EMBEDDED_CHECKPOINT,
   type IndexQuery,
+  type IndexValue,
   type ProjectionTarget,
   type ReadModelDocument,
   type ReadStore,
@@ -27,6 +28,7 @@ type Group = SortedList<Doc> | FrozenGroup;
 type Groups = Map<unknown, Groups | Group>;
 
 type Index = {
+  indexName: string;
   definition: AnyIndexDefinition;
   /** The first orderBy field as a number, kept beside each entry of the lists. */
   primary: PrimaryKey<Doc>;
@@ -111,6 +113,16 @@ const sameGroup = (index: Index, a: Doc, b: Doc): boolean => {
   return true;
 };
 
+/** A frozen group in a cut: its index, its group values, and its rows (`at(row)` gives a document). */
+export type FrozenCut = { index: string; group: Record<string, IndexValue>; rows: FrozenGroup };
+
+/** The store at one moment (`MemoryReadStore.cut`): documents outside frozen groups, and frozen groups. */
+export type MemoryCut = {
+  /** The embedded checkpoint: every event up to it is in the documents. */
+  position: number;
+  collections: { name: string; documents: readonly ReadModelDocument[]; frozen: FrozenCut[] }[];
+};
+
 /** What a projection batch read: documents as stored at `version` (the count of commits). */
 type MemoryBatchDocuments = BatchDocuments & { version: number };
 
@@ -129,8 +141,42 @@ export class MemoryReadStore implements ReadStore, ProjectionTarget {
   /** The lists a `freeze` is building columns of. */
   private readonly freezing = new WeakSet<SortedList<Doc>>();
 
-  constructor(definitions: readonly CollectionDefinition<never>[]) {
-    for (const { name, indexes = {} } of definitions as readonly CollectionDefinition[]) {
+  constructor(private readonly definitions: readonly CollectionDefinition<never>[]) {
+    this.open();
+  }
+
+  /** Empties the store: as new, every collection empty and every checkpoint at 0. */
+  reset(): void {
+    this.collections.clear();
+    this.positions.clear();
+    this.version += 1;
+    this.open();
+  }
+
+  /**
+   * Every document and the embedded checkpoint as they are at this moment, taken at once: documents are
+   * never changed in place (a write stores a new object) and a frozen group never changes, so the cut
+   * stays as it was while the store goes on. The frozen groups are listed apart, to be frozen again.
+   */
+  cut(): MemoryCut {
+    const collections: MemoryCut['collections'] = [];
+    for (const [name, { docs, indexList, frozen }] of this.collections) {
+      // Only a collection with one index has frozen groups (see `freeze`).
+      const frozenCut = frozen.map((rows): FrozenCut => {
+        const { indexName, definition } = indexList[0];
+        const first = rows.at(0);
+        const group = Object.fromEntries(
+          definition.groupBy.map((field) => [field, first[field] as IndexValue]),
+        );
+        return { index: indexName, group, rows };
+      });
+      collections.push({ name, documents: docs.valueList(), frozen: frozenCut });
+    }
+    return { position: this.positions.get(EMBEDDED_CHECKPOINT) ?? 0, collections };
+  }
+
+  private open(): void {
+    for (const { name, indexes = {} } of this.definitions as readonly CollectionDefinition[]) {
       const compiled = new Map<string, Index>();
       for (const [indexName, definition] of Object.entries(indexes as Record<string, AnyIndexDefinition>)) {
         assertIndexDefinition(name, indexName, definition);
@@ -138,6 +184,7 @@ export class MemoryReadStore implements ReadStore, ProjectionTarget {
         const compareOn = orderBy.map((_, i) => compileCompare(orderBy.slice(0, i + 1)));
         const primary = compilePrimary(orderBy);
         compiled.set(indexName, {
+          indexName,
           definition,
           primary,
           compareOn,
