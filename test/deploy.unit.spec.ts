@@ -36,11 +36,13 @@ type Service = {
   ports?: string[];
   volumes?: string[];
   secrets?: string[];
+  networks?: Record<string, { ipv4_address?: string }>;
 };
 type Compose = {
   services: Record<string, Service>;
   volumes?: Record<string, unknown>;
   secrets?: Record<string, { environment?: string; file?: string }>;
+  networks?: Record<string, { ipam?: { config?: { subnet: string }[] } }>;
 };
 
 // YAML merge keys (`<<: *app`) are YAML 1.1, which Compose reads; the yaml package needs them switched on.
@@ -326,11 +328,14 @@ describe('deploy/nginx.conf', () => {
     expect(conf).toMatch(/proxy_set_header Authorization \$http_authorization;/);
   });
 
-  it('sends the client address it saw, never one the client wrote, to an api trusting one hop', () => {
+  it('sends the client address it saw, never one the client wrote, to an api trusting its address only', () => {
     expect(conf.match(/proxy_set_header X-Forwarded-For .*;/g)).toEqual([
       'proxy_set_header X-Forwarded-For $remote_addr;',
     ]);
-    expect(environmentOf(services.api).TRUST_PROXY).toBe('1');
+    const nginxAddress = services.nginx.networks?.default.ipv4_address;
+    expect(environmentOf(services.api).TRUST_PROXY).toBe(nginxAddress);
+    expect(compose.networks?.default.ipam?.config).toEqual([{ subnet: '172.28.0.0/24' }]);
+    expect(nginxAddress).toMatch(/^172\.28\.0\.\d+$/);
   });
 });
 

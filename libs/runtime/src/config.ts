@@ -193,11 +193,12 @@ export class AppConfig {
 
   /**
    * Proxies whose X-Forwarded-For the api believes for the client address (what per-address rate limits
-   * count): a number of hops, or addresses and CIDRs separated by commas. Unset: the socket's address.
+   * count): their addresses and CIDRs, separated by commas. Unset: the socket's address. A hop count is
+   * refused: it cannot tell the proxy from a client that reaches the api directly with a forged header.
    */
   @IsOptional()
-  @Matches(/^(\d{1,2}|[0-9A-Fa-f.:/]+(,[0-9A-Fa-f.:/]+)*)$/, {
-    message: 'TRUST_PROXY must be a hop count or addresses/CIDRs separated by commas',
+  @Matches(/^[0-9A-Fa-f]*[.:][0-9A-Fa-f.:]*(\/\d{1,3})?(,[0-9A-Fa-f]*[.:][0-9A-Fa-f.:]*(\/\d{1,3})?)*$/, {
+    message: "TRUST_PROXY must be the proxies' addresses or CIDRs separated by commas (not a hop count)",
   })
   TRUST_PROXY?: string = undefined;
 

@@ -31,4 +31,13 @@ describe('configuration', () => {
       /KAFKA_BROKERS, MONGO_URL must be set/,
     );
   });
+
+  it('trusts proxies by address or CIDR, never by a hop count, which a direct client could forge past', () => {
+    expect(loadConfig({ TRUST_PROXY: '172.28.0.250,10.0.0.0/8,::1' }).TRUST_PROXY).toBe(
+      '172.28.0.250,10.0.0.0/8,::1',
+    );
+    for (const setting of ['1', '2', '1,2', 'nginx', '10.0.0.0/8,']) {
+      expect(() => loadConfig({ TRUST_PROXY: setting })).toThrow(/TRUST_PROXY .*not a hop count/);
+    }
+  });
 });

@@ -92,9 +92,8 @@ function decimalIntegersOnly(schema: unknown, validate: TextValidator): TextVali
   return checked;
 }
 
-/** TRUST_PROXY as Fastify takes it: a hop count, or the addresses and CIDRs of trusted proxies. */
-const trustedProxies = (setting: string | undefined): number | string[] | undefined =>
-  setting === undefined ? undefined : /^\d+$/.test(setting) ? Number(setting) : setting.split(',');
+/** TRUST_PROXY as Fastify takes it: the addresses and CIDRs of trusted proxies. */
+const trustedProxies = (setting: string | undefined): string[] | undefined => setting?.split(',');
 
 /** The options the api's Fastify instance is created with. */
 export const fastifyOptions = (config: AppConfig): FastifyHttpOptions<Server> => ({
