@@ -14,6 +14,7 @@ export type Distribution = {
   p95: number;
   p97_5: number;
   p99: number;
+  p99_9: number;
   max: number;
 };
 
@@ -30,6 +31,7 @@ export const distribution = (values: readonly number[]): Distribution => {
     p95: rank(0.95),
     p97_5: rank(0.975),
     p99: rank(0.99),
+    p99_9: rank(0.999),
     max: round(sorted.length ? sorted[sorted.length - 1] : NaN),
   };
 };
