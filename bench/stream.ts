@@ -6,8 +6,9 @@
  *
  *   npm run bench:stream [-- --connections 10000 --rate 500 --boards 10 --seconds 20 --interval 50]
  *
- * - latency: from the moment a submission is sent (so the append, with its fsync, is inside) to the moment
- *   a subscriber receives a message listing its position, over every change received by a sample of the
+ * - load: open loop over 32 keep-alive connections; a submission beyond them waits in the client.
+ * - latency: from a submission's slot in the schedule (so a wait for a connection, the append and its
+ *   fsync are inside) to the moment a subscriber receives a message listing its position, over every change received by a sample of the
  *   subscribers (`sample`, spread over the boards); p50/p99/p99.9/max.
  * - cost: the server process's resident memory per 1,000 connections (subscribed and idle, against the
  *   same process before they connected), and its CPU per 1,000 connections under the load.
@@ -20,6 +21,7 @@
  *   machinery, not of the message volume.
  */
 import { randomUUID } from 'node:crypto';
+import { Agent, request } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,6 +36,8 @@ import { type Distribution, distribution, now, sleep, steadily } from './support
 const GAME_KEY = 'bench-game-server-0123456789';
 const ADMIN_KEY = 'bench-live-ops-0123456789';
 const API_KEYS = `live-ops:${ADMIN_KEY}:admin,read;game-server:${GAME_KEY}:scores,read`;
+/** Keep-alive connections the submissions share, as a game server's pool would (one request each at once). */
+const SUBMIT_CONNECTIONS = 32;
 
 export type StreamBenchOptions = {
   connections: number;
@@ -50,7 +54,7 @@ export type StreamBenchOptions = {
 
 export type ServerResult = {
   latency: Distribution;
-  /** From sending a submission to its answer (the api: appended, durable). */
+  /** From a submission's slot in the schedule to its answer (the api: appended, durable). */
   submission: Distribution;
   submitted: number;
   /** Submissions that got no 201. */
@@ -99,20 +103,27 @@ async function measure(kind: 'api' | 'bare', options: StreamBenchOptions): Promi
   const server = forkWorker(STREAM_WORKER, serverConfig, cleanup, ['--expose-gc']);
   const { url } = await reply<{ url: string }>(server, 'ready');
   const boards = Array.from({ length: options.boards }, (_, i) => `bench-board-${i}`);
-  const post = async (path: string, body: object, key: string, method = 'POST') => {
-    const response = await fetch(url + path, {
-      method,
-      headers: {
+  const { hostname, port } = new URL(url);
+  const agent = new Agent({ keepAlive: true, maxSockets: SUBMIT_CONNECTIONS });
+  const post = (path: string, body: object, key: string, method = 'POST') =>
+    new Promise<{ position: number }>((resolve, reject) => {
+      const headers = {
         authorization: `Bearer ${key}`,
         'content-type': 'application/json',
         'idempotency-key': randomUUID(),
-      },
-      body: JSON.stringify(body),
+      };
+      const outgoing = request({ agent, hostname, port, method, path, headers }, (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.once('end', () => {
+          const answer = Buffer.concat(chunks).toString();
+          if (response.statusCode === 201) return resolve(JSON.parse(answer) as { position: number });
+          reject(new Error(`${method} ${path}: ${response.statusCode} ${answer}`));
+        });
+      });
+      outgoing.once('error', reject);
+      outgoing.end(JSON.stringify(body));
     });
-    if (response.status !== 201)
-      throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
-    return (await response.json()) as { position: number };
-  };
   if (kind === 'api')
     for (const board of boards)
       await post(
@@ -152,11 +163,13 @@ async function measure(kind: 'api' | 'bare', options: StreamBenchOptions): Promi
   const answered: number[] = [];
   let failed = 0;
   const inFlight: Promise<void>[] = [];
-  let next = boards.length * 10;
+  const first = boards.length * 10;
+  let next = first;
   const started = now();
   const run = await steadily(options.rate, options.seconds, (count) => {
     for (let i = 0; i < count; i++) {
-      const at = now();
+      // Its slot in the schedule: a submission that waits for a connection waits on the clock.
+      const at = started + ((next - first) * 1000) / options.rate;
       inFlight.push(
         submit(next++).then(
           ({ position }) => {
@@ -169,6 +182,7 @@ async function measure(kind: 'api' | 'bare', options: StreamBenchOptions): Promi
     }
   });
   await Promise.all(inFlight);
+  agent.destroy();
   const loaded = (await reply<{ usage: Usage }>(server, 'usage', 'usage')).usage;
   const wall = now() - started;
   // Time for the last messages to arrive (no figure depends on it: latencies are per change).
