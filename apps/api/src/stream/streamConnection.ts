@@ -32,10 +32,10 @@ export type StreamEvents = { conflated(): void; closed(code: number): void };
  * One WebSocket connection: its subscriptions (at most one per topic, since updates name the topic),
  * its limits and its back-pressure. A subscription that saw its topic's previous update gets the
  * topic's shared frame as it is; one that did not (it just started, or waited) gets an update of its
- * own that continues from what it saw. While the socket has
- * more than `sendBufferBytes` unsent, each subscription keeps only its latest state (and the positions
- * of the changes it spans) instead of queueing messages, so a slow reader costs one pending state per
- * subscription; one that falls further behind than `maxPendingChanges` is closed.
+ * own that continues from what it saw. While the socket has more than `sendBufferBytes` unsent, each
+ * subscription keeps only its latest state (and the positions of the changes it spans) instead of
+ * queueing messages, so a slow reader costs one pending state per subscription; one that falls further
+ * behind than `maxPendingChanges` is closed.
  */
 export class StreamConnection {
   private readonly subscriptions = new Map<string, Subscription>();
