@@ -13,6 +13,7 @@ describe('bench/stream.ts at a tiny size', () => {
       boards: 2,
       seconds: 1,
       sample: 10,
+      interval: 50,
       cleanup,
       log: () => undefined,
     });

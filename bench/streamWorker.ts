@@ -1,9 +1,11 @@
 /**
  * The processes of the stream benchmark (bench/stream.ts), each forked with its role:
  * - `api`: the embedded api, its /v1/stream serving the subscribers.
- * - `bare`: the baseline, a bare `ws` server on the same port as a bare HTTP server: a submission
- *   (POST /boards/{board}) takes the next position and is broadcast at once, as one message of the api's
- *   shape and size, to every connection subscribed to its board.
+ * - `bare`: the baseline, a bare `ws` server on the same port as a bare HTTP server, with the api's
+ *   delivery rule and nothing else: a submission (POST /boards/{board}) takes the next position and
+ *   updates the board's best scores in memory; each board's top 10 is computed again at most once per
+ *   `intervalMs` (at once after a quiet interval), and when it changed, sent as one prebuilt frame of the
+ *   api's shape (same topic key, fields and entries) to every connection subscribed to the board.
  * - `clients`: the subscribers, `connections` WebSocket clients, each subscribed to one board's top 10.
  *   A sample of them timestamps every change each message lists; all count their messages.
  */
@@ -15,8 +17,8 @@ import { benchApiEnv, loopbackUrl } from './support/benchApi';
 import { now } from './support/stats';
 
 export type StreamWorkerConfig =
-  | { role: 'api'; dataDir: string; apiKeys: string }
-  | { role: 'bare'; entries: number }
+  | { role: 'api'; dataDir: string; apiKeys: string; intervalMs: number }
+  | { role: 'bare'; intervalMs: number }
   | { role: 'clients'; url: string; key: string; connections: number; boards: string[]; sample: number };
 
 /** What a server process costs: resident memory, heap and CPU time so far. */
@@ -48,6 +50,7 @@ const usage = (): Usage => {
 async function api(config: Extract<StreamWorkerConfig, { role: 'api' }>) {
   const { app } = await createApp({
     ...benchApiEnv(config.dataDir, config.apiKeys),
+    STREAM_TOPIC_INTERVAL_MS: String(config.intervalMs),
     // Every subscriber connects at once, from one address.
     RATE_LIMIT_UNAUTHENTICATED: '999999999',
   });
@@ -55,37 +58,104 @@ async function api(config: Extract<StreamWorkerConfig, { role: 'api' }>) {
   return { url: loopbackUrl(app.getHttpServer().address()), stop: () => app.close() };
 }
 
-/** A top-10 page as the api sends it: the same fields, so the same bytes per message. */
-const page = (board: string, entries: number) =>
+type BareBoard = {
+  id: string;
+  topic: string;
+  best: Map<string, { score: number; achievedAt: string }>;
+  subscribers: Set<WebSocket>;
+  /** Positions since the last computation, and those computed since the last message. */
+  changes: number[];
+  unsent: number[];
+  /** The last message's position and page, when the last computation started, the one scheduled. */
+  position: number;
+  page: string;
+  computedAt: number;
+  timer: NodeJS.Timeout | undefined;
+};
+
+/** A board's top 10 as the api answers GET /v1/leaderboards/{id}/entries?limit=10. */
+const topTen = (board: BareBoard): string =>
   JSON.stringify({
-    leaderboardId: board,
+    leaderboardId: board.id,
     period: 'all',
-    entries: Array.from({ length: entries }, (_, i) => ({
-      rank: i + 1,
-      playerId: `player-${100000 + i}`,
-      score: 1_000_000 - i,
-      subscore: 0,
-      achievedAt: new Date().toISOString(),
-    })),
+    entries: [...board.best]
+      .sort(([, a], [, b]) => b.score - a.score || a.achievedAt.localeCompare(b.achievedAt))
+      .slice(0, 10)
+      .map(([playerId, { score, achievedAt }], i) => ({
+        rank: i + 1,
+        playerId,
+        score,
+        subscore: 0,
+        achievedAt,
+      })),
     nextCursor: null,
   });
 
 async function bare(config: Extract<StreamWorkerConfig, { role: 'bare' }>) {
-  const subscribers = new Map<string, Set<{ socket: WebSocket; id: string; last: number }>>();
+  const boards = new Map<string, BareBoard>();
   let position = 0;
+  const board = (id: string): BareBoard => {
+    let found = boards.get(id);
+    if (!found) {
+      const topic = `board|${id}||10`;
+      found = {
+        id,
+        topic,
+        best: new Map(),
+        subscribers: new Set(),
+        changes: [],
+        unsent: [],
+        position: 0,
+        page: '',
+        computedAt: -Infinity,
+        timer: undefined,
+      };
+      found.page = topTen(found);
+      boards.set(id, found);
+    }
+    return found;
+  };
+  const compute = (target: BareBoard) => {
+    target.computedAt = Date.now();
+    target.unsent.push(...target.changes);
+    target.changes = [];
+    const page = topTen(target);
+    if (page === target.page) return;
+    const frame = Buffer.from(
+      `{"type":"update","topic":${JSON.stringify(target.topic)},"position":${position},"after":${target.position},` +
+        `"changes":${JSON.stringify(target.unsent)},"data":${page}}`,
+    );
+    for (const socket of target.subscribers) socket.send(frame, { binary: false });
+    target.unsent = [];
+    target.position = position;
+    target.page = page;
+  };
+  const schedule = (target: BareBoard) => {
+    if (target.timer) return;
+    const wait = target.computedAt + config.intervalMs - Date.now();
+    if (wait <= 0) return compute(target);
+    target.timer = setTimeout(() => {
+      target.timer = undefined;
+      compute(target);
+    }, wait);
+  };
   const server = createServer((request, response) => {
-    const board = /^\/boards\/([^/]+)$/.exec(request.url ?? '')?.[1];
-    request.resume();
+    const id = /^\/boards\/([^/]+)$/.exec(request.url ?? '')?.[1];
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
-      if (request.method !== 'POST' || !board) return response.writeHead(404).end();
+      if (request.method !== 'POST' || !id) return response.writeHead(404).end();
+      const { playerId, score } = JSON.parse(Buffer.concat(chunks).toString()) as {
+        playerId: string;
+        score: number;
+      };
+      const target = board(id);
       const at = ++position;
-      const data = page(board, config.entries);
-      for (const subscriber of subscribers.get(board) ?? []) {
-        subscriber.socket.send(
-          `{"type":"update","id":${JSON.stringify(subscriber.id)},"position":${at},"after":${subscriber.last},"changes":[${at}],"data":${data}}`,
-        );
-        subscriber.last = at;
-      }
+      const previous = target.best.get(playerId);
+      if (!previous || score > previous.score)
+        target.best.set(playerId, { score, achievedAt: new Date().toISOString() });
+      target.changes.push(at);
+      schedule(target);
       response.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ position: at }));
     });
   });
@@ -95,13 +165,11 @@ async function bare(config: Extract<StreamWorkerConfig, { role: 'bare' }>) {
   sockets.on('connection', (socket) => {
     socket.on('message', (text) => {
       const { id, topic } = JSON.parse(text.toString());
-      const subscriber = { socket, id, last: position };
-      let board = subscribers.get(topic.leaderboardId);
-      if (!board) subscribers.set(topic.leaderboardId, (board = new Set()));
-      board.add(subscriber);
-      socket.on('close', () => board.delete(subscriber));
+      const target = board(topic.leaderboardId);
+      target.subscribers.add(socket);
+      socket.on('close', () => target.subscribers.delete(socket));
       socket.send(
-        `{"type":"snapshot","id":${JSON.stringify(id)},"position":${position},"reason":"subscribed","data":${page(topic.leaderboardId, config.entries)}}`,
+        `{"type":"snapshot","id":${JSON.stringify(id)},"topic":${JSON.stringify(target.topic)},"position":${target.position},"reason":"subscribed","data":${target.page}}`,
       );
     });
   });
@@ -109,6 +177,7 @@ async function bare(config: Extract<StreamWorkerConfig, { role: 'bare' }>) {
   return {
     url: loopbackUrl(server.address()),
     stop: async () => {
+      for (const target of boards.values()) clearTimeout(target.timer);
       for (const client of sockets.clients) client.terminate();
       await new Promise((resolve) => sockets.close(resolve));
       await new Promise((resolve) => server.close(resolve));

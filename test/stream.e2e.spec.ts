@@ -137,12 +137,43 @@ describe('live stream /v1/stream (e2e)', () => {
       (await api.query(`/v1/leaderboards/${id}/players/bob?around=1`)).body,
     );
     expect((await client.nth('carol', 2)).data).toMatchObject({ rank: 2 });
-    // A change on another board reaches none of these subscriptions.
+    // A change on another board reaches none of these subscriptions; Dave's moves all three.
     const other = await board();
     await submit(other, 'alice', 1);
-    const later = await submit(id, 'dave', 1);
+    const later = await submit(id, 'dave', 60);
     await client.until((all) => all.filter((m) => m.changes?.includes(later)).length === 3);
     expect(client.messages.filter((m) => m.position > carol && !m.changes?.includes(later))).toEqual([]);
+  });
+
+  it('sends each new state of a topic as one update, the same for all its subscribers, and none when it did not change', async () => {
+    const id = await board();
+    await submit(id, 'alice', 50);
+    const topic = { kind: 'board', leaderboardId: id, limit: 1 };
+    const [first, second] = [connect({ bearer: keys.reader }), connect({ bearer: keys.reader })];
+    first.subscribe('x', topic);
+    second.subscribe('y', topic);
+    const [x, y] = [await first.nth('x', 1), await second.nth('y', 1)];
+    expect(x.topic).toEqual(expect.any(String));
+    expect(y.topic).toBe(x.topic);
+    const bob = await submit(id, 'bob', 60);
+    const [x2, y2] = [await first.nth('x', 2), await second.nth('y', 2)];
+    expect(x2).toMatchObject({
+      type: 'update',
+      topic: x.topic,
+      changes: [bob],
+      data: { entries: [{ playerId: 'bob' }] },
+    });
+    expect(x2.id).toBeUndefined();
+    expect({ ...y2, subscription: 'x' }).toEqual(x2);
+    // Carol does not reach the top 1: no update, until Dave does; his update lists both changes.
+    const carol = await submit(id, 'carol', 10);
+    const dave = await submit(id, 'dave', 70);
+    expect(await first.nth('x', 3)).toMatchObject({
+      after: x2.position,
+      changes: [carol, dave],
+      data: { entries: [{ playerId: 'dave' }] },
+    });
+    expect(first.of('x')).toHaveLength(3);
   });
 
   it('resumes from the last position seen: every change after it once, or a snapshot when too far back', async () => {
@@ -190,6 +221,8 @@ describe('live stream /v1/stream (e2e)', () => {
         reason: 'too-far-back',
         data: { balances: { GOLD: 10 } },
       });
+      // The same topic again, so the first subscription ends first (a connection holds a topic once).
+      client.send({ type: 'unsubscribe', id: 'old' });
       client.subscribe('recent', { kind: 'wallet', playerId: p }, recent);
       expect(await client.nth('recent', 1)).toMatchObject({
         type: 'update',
@@ -313,6 +346,10 @@ describe('live stream /v1/stream (e2e)', () => {
       code: 4400,
       reason: 'topic.limit: expected integer to be less or equal to 100',
     });
+    const twice = connect({ bearer: keys.reader });
+    twice.subscribe('a', { kind: 'wallet', playerId: 'p1' });
+    twice.subscribe('b', { kind: 'wallet', playerId: 'p1' });
+    expect(await twice.closed).toEqual({ code: 4400, reason: 'topic: already subscribed as a' });
     const notJson = connect({ bearer: keys.reader });
     notJson.socket.on('open', () => notJson.socket.send('{'));
     expect(await notJson.closed).toEqual({ code: 4400, reason: 'not JSON' });
@@ -336,7 +373,10 @@ describe('live stream /v1/stream (e2e)', () => {
     const subscriptions = Array.from({ length: 20 }, (_, i) => `top${i}`);
     for (let i = 0; i < 100; i++) await submit(id, `seed-${i}`, 1000 + i);
     const slow = connect({ bearer: keys.reader });
-    for (const sub of subscriptions) slow.subscribe(sub, { kind: 'board', leaderboardId: id, limit: 100 });
+    // One topic each (a connection subscribes to a topic once): the top 100, 99, ...
+    subscriptions.forEach((sub, i) =>
+      slow.subscribe(sub, { kind: 'board', leaderboardId: id, limit: 100 - i }),
+    );
     await slow.until((all) => all.length === subscriptions.length);
     // 1. The reader stops reading: once its socket's buffers are full, updates wait and merge.
     slow.socket.pause();
@@ -344,13 +384,14 @@ describe('live stream /v1/stream (e2e)', () => {
     const submitted: number[] = [];
     for (let i = 0; (await metric('stream_conflated_updates_total')) === conflatedBefore; i++) {
       if (i === 2000) throw new Error('the stream never conflated');
-      submitted.push(await submit(id, `p-${i}`, i));
+      // Each score above every earlier one: every change moves every top N.
+      submitted.push(await submit(id, `p-${i}`, 10_000 + i));
     }
-    for (let i = 0; i < 5; i++) submitted.push(await submit(id, `late-${i}`, i));
+    for (let i = 0; i < 5; i++) submitted.push(await submit(id, `late-${i}`, 20_000 + i));
     slow.socket.resume();
     const last = submitted[submitted.length - 1];
     await slow.until((all) =>
-      subscriptions.every((sub) => all.some((m) => m.id === sub && m.changes?.includes(last))),
+      subscriptions.every((sub) => all.some((m) => m.subscription === sub && m.changes?.includes(last))),
     );
     for (const sub of subscriptions) {
       const messages = slow.of(sub);
@@ -366,7 +407,7 @@ describe('live stream /v1/stream (e2e)', () => {
     const closedBefore = await metric('stream_closed_total{code="4409"}');
     for (let i = 0; (await metric('stream_closed_total{code="4409"}')) === closedBefore; i++) {
       if (i === 2000) throw new Error('the slow reader was never closed');
-      await submit(id, `q-${i}`, i);
+      await submit(id, `q-${i}`, 30_000 + i);
     }
     slow.socket.resume();
     const closed = await slow.closed;

@@ -2,7 +2,11 @@ import WebSocket from 'ws';
 
 export type StreamMessage = {
   type: 'snapshot' | 'update' | 'error';
-  id: string;
+  /** The subscription's id: in its first message (and errors); later updates name the topic only. */
+  id?: string;
+  topic?: string;
+  /** The subscription a message belongs to, by its id or its topic (set on receipt, not sent). */
+  subscription: string;
   position: number;
   after?: number;
   changes?: number[];
@@ -20,10 +24,16 @@ export class StreamClient {
   readonly messages: StreamMessage[] = [];
   readonly closed: Promise<Closed>;
   private readonly listeners = new Set<() => void>();
+  /** Which subscription each topic is, from the first message of each subscription. */
+  private readonly topics = new Map<string, string>();
 
   private constructor(readonly socket: WebSocket) {
     socket.on('message', (data) => {
-      this.messages.push(JSON.parse(data.toString()));
+      const message = JSON.parse(data.toString()) as Omit<StreamMessage, 'subscription'>;
+      if (message.id !== undefined && message.topic !== undefined) this.topics.set(message.topic, message.id);
+      const subscription = message.id ?? this.topics.get(message.topic!);
+      if (subscription === undefined) throw new Error(`a message of no subscription: ${data.toString()}`);
+      this.messages.push({ ...message, subscription });
       for (const listener of this.listeners) listener();
     });
     // A refused or dropped connection is what some specs wait for: its error is seen through `closed`.
@@ -70,7 +80,7 @@ export class StreamClient {
 
   /** The messages of one subscription so far. */
   of(id: string): StreamMessage[] {
-    return this.messages.filter((message) => message.id === id);
+    return this.messages.filter((message) => message.subscription === id);
   }
 
   /** Resolves once `condition` holds over the messages received; rejects if the socket closes first. */

@@ -308,6 +308,17 @@ export class AppConfig {
   @Max(1000000)
   STREAM_MAX_PENDING_CHANGES = 10000;
 
+  /**
+   * The least time between two reads of one stream topic: changes within it merge into the next update
+   * (the latest state wins), so a busy board costs its subscribers at most one message per interval. The
+   * first change after a quiet interval is read at once.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(10000)
+  STREAM_TOPIC_INTERVAL_MS = 50;
+
   /** How often the stream pings each connection; one that has not answered the previous ping is dropped. */
   @Transform(toInt)
   @IsInt()

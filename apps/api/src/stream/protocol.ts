@@ -5,6 +5,8 @@ import { Value } from '@sinclair/typebox/value';
 /**
  * The /v1/stream protocol (docs/realtime.md): JSON text frames. The client subscribes to topics; the
  * server answers each subscription with updates, each the topic's whole state at a global position.
+ * Updates name their topic by its key, not by the client's subscription id, so one update is the same
+ * frame for every subscriber of the topic.
  */
 
 /** Why the server closed a connection: a code in the 4000s and a short reason. */
@@ -117,6 +119,32 @@ export function topicKey(topic: Topic): string {
       return [topic.kind, topic.playerId].join('|');
   }
 }
+
+/**
+ * An update of topic `key`: its state `data` (JSON) at `position`, listing the `changes` after the
+ * position `after`; `id` names the subscription in the first message of a resumed one.
+ */
+export const updateMessage = (
+  key: string,
+  position: number,
+  after: number,
+  changes: readonly number[],
+  data: string,
+  id?: string,
+): string =>
+  `{"type":"update",${id === undefined ? '' : `"id":${JSON.stringify(id)},`}"topic":${JSON.stringify(key)},` +
+  `"position":${position},"after":${after},"changes":${JSON.stringify(changes)},"data":${data}}`;
+
+/** The first message of a subscription that does not resume: the topic's whole state. */
+export const snapshotMessage = (
+  id: string,
+  key: string,
+  position: number,
+  reason: 'subscribed' | 'too-far-back',
+  data: string,
+): string =>
+  `{"type":"snapshot","id":${JSON.stringify(id)},"topic":${JSON.stringify(key)},"position":${position},` +
+  `"reason":"${reason}","data":${data}}`;
 
 /** The player whose own state a topic shows (undefined: a public board, any session may subscribe). */
 export const topicPlayer = (topic: Topic): string | undefined =>

@@ -1,4 +1,11 @@
-import { closeReason, parseClientMessage, topicKey, topicPlayer } from './protocol';
+import {
+  closeReason,
+  parseClientMessage,
+  snapshotMessage,
+  topicKey,
+  topicPlayer,
+  updateMessage,
+} from './protocol';
 
 describe('stream protocol', () => {
   const subscribe = (topic: object, extra: object = {}) =>
@@ -38,6 +45,27 @@ describe('stream protocol', () => {
     expect(topicKey({ ...a, period: '2026-W49' })).not.toBe(topicKey(a));
     expect(topicPlayer(a)).toBe('p');
     expect(topicPlayer({ kind: 'board', leaderboardId: 'b', limit: 5 })).toBeUndefined();
+  });
+
+  it('writes updates that name the topic, and the subscription only when asked (the first of a resume)', () => {
+    const data = JSON.stringify({ balances: { GOLD: 3 } });
+    expect(JSON.parse(updateMessage('wallet|p"1', 9, 4, [5, 9], data))).toEqual({
+      type: 'update',
+      topic: 'wallet|p"1',
+      position: 9,
+      after: 4,
+      changes: [5, 9],
+      data: { balances: { GOLD: 3 } },
+    });
+    expect(JSON.parse(updateMessage('wallet|p', 9, 4, [], data, 'w')).id).toBe('w');
+    expect(JSON.parse(snapshotMessage('w', 'wallet|p', 9, 'too-far-back', 'null'))).toEqual({
+      type: 'snapshot',
+      id: 'w',
+      topic: 'wallet|p',
+      position: 9,
+      reason: 'too-far-back',
+      data: null,
+    });
   });
 
   it('cuts close reasons to the 123 bytes a close frame holds', () => {

@@ -48,6 +48,7 @@ import { StreamHub } from './streamHub';
           queries,
           config.STREAM_RESUME_EVENTS,
           config.READ_AFTER_WRITE_TIMEOUT_MS,
+          config.STREAM_TOPIC_INTERVAL_MS,
         ),
     },
   ],

@@ -1,6 +1,15 @@
 import { InvalidRequestError, NotFoundError } from '@app/application';
 import type { WebSocket } from 'ws';
-import { CLOSE, type Topic, closeReason, parseClientMessage, topicPlayer } from './protocol';
+import {
+  CLOSE,
+  type Topic,
+  closeReason,
+  parseClientMessage,
+  snapshotMessage,
+  topicKey,
+  topicPlayer,
+  updateMessage,
+} from './protocol';
 import type { StreamHub, Subscriber, TopicUpdate } from './streamHub';
 
 /** Who is listening: a game server (an API key with `read`) or one player (a session token). */
@@ -20,10 +29,13 @@ export type StreamLimits = {
 export type StreamEvents = { conflated(): void; closed(code: number): void };
 
 /**
- * One WebSocket connection: its subscriptions, its limits and its back-pressure. While the socket has
- * more than `sendBufferBytes` unsent, each subscription keeps only its latest state (and the positions
- * of the changes it spans) instead of queueing messages, so a slow reader costs one pending state per
- * subscription; one that falls further behind than `maxPendingChanges` is closed.
+ * One WebSocket connection: its subscriptions (at most one per topic, since updates name the topic),
+ * its limits and its back-pressure. A subscription that saw its topic's previous update gets the
+ * topic's shared frame as it is; one that did not (it just started, or waited) gets an update of its
+ * own that continues from what it saw. While the socket has more than `sendBufferBytes` unsent, each
+ * subscription keeps only its latest state (and the positions of the changes it spans) instead of
+ * queueing messages, so a slow reader costs one pending state per subscription; one that falls further
+ * behind than `maxPendingChanges` is closed.
  */
 export class StreamConnection {
   private readonly subscriptions = new Map<string, Subscription>();
@@ -67,11 +79,14 @@ export class StreamConnection {
       );
     if (this.subscriptions.has(message.id))
       return this.close(CLOSE.badMessage, `id: ${message.id} is already subscribed`);
+    const key = topicKey(message.topic);
+    const same = [...this.subscriptions.values()].find((subscription) => subscription.key === key);
+    if (same) return this.close(CLOSE.badMessage, `topic: already subscribed as ${same.id}`);
     if (this.subscriptions.size >= this.limits.maxSubscriptions)
       return this.close(CLOSE.tooManyRequests, `more than ${this.limits.maxSubscriptions} subscriptions`);
     const forbidden = this.forbidden(message.topic);
     if (forbidden) return this.close(CLOSE.forbidden, forbidden);
-    const subscription = new Subscription(this, message.id, message.topic, this.hub);
+    const subscription = new Subscription(this, message.id, message.topic, key, this.hub);
     this.subscriptions.set(message.id, subscription);
     void subscription.start(message.from);
   }
@@ -85,8 +100,9 @@ export class StreamConnection {
     }
   }
 
-  send(text: string): void {
-    if (!this.closed) this.socket.send(text);
+  /** A text message: a string, or the bytes of one (a topic's shared frame, encoded once). */
+  send(text: string | Buffer): void {
+    if (!this.closed) this.socket.send(text, { binary: false });
   }
 
   forget(id: string): void {
@@ -138,8 +154,9 @@ class Subscription implements Subscriber {
 
   constructor(
     private readonly connection: StreamConnection,
-    private readonly id: string,
+    readonly id: string,
     private readonly topic: Topic,
+    readonly key: string,
     private readonly hub: StreamHub,
   ) {}
 
@@ -155,10 +172,14 @@ class Subscription implements Subscriber {
     const { position, changes, data, resumed } = start;
     this.connection.send(
       resumed
-        ? message('update', this.id, position, data, from!, changes)
-        : `{"type":"snapshot","id":${JSON.stringify(this.id)},"position":${position},"reason":"${
-            from === undefined ? 'subscribed' : 'too-far-back'
-          }","data":${data}}`,
+        ? updateMessage(this.key, position, from!, changes, data, this.id)
+        : snapshotMessage(
+            this.id,
+            this.key,
+            position,
+            from === undefined ? 'subscribed' : 'too-far-back',
+            data,
+          ),
     );
     this.reported = position;
     this.started = true;
@@ -167,6 +188,11 @@ class Subscription implements Subscriber {
 
   offer(update: TopicUpdate): void {
     if (this.ended) return;
+    if (this.started && !this.waiting && update.after === this.reported && this.connection.canSend) {
+      this.connection.send(update.frame);
+      this.reported = update.position;
+      return;
+    }
     const waiting = this.waiting;
     if (waiting) {
       waiting.changes.push(...update.changes);
@@ -222,19 +248,7 @@ class Subscription implements Subscriber {
     }
     this.waiting = undefined;
     const position = Math.max(waiting.position, changes[changes.length - 1]);
-    this.connection.send(message('update', this.id, position, waiting.data, this.reported, changes));
+    this.connection.send(updateMessage(this.key, position, this.reported, changes, waiting.data));
     this.reported = position;
   }
 }
-
-const message = (
-  type: 'update',
-  id: string,
-  position: number,
-  data: string,
-  after: number,
-  changes: readonly number[],
-) =>
-  `{"type":"${type}","id":${JSON.stringify(id)},"position":${position},"after":${after},"changes":${JSON.stringify(
-    changes,
-  )},"data":${data}}`;

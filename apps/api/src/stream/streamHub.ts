@@ -3,11 +3,21 @@ import { Logger } from '@nestjs/common';
 import type { QueryBus } from '@nestjs/cqrs';
 import type { LogFollower } from '../persistence/logFollower';
 import type { ReadModelProgress } from '../persistence/readModelProgress';
-import { type Topic, topicKey } from './protocol';
+import { type Topic, topicKey, updateMessage } from './protocol';
 import { changeKeys, topicChangeKey, topicState } from './topics';
 
-/** One state of a topic: its data (as JSON) at `position`, after the changes listed (ascending). */
-export type TopicUpdate = { position: number; changes: readonly number[]; data: string };
+/**
+ * One published state of a topic: its data (as JSON) at `position`, after the changes listed
+ * (ascending) since the topic's previous update at `after`; and that update as one encoded frame, the
+ * same bytes for every subscriber that saw the previous update.
+ */
+export type TopicUpdate = {
+  position: number;
+  after: number;
+  changes: readonly number[];
+  data: string;
+  frame: Buffer;
+};
 
 /** Where a topic's updates go: one subscription of one connection. */
 export interface Subscriber {
@@ -18,24 +28,35 @@ export interface Subscriber {
 }
 
 /** What a new subscription starts with: its state, and either the changes since `from` or a snapshot. */
-export type Start = TopicUpdate & { resumed: boolean };
+export type Start = { position: number; changes: readonly number[]; data: string; resumed: boolean };
 
 type TopicEntry = {
   topic: Topic;
+  key: string;
   changeKey: string;
   subscribers: Set<Subscriber>;
-  /** Changes not yet reported to the subscribers. */
+  /** Changes since the last read started. */
   changes: number[];
+  /** Changes read since the last update that left the state as it was: the next update lists them. */
+  unpublished: number[];
+  /** The position and data of the last update. */
+  position: number;
+  data: string | undefined;
+  /** When the last read started (ms), and the read scheduled for the end of the interval. */
+  readAt: number;
+  timer: NodeJS.Timeout | undefined;
   refreshing: boolean;
-  again: boolean;
 };
 
 /**
  * Feeds the /v1/stream subscriptions from the api's own follower of the log (the embedded projector, or
  * the rank cache beside MongoDB), so every change arrives in log order with its global position.
  *
- * After each applied batch, each topic it touched is read again once - with the HTTP routes' query,
- * after the read models reached the batch - and its new state goes to every subscriber of the topic.
+ * After each applied batch, each topic it touched is read again - with the HTTP routes' query, after
+ * the read models reached the batch - at most once per `intervalMs` (changes within it merge into the
+ * next read, the latest state wins). A state that differs from the topic's last one is encoded once,
+ * as one frame, and offered to every subscriber of the topic; one that does not is not sent, and its
+ * changes are listed by the next update.
  * The last `resumeEvents` changes are remembered (position and change keys), so a subscription resumed
  * from a recent position learns exactly which changes it missed; an older one gets a snapshot instead.
  */
@@ -61,6 +82,7 @@ export class StreamHub {
     private readonly queries: QueryBus,
     resumeEvents: number,
     private readonly waitMs: number,
+    private readonly intervalMs: number,
   ) {
     this.recentPositions = new Float64Array(resumeEvents);
     this.recentKeys = new Array<string[]>(resumeEvents);
@@ -75,6 +97,7 @@ export class StreamHub {
   close(): void {
     this.closed = true;
     this.stopFollowing();
+    for (const entry of this.topics.values()) clearTimeout(entry.timer);
     for (const waiter of this.headWaiters) waiter.resolve();
   }
 
@@ -93,7 +116,7 @@ export class StreamHub {
     const known = this.knownFrom ?? this.follower.position;
     const resumed = from !== undefined && from >= known && from <= position;
     const changes = resumed ? this.changesAfter(from, changeKey) : [];
-    this.entry(topic, changeKey).subscribers.add(subscriber);
+    this.entry(topic, changeKey, position).subscribers.add(subscriber);
     // 3. Its state, read once the read models have reached the position (MongoDB may lag the follower).
     while (!this.closed && !(await this.progress.waitFor(position, this.waitMs)))
       this.logger.warn({ position }, 'a new subscription waits for the read models');
@@ -107,17 +130,30 @@ export class StreamHub {
     if (!entry) return;
     entry.subscribers.delete(subscriber);
     if (entry.subscribers.size > 0) return;
+    clearTimeout(entry.timer);
     this.topics.delete(key);
     const sharing = this.byChangeKey.get(entry.changeKey)!;
     sharing.delete(entry);
     if (sharing.size === 0) this.byChangeKey.delete(entry.changeKey);
   }
 
-  private entry(topic: Topic, changeKey: string): TopicEntry {
+  private entry(topic: Topic, changeKey: string, position: number): TopicEntry {
     const key = topicKey(topic);
     let entry = this.topics.get(key);
     if (entry) return entry;
-    entry = { topic, changeKey, subscribers: new Set(), changes: [], refreshing: false, again: false };
+    entry = {
+      topic,
+      key,
+      changeKey,
+      subscribers: new Set(),
+      changes: [],
+      unpublished: [],
+      position,
+      data: undefined,
+      readAt: -Infinity,
+      timer: undefined,
+      refreshing: false,
+    };
     this.topics.set(key, entry);
     let sharing = this.byChangeKey.get(changeKey);
     if (!sharing) this.byChangeKey.set(changeKey, (sharing = new Set()));
@@ -141,40 +177,61 @@ export class StreamHub {
     }
     this.head = events[events.length - 1].position;
     for (const waiter of this.headWaiters) if (waiter.position <= this.head) waiter.resolve();
-    for (const entry of touched) void this.refresh(entry);
+    for (const entry of touched) this.schedule(entry);
   }
 
-  /** Reads a touched topic again and offers its state; one read at a time per topic, the latest wins. */
+  /** Reads a touched topic now, or at the end of its interval; one read at a time per topic. */
+  private schedule(entry: TopicEntry): void {
+    if (entry.refreshing || entry.timer || this.closed || entry.subscribers.size === 0) return;
+    const wait = entry.readAt + this.intervalMs - Date.now();
+    if (wait <= 0) return void this.refresh(entry);
+    entry.timer = setTimeout(() => {
+      entry.timer = undefined;
+      void this.refresh(entry);
+    }, wait);
+  }
+
+  /** Reads the topic's state and, when it changed, offers it to every subscriber as one frame. */
   private async refresh(entry: TopicEntry): Promise<void> {
-    if (entry.refreshing) {
-      entry.again = true;
-      return;
-    }
     entry.refreshing = true;
+    entry.readAt = Date.now();
+    const changes = entry.changes;
+    entry.changes = [];
+    const position = this.position;
     try {
-      do {
-        entry.again = false;
-        const changes = entry.changes;
-        entry.changes = [];
-        const position = this.position;
-        try {
-          if (!(await this.progress.waitFor(position, this.waitMs))) {
-            // Read models behind the follower: read again later rather than send a state older than claimed.
-            entry.changes = [...changes, ...entry.changes];
-            entry.again = true;
-            continue;
-          }
-          const data = JSON.stringify(await topicState(this.queries, entry.topic));
-          const update = { position, changes, data };
-          for (const subscriber of entry.subscribers) subscriber.offer(update);
-        } catch (error) {
-          for (const subscriber of entry.subscribers) subscriber.fail(error);
-          this.logger.warn({ err: error, topic: entry.topic }, 'a topic could not be read');
-        }
-      } while (entry.again && entry.subscribers.size > 0);
+      if (!(await this.progress.waitFor(position, this.waitMs))) {
+        // Read models behind the follower: read again later rather than send a state older than claimed.
+        entry.changes = [...changes, ...entry.changes];
+        return;
+      }
+      const data = JSON.stringify(await topicState(this.queries, entry.topic));
+      entry.unpublished.push(...changes);
+      if (data === entry.data) return;
+      const update = this.update(entry, position, data);
+      for (const subscriber of entry.subscribers) subscriber.offer(update);
+    } catch (error) {
+      for (const subscriber of entry.subscribers) subscriber.fail(error);
+      this.logger.warn({ err: error, topic: entry.topic }, 'a topic could not be read');
     } finally {
       entry.refreshing = false;
+      if (entry.changes.length > 0) this.schedule(entry);
     }
+  }
+
+  /** The topic's next update, encoded once: it becomes the topic's last. */
+  private update(entry: TopicEntry, position: number, data: string): TopicUpdate {
+    const changes = entry.unpublished;
+    const update = {
+      position,
+      after: entry.position,
+      changes,
+      data,
+      frame: Buffer.from(updateMessage(entry.key, position, entry.position, changes, data)),
+    };
+    entry.unpublished = [];
+    entry.position = position;
+    entry.data = data;
+    return update;
   }
 
   private remember(position: number, keys: string[]): void {
