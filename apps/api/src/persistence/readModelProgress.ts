@@ -1,3 +1,5 @@
+import { PositionWaiters } from './positionWaiters';
+
 /**
  * How far the read models this API serves have applied the global log. Embedded, the API applies the
  * log itself (ProjectionService); in cluster mode projectors do, and the API watches their checkpoints
@@ -5,7 +7,7 @@
  */
 export abstract class ReadModelProgress {
   private applied = 0;
-  private readonly waiters = new Set<{ position: number; resolve: () => void }>();
+  private readonly waiters = new PositionWaiters();
 
   /** Global position up to which every event has been applied to the read models. */
   get position(): number {
@@ -15,23 +17,7 @@ export abstract class ReadModelProgress {
   /** Resolves true once the read models reached `position`, false after `timeoutMs`. */
   waitFor(position: number, timeoutMs: number): Promise<boolean> {
     if (this.applied >= position) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const waiter = {
-        position,
-        resolve: () => {
-          clearTimeout(timer);
-          this.waiters.delete(waiter);
-          resolve(true);
-        },
-      };
-      const timer = Number.isFinite(timeoutMs)
-        ? setTimeout(() => {
-            this.waiters.delete(waiter);
-            resolve(false);
-          }, timeoutMs)
-        : undefined;
-      this.waiters.add(waiter);
-    });
+    return this.waiters.wait(position, timeoutMs);
   }
 
   protected get waiting(): boolean {
@@ -41,7 +27,7 @@ export abstract class ReadModelProgress {
   protected advanceTo(position: number): void {
     if (position <= this.applied) return;
     this.applied = position;
-    for (const waiter of this.waiters) if (waiter.position <= position) waiter.resolve();
+    this.waiters.reach(position);
   }
 }
 

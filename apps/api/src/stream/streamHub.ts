@@ -2,6 +2,7 @@ import type { RecordedEventWithoutMetadata } from '@app/event-store';
 import { Logger } from '@nestjs/common';
 import type { QueryBus } from '@nestjs/cqrs';
 import type { LogFollower } from '../persistence/logFollower';
+import { PositionWaiters } from '../persistence/positionWaiters';
 import type { ReadModelProgress } from '../persistence/readModelProgress';
 import { type Topic, topicKey, updateMessage } from './protocol';
 import { changeKeys, topicChangeKey, topicState } from './topics';
@@ -74,7 +75,7 @@ export class StreamHub {
   private head: number | undefined;
   private readonly stopFollowing: () => void;
   private closed = false;
-  private readonly headWaiters = new Set<{ position: number; resolve: () => void }>();
+  private readonly headWaiters = new PositionWaiters();
 
   constructor(
     private readonly follower: LogFollower,
@@ -98,7 +99,7 @@ export class StreamHub {
     this.closed = true;
     this.stopFollowing();
     for (const entry of this.topics.values()) clearTimeout(entry.timer);
-    for (const waiter of this.headWaiters) waiter.resolve();
+    this.headWaiters.releaseAll();
   }
 
   /**
@@ -109,7 +110,7 @@ export class StreamHub {
    */
   async subscribe(topic: Topic, subscriber: Subscriber, from?: number): Promise<Start> {
     // 1. A client that saw a later position on another api instance waits for this one to get there.
-    if (from !== undefined && from > this.position) await this.headReaches(from);
+    if (from !== undefined && from > this.position) await this.headWaiters.wait(from, this.waitMs);
     // 2. In one step: which changes it missed, and from now on every new one reaches it.
     const changeKey = topicChangeKey(topic);
     const position = this.position;
@@ -176,7 +177,7 @@ export class StreamHub {
       }
     }
     this.head = events[events.length - 1].position;
-    for (const waiter of this.headWaiters) if (waiter.position <= this.head) waiter.resolve();
+    this.headWaiters.reach(this.head);
     for (const entry of touched) this.schedule(entry);
   }
 
@@ -257,20 +258,5 @@ export class StreamHub {
         changes.push(this.recentPositions[at]);
     }
     return changes;
-  }
-
-  private headReaches(position: number): Promise<void> {
-    return new Promise((resolve) => {
-      const waiter = {
-        position,
-        resolve: () => {
-          clearTimeout(timer);
-          this.headWaiters.delete(waiter);
-          resolve();
-        },
-      };
-      const timer = setTimeout(waiter.resolve, this.waitMs);
-      this.headWaiters.add(waiter);
-    });
   }
 }
