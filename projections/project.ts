@@ -109,6 +109,14 @@ type Change = { collection: string; id: string; doc: ReadModelDocument | null; r
 
 const NONE: readonly AnyProjection[] = [];
 
+/**
+ * The event types `projections` read: those they evolve a document on, and those settling a group. A
+ * replay of these projections may skip every other event: `project` does nothing with it.
+ */
+export const eventTypesReadBy = (projections: readonly AnyProjection[]): string[] => [
+  ...new Set(projections.flatMap((p) => [...p.handles, ...(p.settles?.handles ?? [])])),
+];
+
 /** Per event type, the projections that evolve a document on it, and those it settles a group of. */
 type Routes = { evolving: Map<string, AnyProjection[]>; settling: Map<string, AnyProjection[]> };
 

@@ -1,1 +1,2 @@
 export * from './sqliteEventStore';
+export * from './sqliteLogReader';

@@ -31,6 +31,11 @@ import {
   type WriterRequest,
   writerThread,
 } from './sqliteWriter';
+import {
+  COLUMNS_WITHOUT_METADATA,
+  type RowWithoutMetadata,
+  toRecordedWithoutMetadata,
+} from './rowWithoutMetadata';
 
 type Row = {
   position: number;
@@ -42,17 +47,6 @@ type Row = {
   metadata: string;
   occurred_at: string;
 };
-
-/** A row of the global log without metadata, as an array (raw mode), in the order the query selects. */
-type RowWithoutMetadata = [
-  position: number,
-  id: string,
-  streamId: string,
-  revision: number,
-  type: string,
-  data: string,
-  occurredAt: string,
-];
 
 type PendingAppend = {
   append: WriterAppend;
@@ -191,8 +185,7 @@ export class SqliteEventStore implements EventStore, SnapshotStore, AppendTracki
       // and rows come as arrays (raw), not as one more object per event to collect.
       allWithoutMetadata: this.db
         .prepare<[number, number], RowWithoutMetadata>(
-          `SELECT position, id, stream_id, revision, type, data, occurred_at
-           FROM events WHERE position > ? ORDER BY position LIMIT ?`,
+          `SELECT ${COLUMNS_WITHOUT_METADATA} FROM events WHERE position > ? ORDER BY position LIMIT ?`,
         )
         .raw(true),
       // The positions of a stream-id range, then the rows by position (readStreamsByPrefix). `+position`
@@ -637,16 +630,6 @@ export const prefixUpperBound = (prefix: string): string | undefined => {
   }
   return undefined;
 };
-
-const toRecordedWithoutMetadata = (row: RowWithoutMetadata): RecordedEventWithoutMetadata => ({
-  id: row[1],
-  type: row[4],
-  streamId: row[2],
-  revision: row[3],
-  position: row[0],
-  occurredAt: row[6],
-  data: JSON.parse(row[5]),
-});
 
 const toRecorded = (row: Row): RecordedEvent => ({
   id: row.id,
