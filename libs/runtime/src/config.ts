@@ -250,6 +250,17 @@ export class AppConfig {
   @Max(100000000)
   READ_MODEL_SNAPSHOT_EVERY_EVENTS = 100000;
 
+  /**
+   * Embedded mode: a boot with at least this many events to replay into empty in-memory read models builds
+   * the read models with few documents in a worker thread while the main thread builds the others.
+   * 0: every replay runs on the main thread.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(100000000)
+  REPLAY_WORKER_MIN_EVENTS = 100000;
+
   /** The read model snapshot file; unset: `read-models.snapshot` in DATA_DIR, beside the event store. */
   @IsOptional()
   @IsString()

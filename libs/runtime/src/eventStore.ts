@@ -11,6 +11,9 @@ import type { AppConfig } from './config';
  */
 export const TAIL_POLL_MS = 5;
 
+/** The embedded event store's file, in DATA_DIR. */
+export const sqliteFile = (config: AppConfig): string => join(config.DATA_DIR, 'events.db');
+
 /**
  * The event store the configuration selects, which keeps the streams' snapshots too: EventStoreDB when its
  * URL is set, the SQLite file otherwise.
@@ -24,7 +27,7 @@ export const openEventStore = (
     logger.log('using EventStoreDB');
     return new EsdbEventStore(config.EVENTSTORE_URL);
   }
-  const file = join(config.DATA_DIR, 'events.db');
+  const file = sqliteFile(config);
   logger.log({ file, synchronous: config.SQLITE_SYNCHRONOUS }, 'using the embedded SQLite event store');
   return new SqliteEventStore(file, { synchronous: config.SQLITE_SYNCHRONOUS, ...options });
 };

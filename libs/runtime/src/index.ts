@@ -8,3 +8,4 @@ export * from './terminalProgress';
 export * from './tracing';
 export * from './tracingModule';
 export * from './worker';
+export * from './parallelReplay';

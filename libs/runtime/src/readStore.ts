@@ -10,6 +10,8 @@ import {
 import { join } from 'node:path';
 import type { LoggerService } from '@nestjs/common';
 import type { AppConfig } from './config';
+import { sqliteFile } from './eventStore';
+import { ParallelReplay } from './parallelReplay';
 
 export { ALIAS_REFRESH_MS, type ReadModelAliases, RebuildLostError } from '@app/read-store/mongo';
 
@@ -56,6 +58,21 @@ export const openReadModelSnapshots = (
         config.READ_MODEL_SNAPSHOT_FILE ?? join(config.DATA_DIR, 'read-models.snapshot'),
         projectionsDigest(projections),
       )
+    : null;
+
+/**
+ * The boot's replay on two threads (ParallelReplay) of the read models `projections` build, when the
+ * event store is the SQLite file, the read models are in memory and REPLAY_WORKER_MIN_EVENTS is not 0;
+ * null otherwise.
+ */
+export const openParallelReplay = (
+  config: AppConfig,
+  store: ReadStore,
+  projections: readonly AnyProjection[],
+  logger: Pick<LoggerService, 'log' | 'error'>,
+): ParallelReplay | null =>
+  !config.EVENTSTORE_URL && store instanceof MemoryReadStore && config.REPLAY_WORKER_MIN_EVENTS > 0
+    ? new ParallelReplay(sqliteFile(config), store, projections, config.REPLAY_WORKER_MIN_EVENTS, logger)
     : null;
 
 /** An empty in-memory read store: a cache kept beside the stored read models, or a replay's scratch space. */

@@ -32,14 +32,22 @@ export abstract class LogFollower extends ReadModelProgress implements OnApplica
     super();
   }
 
-  /** Applies the log after `from` to `store` up to the head, then keeps following; resolves with that head. */
+  /**
+   * Applies the log after `from` to `store` up to the head, then keeps following; resolves with that head.
+   * `catchUp` may apply that range itself instead (answering true); else `replay` does.
+   */
   protected async follow(
     store: ReadStore,
     projections: readonly AnyProjection[],
     from: GlobalPosition,
+    catchUp?: (after: GlobalPosition, until: GlobalPosition) => Promise<boolean>,
   ): Promise<GlobalPosition> {
     this.advanceTo(from);
-    const head = await replay(this.events, store, projections, { after: from });
+    const until = await this.events.headPosition();
+    const head =
+      until > from && (await catchUp?.(from, until))
+        ? until
+        : await replay(this.events, store, projections, { after: from, until });
     this.advanceTo(head);
     this.subscribe(store, projections);
     return head;

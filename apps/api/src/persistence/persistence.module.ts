@@ -7,6 +7,7 @@ import {
   TAIL_POLL_MS,
   deploymentMode,
   openEventStore,
+  openParallelReplay,
   openReadModelSnapshots,
   openReadStore,
   readModelCheckpoints,
@@ -29,7 +30,7 @@ import { RANK_CACHED_COLLECTIONS, RankCache } from './rankCache';
 import { ReadModelProgress, SlowestReadModels } from './readModelProgress';
 import { ReadModelStatus } from './readModelStatus';
 import { ReadModelSnapshotter } from './readModelSnapshotter';
-import { EVENT_STORE, READ_MODEL_SNAPSHOTS, READ_STORE } from './tokens';
+import { EVENT_STORE, PARALLEL_REPLAY, READ_MODEL_SNAPSHOTS, READ_STORE } from './tokens';
 
 /** The read models as stored (MongoDB or memory), before the rank cache takes over leaderboard reads. */
 const STORED_READ_MODELS = Symbol('STORED_READ_MODELS');
@@ -90,6 +91,12 @@ export class PersistenceModule implements OnApplicationShutdown {
             )
           );
         },
+      },
+      {
+        provide: PARALLEL_REPLAY,
+        inject: [STORED_READ_MODELS],
+        useFactory: (readStore: ReadStore) =>
+          openParallelReplay(config, readStore, projections, new Logger('ParallelReplay')),
       },
       projector,
     ];

@@ -1,16 +1,17 @@
 import type { EventStore } from '@app/event-store';
 import { readModels } from '@app/projections';
 import type { AnyIndexQuery, ReadStore } from '@app/read-store';
+import type { ParallelReplay } from '@app/runtime';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { LogFollower } from './logFollower';
 import type { ReadModelSnapshotter } from './readModelSnapshotter';
-import { EVENT_STORE, READ_MODEL_SNAPSHOTS, READ_STORE } from './tokens';
+import { EVENT_STORE, PARALLEL_REPLAY, READ_MODEL_SNAPSHOTS, READ_STORE } from './tokens';
 
 /**
  * The embedded projector: applies the event store's global log to the read models with the same
  * `project` the Kafka projector uses. At start it replays the log into the (empty, in-memory) read store,
- * from the read model snapshot when there is a sound one, and the API only starts listening once that
- * rebuild has caught up.
+ * from the read model snapshot when there is a sound one (else on two threads, ParallelReplay, when the
+ * log is long), and the API only starts listening once that rebuild has caught up.
  */
 @Injectable()
 export class ProjectionService extends LogFollower implements OnApplicationBootstrap {
@@ -21,6 +22,7 @@ export class ProjectionService extends LogFollower implements OnApplicationBoots
     @Inject(EVENT_STORE) events: EventStore,
     @Inject(READ_STORE) private readonly readStore: ReadStore,
     @Inject(READ_MODEL_SNAPSHOTS) private readonly snapshots: ReadModelSnapshotter | null,
+    @Inject(PARALLEL_REPLAY) private readonly parallel: ParallelReplay | null,
   ) {
     super(events);
   }
@@ -32,16 +34,21 @@ export class ProjectionService extends LogFollower implements OnApplicationBoots
     let from = await this.readStore.checkpoint();
     let frozen: AnyIndexQuery[] = [];
     if (this.snapshots && from === 0) ({ from, frozen } = await this.snapshots.restore());
-    const head = await this.follow(this.readStore, readModels, from);
+    // Without a snapshot, a long log is replayed on two threads where it can be (ParallelReplay).
+    const head = await this.follow(this.readStore, readModels, from, async (after, until) => {
+      const replayed = await this.parallel?.replay(after, until);
+      if (replayed) frozen = [...frozen, ...replayed.settled];
+      return replayed !== undefined;
+    });
     this.logger.log(
       { from, position: head, ms: Date.now() - started },
       'read models caught up with the event log',
     );
+    void this.freezeAgain(frozen);
     const { snapshots } = this;
     if (!snapshots) return;
     this.onApplied((events) => snapshots.applied(events[events.length - 1].position));
     snapshots.applied(head);
-    void this.freezeAgain(frozen);
   }
 
   override async onApplicationShutdown(): Promise<void> {
@@ -51,7 +58,7 @@ export class ProjectionService extends LogFollower implements OnApplicationBoots
   }
 
   /**
-   * The groups a snapshot held frozen, frozen again once the api serves: their documents are loaded
+   * The groups a snapshot held frozen (or a replay's worker settled), frozen again once the api serves: their documents are loaded
    * and answer the same meanwhile, only held less compactly.
    */
   private async freezeAgain(groups: readonly AnyIndexQuery[]): Promise<void> {

@@ -56,7 +56,7 @@ async function boot(
     everyEvents,
     logger as never,
   );
-  const service = new ProjectionService(log, store, snapshots);
+  const service = new ProjectionService(log, store, snapshots, null);
   await service.onApplicationBootstrap();
   return { store, said, service };
 }
