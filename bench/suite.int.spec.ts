@@ -91,7 +91,7 @@ describe('bench/suite.ts at a tiny size', () => {
   });
 
   it('5: replays and parses every event of the generated log', () => {
-    const { log, apply, parse } = results.replay;
+    const { log, apply, oneThread, parse } = results.replay;
     expect(log.events).toBe(2000);
     expect(Object.keys(log.byType).sort()).toEqual([
       'CurrencyGranted',
@@ -99,7 +99,7 @@ describe('bench/suite.ts at a tiny size', () => {
       'LeaderboardDefined',
       'ScoreSubmitted',
     ]);
-    for (const run of [apply, ...parse]) {
+    for (const run of [apply, oneThread, ...parse]) {
       expect(run.events).toBe(2000);
       expect(run.eventsPerSecond > 0 && run.peakRssMb > 0).toBe(true);
     }

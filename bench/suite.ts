@@ -27,8 +27,10 @@
  * 4. Projection lag: while 2 runs (steady 50% load), the API process timestamps when each append returned
  *    and when the read-model commit covering it returned. Baseline: the append itself (fsync included).
  * 5. Replay: bench/support/logGenerator.ts writes a log of `replayEvents` events (grants, purchases,
- *    scores); a fresh process rebuilds every read model (projections' replay() into a MemoryReadStore);
- *    events/s and peak RSS. Baseline: a fresh process reading and JSON-parsing the same log, before and after.
+ *    scores); a fresh process (the api's Node flags) rebuilds every read model into an empty MemoryReadStore
+ *    as the embedded api boots (ParallelReplay: two threads, each reading the event types its read models
+ *    read), then again with projections' replay() on the main thread alone; events/s and peak RSS.
+ *    Baseline: a fresh process (same flags) reading and JSON-parsing the same log, before and after.
  * 6. Rank: a log of `rankPlayers` score submissions on one board; in a fresh process (replayed into a
  *    MemoryReadStore, heap measured around it) the API's query handlers answer top 10, a player's rank and
  *    around-me (5 either side); baseline: one document by id. Over HTTP: the embedded API booted on that
@@ -157,6 +159,8 @@ export type SuiteResults = {
   replay: {
     log: { events: number; byType: Record<string, number>; seconds: number };
     apply: ReplayReport;
+    /** `replay` on the main thread alone: what a boot from a snapshot, a rebuild and the replay check run. */
+    oneThread: ReplayReport;
     parse: ReplayReport[];
   };
   longHistory: {
@@ -212,8 +216,9 @@ export function startWorker(
   cleanup: Cleanup,
   exposeGc = false,
 ): Worker & { ready: Promise<void> } {
-  // An API runs with the flags it ships with.
-  const execArgv = [...(exposeGc ? ['--expose-gc'] : []), ...(config.role === 'api' ? apiNodeFlags() : [])];
+  // An API, and a replay as the api boots (and its baseline), run with the flags the api ships with.
+  const shipped = config.role === 'api' || config.role === 'replay';
+  const execArgv = [...(exposeGc ? ['--expose-gc'] : []), ...(shipped ? apiNodeFlags() : [])];
   const { child, stop } = forkWorker(SUITE_WORKER, config, cleanup, execArgv);
   const waiting = new Map<string, (message: SuiteWorkerMessage) => void>();
   const failed = new Promise<never>((_, fail) =>
@@ -530,6 +535,10 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResults> {
     { role: 'replay', file: replayFile, mode: 'apply', batchSize },
     cleanup,
   );
+  const oneThread = await job<ReplayReport>(
+    { role: 'replay', file: replayFile, mode: 'one-thread', batchSize },
+    cleanup,
+  );
   const parseAfter = await job<ReplayReport>(
     { role: 'replay', file: replayFile, mode: 'parse', batchSize },
     cleanup,
@@ -652,6 +661,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResults> {
     replay: {
       log: { events: generated.events, byType: generated.byType, seconds: generated.seconds },
       apply,
+      oneThread,
       parse: [parseBefore, parseAfter],
     },
     longHistory,
@@ -834,6 +844,13 @@ export function toMarkdown(results: SuiteResults): string {
     `${integer(parseRate)} (read + JSON.parse only; ${integer(replay.parse[0].peakRssMb)} MB)`,
     ratio(replay.apply.eventsPerSecond, parseRate),
     `≥ 250,000/s: ${met(replay.apply.eventsPerSecond >= 250_000)}; ≥ 1.0×: ${met(replay.apply.eventsPerSecond >= parseRate)}`,
+  ]);
+  rows.push([
+    `5. the same replay on the main thread alone, events/s (peak RSS)`,
+    `${integer(replay.oneThread.eventsPerSecond)} (${integer(replay.oneThread.peakRssMb)} MB)`,
+    `${integer(parseRate)} (read + JSON.parse only)`,
+    ratio(replay.oneThread.eventsPerSecond, parseRate),
+    'context: a boot from a snapshot, a rebuild, the replay check',
   ]);
   const ip = rank.inProcess;
   for (const [name, d] of [

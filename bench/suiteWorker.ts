@@ -7,8 +7,10 @@
  * - `api` with `stubbed`: the same API with the event store left out (commands answered at once), the
  *   framework's floor.
  * - `bare`: the baseline, a bare Fastify server answering a fixed small JSON to any GET or POST.
- * - `replay`: rebuilds every read model from a log into a MemoryReadStore (`apply`), or only reads and
- *   JSON-parses the same log, metadata included (`parse`, the baseline); events/s and peak RSS.
+ * - `replay`: rebuilds every read model from a log into an empty MemoryReadStore as the embedded api boots
+ *   (`apply`: ParallelReplay on two threads when the log is long enough, else `replay`), with `replay` on
+ *   the main thread alone (`one-thread`), or only reads and JSON-parses the same log, metadata included
+ *   (`parse`, the baseline); events/s and peak RSS (of the process: both threads).
  * - `rank`: replays a leaderboard log into a MemoryReadStore, measures the heap it holds, then times the
  *   API's own query handlers (top 10, a player's rank, around-me) against it.
  */
@@ -26,6 +28,7 @@ import {
   replay,
 } from '@app/projections';
 import { MemoryReadStore } from '@app/read-store/memory';
+import { ParallelReplay, loadConfig } from '@app/runtime';
 import Fastify from 'fastify';
 import { join } from 'node:path';
 import { createApp } from '../apps/api/src/bootstrap';
@@ -49,7 +52,7 @@ export type SuiteWorkerConfig =
       env?: Record<string, string>;
     }
   | { role: 'bare' }
-  | { role: 'replay'; file: string; mode: 'apply' | 'parse'; batchSize: number }
+  | { role: 'replay'; file: string; mode: 'apply' | 'one-thread' | 'parse'; batchSize: number }
   | { role: 'rank'; file: string; leaderboardId: string; players: number; queries: number };
 
 export type ApiReport = {
@@ -171,6 +174,15 @@ async function replayLog(config: Extract<SuiteWorkerConfig, { role: 'replay' }>)
     const start = now();
     let count = 0;
     if (config.mode === 'apply') {
+      // What ProjectionService does on an empty store, with the api's default REPLAY_WORKER_MIN_EVENTS.
+      const store = new MemoryReadStore(readModelCollections);
+      const { REPLAY_WORKER_MIN_EVENTS } = loadConfig({});
+      const quiet = { log: () => undefined, error: (fields: object) => console.error(fields) };
+      const parallel = new ParallelReplay(config.file, store, readModels, REPLAY_WORKER_MIN_EVENTS, quiet);
+      if (!(await parallel.replay(0, head)))
+        await replay(events, store, readModels, { until: head, batchSize: config.batchSize });
+      count = head;
+    } else if (config.mode === 'one-thread') {
       const store = new MemoryReadStore(readModelCollections);
       await replay(events, store, readModels, { batchSize: config.batchSize });
       count = head;
