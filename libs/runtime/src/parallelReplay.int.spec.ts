@@ -189,6 +189,23 @@ describe('the replay on two threads (ParallelReplay)', () => {
     }
   });
 
+  it('boots on one thread, with every document, when the replay on two threads fails', async () => {
+    const oneThread = new MemoryReadStore(readModelCollections);
+    await replay(events, oneThread, readModels);
+    // Neither thread can open this file: the replay on two threads fails at once, the log itself is sound.
+    const { service, store, said } = projector(events, join(dir, 'missing.db'));
+    await service.onApplicationBootstrap();
+    try {
+      expect(said.map(({ level, message }) => [level, message])).toEqual([
+        ['error', 'the parallel replay failed; replaying on the main thread'],
+      ]);
+      expect(await storedDocuments(store)).toEqual(await storedDocuments(oneThread));
+      expect(await store.checkpoint()).toBe(head);
+    } finally {
+      await service.onApplicationShutdown();
+    }
+  });
+
   it('fails the boot when the log cannot be replayed, on two threads or then on one', async () => {
     const broken = brokenCopy('ScoreSubmitted');
     const log = new SqliteEventStore(broken, { synchronous: 'NORMAL' });
