@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { channel } from 'node:diagnostics_channel';
 import { EventEmitter, once } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -67,8 +68,31 @@ type PendingSnapshot = { snapshot: StreamSnapshot; resolve: () => void; reject: 
 /** One writer's count of appends by others (AppendTracker's mark). */
 type Tracker = { othersAppended: number };
 
-/** What one commit carries: appends, and snapshots riding along. */
-type Group = { appends: PendingAppend[]; snapshots: PendingSnapshot[] };
+/** What one commit carries: appends, and snapshots riding along; when it went to the writer, if traced. */
+type Group = { appends: PendingAppend[]; snapshots: PendingSnapshot[]; sentAt?: number };
+
+/**
+ * One group commit as the `groupCommits` channel publishes it. Times are ms on the wall clock with
+ * sub-millisecond resolution (performance.timeOrigin + performance.now()), comparable across processes.
+ */
+export type GroupCommitTrace = {
+  appends: number;
+  snapshots: number;
+  /** Posted to the writer thread. */
+  sentAt: number;
+  /** Its reply received on this thread: everything in the group is durable from here. */
+  repliedAt: number;
+  /** The transaction in the writer thread, from the request's arrival to the commit's return (fsync). */
+  writerMs: number;
+};
+
+/**
+ * Every group commit, for tracing (bench/tail.ts subscribes). Nothing is timed or published while it has
+ * no subscriber.
+ */
+export const groupCommits = channel('game-backend:sqlite:group-commit');
+
+const wallClock = (): number => performance.timeOrigin + performance.now();
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS events (
@@ -356,6 +380,7 @@ export class SqliteEventStore implements EventStore, SnapshotStore, AppendTracki
       return;
     }
     this.committing = group;
+    if (groupCommits.hasSubscribers) group.sentAt = wallClock();
     writer.ref(); // an append in flight keeps the process alive; an idle writer does not
     const request: WriterRequest = {
       type: 'commit',
@@ -406,6 +431,16 @@ export class SqliteEventStore implements EventStore, SnapshotStore, AppendTracki
       });
       // Durable from here on: settle the callers, then wake the subscribers.
       if (group.appends.length > 0) this.onGroupCommit?.(group.appends.length);
+      if (group.sentAt !== undefined && groupCommits.hasSubscribers) {
+        const trace: GroupCommitTrace = {
+          appends: group.appends.length,
+          snapshots: group.snapshots.length,
+          sentAt: group.sentAt,
+          repliedAt: wallClock(),
+          writerMs: reply.writerMs,
+        };
+        groupCommits.publish(trace);
+      }
       group.appends.forEach(({ resolve, reject }, i) => {
         const outcome = reply.outcomes[i];
         if (outcome.ok) {
