@@ -7,6 +7,7 @@ import { Worker } from 'node:worker_threads';
 import {
   type AppendResult,
   EventIdConflictError,
+  type EventLink,
   type EventStore,
   type ExpectedRevision,
   type GlobalPosition,
@@ -216,6 +217,13 @@ export class SqliteEventStore implements EventStore, SnapshotStore, AppendTracki
       allWithoutMetadata: this.db
         .prepare<[number, number], RowWithoutMetadata>(
           `SELECT position, id, stream_id, revision, type, data, occurred_at
+           FROM events WHERE position > ? ORDER BY position LIMIT ?`,
+        )
+        .raw(true),
+      // For anchoring: SQLite takes the hash out of the metadata; nothing else of the event is read.
+      links: this.db
+        .prepare<[number, number], [number, string, number, string | null]>(
+          `SELECT position, stream_id, revision, json_extract(metadata, '$.hash')
            FROM events WHERE position > ? ORDER BY position LIMIT ?`,
         )
         .raw(true),
@@ -508,6 +516,14 @@ export class SqliteEventStore implements EventStore, SnapshotStore, AppendTracki
 
   private readAllWithoutMetadataNow(after: GlobalPosition, limit: number): RecordedEventWithoutMetadata[] {
     return this.statements.allWithoutMetadata.all(after, limit).map(toRecordedWithoutMetadata);
+  }
+
+  async readLinks(after: GlobalPosition, limit: number): Promise<EventLink[]> {
+    return this.statements.links
+      .all(after, limit)
+      .map(([position, streamId, revision, hash]) =>
+        hash === null ? { position, streamId, revision } : { position, streamId, revision, hash },
+      );
   }
 
   /**
