@@ -94,6 +94,8 @@ export type TailRun = {
       meanGroupSize: number;
       meanWriterMs: number;
       maxWriterMs: number;
+      /** The anchorer's reads of the log on the main thread: how many, their summed and longest ms. */
+      logReads: { count: number; ms: number; maxMs: number };
     }
   >;
   requests: Record<Kind, RequestAnatomy[]>;
@@ -279,6 +281,11 @@ export async function runTailBench(options: TailOptions): Promise<TailResults> {
             meanGroupSize: groups.reduce((sum, group) => sum + group.appends, 0) / Math.max(1, groups.length),
             meanWriterMs: groups.reduce((sum, group) => sum + group.writerMs, 0) / Math.max(1, groups.length),
             maxWriterMs: Math.max(0, ...groups.map((group) => group.writerMs)),
+            logReads: {
+              count: report.logReads.length,
+              ms: report.logReads.reduce((sum, read) => sum + read.ms, 0),
+              maxMs: Math.max(0, ...report.logReads.map((read) => read.ms)),
+            },
           },
           requests: anatomies,
           timeline,
@@ -335,6 +342,9 @@ export async function runTailBench(options: TailOptions): Promise<TailResults> {
 
 const tail = ({ latency: l }: Load) => `${ms(l.p50)} / ${ms(l.p99)} / ${ms(l.p99_9)} / ${ms(l.max)}`;
 
+const reads = ({ count, ms: total, maxMs }: { count: number; ms: number; maxMs: number }) =>
+  `${count}, ${ms(total)} / ${ms(maxMs)}`;
+
 const shareName = (share: number) => (share === 1 ? 'all' : `slowest ${share * 100}%`);
 
 /** The A/B table (every round) and the anatomy table (per variant and kind). */
@@ -348,14 +358,14 @@ export function toMarkdown(results: TailResults): string {
       .map(([step, micros]) => `${step} ${micros.toFixed(1)} µs`)
       .join(', ')}.`,
     '',
-    '| round | variant | load avg | scores p50 / p99 / p99.9 / max, ms | purchases p50 / p99 / p99.9 / max, ms | bare Fastify, same round | GC pauses, ms (scores; purchases) | loop delay p99, ms | groups: mean size, writer ms mean / max |',
-    '| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    "| round | variant | load avg | scores p50 / p99 / p99.9 / max, ms | purchases p50 / p99 / p99.9 / max, ms | bare Fastify, same round | GC pauses, ms (scores; purchases) | loop delay p99, ms | groups: mean size, writer ms mean / max | the anchorer's reads of the log: count, ms summed / longest |",
+    '| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const run of results.runs) {
     const bare = results.baseline.find(({ round }) => round === run.round);
     const { scores: s, purchases: p } = run.server;
     lines.push(
-      `| ${run.round} | ${run.variant} | ${run.loadAverage.map((value) => value.toFixed(1)).join(' → ')} | ${tail(run.loads.scores)} | ${tail(run.loads.purchases)} | ${bare ? tail(bare.load) : ''} | ${s.gcPauses}: ${ms(s.gcMs)}; ${p.gcPauses}: ${ms(p.gcMs)} | ${ms(s.loopDelay.p99)}; ${ms(p.loopDelay.p99)} | ${s.meanGroupSize.toFixed(1)}, ${ms(s.meanWriterMs)} / ${ms(s.maxWriterMs)}; ${p.meanGroupSize.toFixed(1)}, ${ms(p.meanWriterMs)} / ${ms(p.maxWriterMs)} |`,
+      `| ${run.round} | ${run.variant} | ${run.loadAverage.map((value) => value.toFixed(1)).join(' → ')} | ${tail(run.loads.scores)} | ${tail(run.loads.purchases)} | ${bare ? tail(bare.load) : ''} | ${s.gcPauses}: ${ms(s.gcMs)}; ${p.gcPauses}: ${ms(p.gcMs)} | ${ms(s.loopDelay.p99)}; ${ms(p.loopDelay.p99)} | ${s.meanGroupSize.toFixed(1)}, ${ms(s.meanWriterMs)} / ${ms(s.maxWriterMs)}; ${p.meanGroupSize.toFixed(1)}, ${ms(p.meanWriterMs)} / ${ms(p.maxWriterMs)} | ${reads(s.logReads)}; ${reads(p.logReads)} |`,
     );
   }
   for (const [variant, kinds] of Object.entries(results.anatomy)) {
