@@ -32,20 +32,21 @@ describe('bench/tail.ts', () => {
         { startAt: 95, ms: 10, kind: 'scavenge' },
         { startAt: 200, ms: 10, kind: 'scavenge' },
       ],
-      stalls: [{ dueAt: 95, ms: 10 }],
+      stalls: [{ dueAt: 95, ms: 10, cpuMs: 4 }],
       loopDelay: { p50: 1, p99: 2, max: 3 },
     };
     const samples = [
       { key: 'k', dueAt: 100, sentAt: 101, doneAt: 130 },
       { key: 'untraced', dueAt: 100, sentAt: 100, doneAt: 101 },
     ];
-    const [traced, untraced] = anatomize(samples, report, [{ dueAt: 128, ms: 5 }]);
+    const [traced, untraced] = anatomize(samples, report, [{ dueAt: 128, ms: 5, cpuMs: 5 }]);
     expect(Object.values(traced.phases)).toEqual([1, 2, 1, 1, 1, 1, 1, 7, 8, 1, 2, 4]);
     expect(Object.keys(traced.phases)).toEqual(PHASES.map(([name]) => name));
     expect(traced).toMatchObject({
       latency: 30,
       gcMs: 5,
       stallMs: 5,
+      stallCpuMs: 2,
       clientStallMs: 2,
       logReadMs: 2,
       waitedForGroup: true,

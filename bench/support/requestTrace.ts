@@ -37,8 +37,12 @@ export type ServerTrace = {
 /** A garbage collection's pause on the main thread. */
 export type GcPause = { startAt: number; ms: number; kind: string };
 
-/** The event loop late by more than STALL_MS: a timer due at `dueAt` fired `ms` late (a GC pause, or work). */
-export type LoopStall = { dueAt: number; ms: number };
+/**
+ * The event loop late by more than STALL_MS: a timer due at `dueAt` fired `ms` late (a GC pause, work, or
+ * the process waiting for a CPU). `cpuMs`: the CPU time the whole process (every thread) used meanwhile,
+ * which tells work (about `ms` or more) from waiting for a core (much less).
+ */
+export type LoopStall = { dueAt: number; ms: number; cpuMs: number };
 
 /** A synchronous read of the global log on the main thread (the audit anchorer's, in the embedded api). */
 export type LogRead = { startAt: number; ms: number; events: number };
@@ -204,9 +208,12 @@ export function traceRequests(parts: {
 /** Reports each event-loop stall of this thread (a probe timer late by more than STALL_MS) until stopped. */
 export function watchStalls(report: (stall: LoopStall) => void): { stop(): void } {
   let dueAt = now() + PROBE_MS;
+  let cpu = process.cpuUsage();
   const probe = setInterval(() => {
     const at = now();
-    if (at - dueAt > STALL_MS) report({ dueAt, ms: at - dueAt });
+    const used = process.cpuUsage(cpu);
+    cpu = process.cpuUsage();
+    if (at - dueAt > STALL_MS) report({ dueAt, ms: at - dueAt, cpuMs: (used.user + used.system) / 1000 });
     dueAt = at + PROBE_MS;
   }, PROBE_MS);
   return { stop: () => clearInterval(probe) };
@@ -243,6 +250,8 @@ export type RequestAnatomy = {
   gcMs: number;
   /** Event-loop stalls within [due, done], summed, ms (GC pauses included). */
   stallMs: number;
+  /** The api process's CPU time during those stalls (each stall's share within [due, done]), ms. */
+  stallCpuMs: number;
   /** The load generator's own event-loop stalls within [due, done], summed, ms. */
   clientStallMs: number;
   /** Main-thread reads of the global log (the anchorer's) within [due, done], summed, ms. */
@@ -311,6 +320,10 @@ export function anatomize(
       phases,
       gcMs: report.gc.reduce((sum, pause) => sum + within(pause.startAt, pause.ms), 0),
       stallMs: report.stalls.reduce((sum, stall) => sum + within(stall.dueAt, stall.ms), 0),
+      stallCpuMs: report.stalls.reduce(
+        (sum, stall) => sum + (stall.cpuMs * within(stall.dueAt, stall.ms)) / stall.ms,
+        0,
+      ),
       clientStallMs: clientStalls.reduce((sum, stall) => sum + within(stall.dueAt, stall.ms), 0),
       logReadMs: report.logReads.reduce((sum, read) => sum + within(read.startAt, read.ms), 0),
       waitedForGroup:
@@ -336,6 +349,11 @@ export type TailAnatomy = {
   overlappedLogRead: number;
   waitedForGroup: number;
   meanGcMs: number;
+  /** Mean ms of the api's event-loop stalls within each request, and the api's CPU time during them. */
+  meanStallMs: number;
+  meanStallCpuMs: number;
+  /** Mean ms of the load generator's stalls within each request. */
+  meanClientStallMs: number;
   meanGroupSize: number;
 };
 
@@ -360,6 +378,9 @@ export function tailAnatomy(requests: readonly RequestAnatomy[], share: number):
     overlappedLogRead: tail.filter((request) => request.logReadMs > 0).length,
     waitedForGroup: tail.filter((request) => request.waitedForGroup).length,
     meanGcMs: mean((request) => request.gcMs),
+    meanStallMs: mean((request) => request.stallMs),
+    meanStallCpuMs: mean((request) => request.stallCpuMs),
+    meanClientStallMs: mean((request) => request.clientStallMs),
     meanGroupSize: mean((request) => request.groupSize),
   };
 }
