@@ -251,7 +251,8 @@ export function startWorker(
   return worker;
 }
 
-async function job<R>(config: SuiteWorkerConfig, cleanup: Cleanup, exposeGc = false): Promise<R> {
+/** A measurement in a fresh worker process (startWorker): its one report. */
+export async function job<R>(config: SuiteWorkerConfig, cleanup: Cleanup, exposeGc = false): Promise<R> {
   const worker = startWorker(config, cleanup, exposeGc);
   const message = await worker.next(config.role as SuiteWorkerMessage['type']);
   await worker.stop();
@@ -440,6 +441,9 @@ export const bareRequest: Request = {
 // ---------------------------------------------------------------------------------------------------
 // the suite
 
+/** Events per batch of benchmark 5's replays (bench/replay.ts runs the same). */
+export const REPLAY_BATCH_SIZE = 1000;
+
 export async function runSuite(options: SuiteOptions): Promise<SuiteResults> {
   const { cleanup, log, connections, seconds, players } = options;
   const work = mkdtempSync(join(tmpdir(), 'bench-suite-'));
@@ -550,7 +554,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResults> {
   log(`5. replay: generating ${integer(options.replayEvents)} events`);
   const replayFile = join(work, 'replay', 'events.db');
   const generated = await generateLog({ file: replayFile, events: options.replayEvents });
-  const batchSize = 1000;
+  const batchSize = REPLAY_BATCH_SIZE;
   const parseBefore = await job<ReplayReport>(
     { role: 'replay', file: replayFile, mode: 'parse', batchSize },
     cleanup,

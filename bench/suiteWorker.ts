@@ -10,9 +10,11 @@
  *   (support/requestTrace.ts), handed over on `trace` (bench/tail.ts).
  * - `bare`: the baseline, a bare Fastify server answering a fixed small JSON to any GET or POST.
  * - `replay`: rebuilds every read model from a log into an empty MemoryReadStore as the embedded api boots
- *   (`apply`: ParallelReplay on two threads when the log is long enough, else `replay`), with `replay` on
- *   the main thread alone (`one-thread`), or only reads and JSON-parses the same log, metadata included
- *   (`parse`, the baseline); events/s and peak RSS (of the process: both threads).
+ *   (`apply`: ParallelReplay on two threads when the log holds at least `minEvents`, else `replay`), with
+ *   `replay` on the main thread alone (`one-thread`), or only reads and JSON-parses the same log, metadata
+ *   included (`parse`, the baseline); events/s, CPU time and peak RSS (of the process: both threads). With
+ *   `built`, the libraries come from `nest build`'s dist/ (as `npm start` runs them; the replay's worker
+ *   thread then loads its compiled file, without the TypeScript loader).
  * - `rank`: replays a leaderboard log into a MemoryReadStore, measures the heap it holds, then times the
  *   API's own query handlers (top 10, a player's rank, around-me) against it.
  */
@@ -58,7 +60,16 @@ export type SuiteWorkerConfig =
       trace?: boolean;
     }
   | { role: 'bare' }
-  | { role: 'replay'; file: string; mode: 'apply' | 'one-thread' | 'parse'; batchSize: number }
+  | {
+      role: 'replay';
+      file: string;
+      mode: 'apply' | 'one-thread' | 'parse';
+      batchSize: number;
+      /** `apply`'s threshold for the second thread; the api's default REPLAY_WORKER_MIN_EVENTS if unset. */
+      minEvents?: number;
+      /** Run the libraries from dist/ (`npx nest build api` first) instead of from source. */
+      built?: boolean;
+    }
   | { role: 'rank'; file: string; leaderboardId: string; players: number; queries: number };
 
 export type ApiReport = {
@@ -70,7 +81,16 @@ export type ApiReport = {
   conflicts: number;
 };
 
-export type ReplayReport = { events: number; seconds: number; eventsPerSecond: number; peakRssMb: number };
+export type ReplayReport = {
+  events: number;
+  seconds: number;
+  eventsPerSecond: number;
+  /** CPU time of the process (every thread) over the replay. */
+  cpuSeconds: number;
+  peakRssMb: number;
+  /** Threads that replayed: 2 when `apply` took ParallelReplay's path. */
+  threads: 1 | 2;
+};
 
 export type RankReport = {
   entries: number;
@@ -183,24 +203,70 @@ async function bare(): Promise<Serving> {
   return { url: loopbackUrl(server.server.address()), stop: () => server.close() };
 }
 
+/** What a replay job runs: the source's modules, or the same as `nest build` compiled them. */
+type ReplayLibraries = {
+  SqliteEventStore: typeof SqliteEventStore;
+  MemoryReadStore: typeof MemoryReadStore;
+  ParallelReplay: typeof ParallelReplay;
+  loadConfig: typeof loadConfig;
+  readModels: typeof readModels;
+  readModelCollections: typeof readModelCollections;
+  replay: typeof replay;
+};
+
+async function replayLibraries(built: boolean | undefined): Promise<ReplayLibraries> {
+  if (!built) {
+    return {
+      SqliteEventStore,
+      MemoryReadStore,
+      ParallelReplay,
+      loadConfig,
+      readModels,
+      readModelCollections,
+      replay,
+    };
+  }
+  const dist = join(__dirname, '..', 'dist');
+  const sqlite = (await import(
+    join(dist, 'libs/event-store/src/sqlite')
+  )) as typeof import('@app/event-store/sqlite');
+  const memory = (await import(
+    join(dist, 'libs/read-store/src/memory')
+  )) as typeof import('@app/read-store/memory');
+  const runtime = (await import(join(dist, 'libs/runtime/src'))) as typeof import('@app/runtime');
+  const projections = (await import(join(dist, 'projections'))) as typeof import('@app/projections');
+  return {
+    SqliteEventStore: sqlite.SqliteEventStore,
+    MemoryReadStore: memory.MemoryReadStore,
+    ParallelReplay: runtime.ParallelReplay,
+    loadConfig: runtime.loadConfig,
+    readModels: projections.readModels,
+    readModelCollections: projections.readModelCollections,
+    replay: projections.replay,
+  };
+}
+
 async function replayLog(config: Extract<SuiteWorkerConfig, { role: 'replay' }>): Promise<ReplayReport> {
-  const events = new SqliteEventStore(config.file, { synchronous: 'NORMAL' });
+  const lib = await replayLibraries(config.built);
+  const events = new lib.SqliteEventStore(config.file, { synchronous: 'NORMAL' });
   try {
     const head = await events.headPosition();
     const start = now();
+    const cpuStart = process.cpuUsage();
     let count = 0;
+    let threads: 1 | 2 = 1;
     if (config.mode === 'apply') {
-      // What ProjectionService does on an empty store, with the api's default REPLAY_WORKER_MIN_EVENTS.
-      const store = new MemoryReadStore(readModelCollections);
-      const { REPLAY_WORKER_MIN_EVENTS } = loadConfig({});
+      // What ProjectionService does on an empty store.
+      const store = new lib.MemoryReadStore(lib.readModelCollections);
+      const minEvents = config.minEvents ?? lib.loadConfig({}).REPLAY_WORKER_MIN_EVENTS;
       const quiet = { log: () => undefined, error: (fields: object) => console.error(fields) };
-      const parallel = new ParallelReplay(config.file, store, readModels, REPLAY_WORKER_MIN_EVENTS, quiet);
-      if (!(await parallel.replay(0, head)))
-        await replay(events, store, readModels, { until: head, batchSize: config.batchSize });
+      const parallel = new lib.ParallelReplay(config.file, store, lib.readModels, minEvents, quiet);
+      if (await parallel.replay(0, head)) threads = 2;
+      else await lib.replay(events, store, lib.readModels, { until: head, batchSize: config.batchSize });
       count = head;
     } else if (config.mode === 'one-thread') {
-      const store = new MemoryReadStore(readModelCollections);
-      await replay(events, store, readModels, { batchSize: config.batchSize });
+      const store = new lib.MemoryReadStore(lib.readModelCollections);
+      await lib.replay(events, store, lib.readModels, { batchSize: config.batchSize });
       count = head;
     } else {
       // The baseline: every whole stored event read and JSON-parsed (readAll: data and metadata), nothing
@@ -213,7 +279,15 @@ async function replayLog(config: Extract<SuiteWorkerConfig, { role: 'replay' }>)
       }
     }
     const seconds = (now() - start) / 1000;
-    return { events: count, seconds, eventsPerSecond: count / seconds, peakRssMb: peakRssMb() };
+    const cpu = process.cpuUsage(cpuStart);
+    return {
+      events: count,
+      seconds,
+      eventsPerSecond: count / seconds,
+      cpuSeconds: (cpu.user + cpu.system) / 1e6,
+      peakRssMb: peakRssMb(),
+      threads,
+    };
   } finally {
     await events.close();
   }
