@@ -2,7 +2,7 @@ import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import Redis from 'ioredis';
 import { Problem } from '../problem';
-import type { RouteAccess, RouteScope } from '../route';
+import type { RouteScope } from '../route';
 import { SCOPES, type Scope } from './apiKeys';
 
 export type RateLimitSettings = {
@@ -56,7 +56,7 @@ export type OnRefused = (limit: 'address' | 'key', scope?: Scope) => void;
 export class RateLimits {
   private constructor(
     private readonly address: Limiter,
-    private readonly key: Limiter,
+    private readonly key: Record<Scope, Limiter>,
     private readonly onRefused: OnRefused,
     private readonly redis: Redis | undefined,
   ) {}
@@ -82,11 +82,17 @@ export class RateLimits {
       ...(redis ? { redis, nameSpace: 'game-api-rate-limit:' } : {}),
     });
     const address = fastify.createRateLimit({ max: settings.unauthenticated, timeWindow: settings.windowMs });
-    const key = fastify.createRateLimit({
-      timeWindow: settings.windowMs,
-      keyGenerator: (request) => `${request.apiKey!.name}|${scopeOf(request)}`,
-      max: async (request) => settings.perScope[scopeOf(request)],
-    });
+    // One limiter per scope, its limit a number and the scope in its counter's name known in advance.
+    const key = Object.fromEntries(
+      SCOPES.map((scope) => [
+        scope,
+        fastify.createRateLimit({
+          timeWindow: settings.windowMs,
+          keyGenerator: (request) => `${request.apiKey!.name}|${scope}`,
+          max: settings.perScope[scope],
+        }),
+      ]),
+    ) as Record<Scope, Limiter>;
     return new RateLimits(address, key, onRefused, redis);
   }
 
@@ -104,7 +110,7 @@ export class RateLimits {
 
   /** Counts an authenticated request against its key and the route's scope. */
   async countKey(request: FastifyRequest, reply: FastifyReply, scope: Scope): Promise<void> {
-    const outcome = await this.key(request);
+    const outcome = await this.key[scope](request);
     if (outcome.isAllowed) return;
     reply.header('ratelimit-limit', outcome.max);
     reply.header('ratelimit-remaining', outcome.remaining);
@@ -140,6 +146,3 @@ const departed = (request: FastifyRequest): boolean => request.ip === undefined;
 
 /** The scope whose limit a route counts against: a route any key may call counts with the read routes. */
 export const limitScope = (scope: RouteScope): Scope => (scope === 'any' ? 'read' : scope);
-
-const scopeOf = (request: FastifyRequest): Scope =>
-  limitScope((request.routeOptions.config as RouteAccess).scope!);
