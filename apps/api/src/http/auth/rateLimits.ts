@@ -54,11 +54,15 @@ export type OnRefused = (limit: 'address' | 'key', scope?: Scope) => void;
  * RateLimit-Limit / -Remaining / -Reset headers of the key's window.
  */
 export class RateLimits {
+  /** When a request without a valid key was last counted by this api (its counters in memory). */
+  private lastUnauthenticatedAt = Number.NEGATIVE_INFINITY;
+
   private constructor(
     private readonly address: Limiter,
     private readonly key: Record<Scope, Limiter>,
     private readonly onRefused: OnRefused,
     private readonly redis: Redis | undefined,
+    private readonly windowMs: number,
   ) {}
 
   static async register(
@@ -93,19 +97,26 @@ export class RateLimits {
         }),
       ]),
     ) as Record<Scope, Limiter>;
-    return new RateLimits(address, key, onRefused, redis);
+    return new RateLimits(address, key, onRefused, redis, settings.windowMs);
   }
 
   /** Refuses a client address over its limit of unauthenticated requests, before any other work. */
   async refuseBlockedAddress(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     if (departed(request)) return;
+    // Counters in memory: an address's count lasts a window from when it was first counted, so when no
+    // address was counted for a window, every count reads 0 and there is nothing to look up.
+    if (!this.redis && Date.now() - this.lastUnauthenticatedAt >= this.windowMs) return;
     this.refuse(await this.address(request, { increment: false }), reply, 'address');
   }
 
   /** Counts a request without a valid key against its client address. */
   async countUnauthenticated(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     if (departed(request)) return;
-    this.refuse(await this.address(request), reply, 'address');
+    // Before the count (a check meanwhile looks its address up) and after it (at or after its window's start).
+    this.lastUnauthenticatedAt = Date.now();
+    const outcome = await this.address(request);
+    this.lastUnauthenticatedAt = Date.now();
+    this.refuse(outcome, reply, 'address');
   }
 
   /** Counts an authenticated request against its key and the route's scope. */
