@@ -62,7 +62,7 @@ import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { economy } from '@app/domain';
 import { SqliteEventStore } from '@app/event-store/sqlite';
@@ -71,6 +71,7 @@ import { CLOSED_METADATA_SHARE, closedPeriodRows, measureClosedPeriod } from './
 import type { FrozenWorkerReport } from './frozenWorker';
 import { forkWorker } from './support/fork';
 import { type Load, openLoad } from './support/openLoad';
+import type { ClientSample } from './support/requestTrace';
 import { EconomyTraffic, appendPlayerHistory, trafficPlayerId } from './support/economyTraffic';
 import { boardId, generateLog } from './support/logGenerator';
 import { type Machine, integer, machine, ms, ratio, runAndReport, runMain } from './support/report';
@@ -206,15 +207,21 @@ type Worker = {
   stop(): Promise<void>;
 };
 
-/** Forks bench/suiteWorker.ts from source; resolves once it is ready (servers) or has reported (jobs). */
+/**
+ * Forks bench/suiteWorker.ts from source; resolves once it is ready (servers) or has reported (jobs). An
+ * api runs with the flags it ships with, unless `variant` names others, and from another checkout
+ * (`variant.root`, same worker protocol) when it names one.
+ */
 export function startWorker(
   config: SuiteWorkerConfig,
   cleanup: Cleanup,
   exposeGc = false,
+  variant: { nodeFlags?: string[]; root?: string } = {},
 ): Worker & { ready: Promise<void> } {
-  // An API runs with the flags it ships with.
-  const execArgv = [...(exposeGc ? ['--expose-gc'] : []), ...(config.role === 'api' ? apiNodeFlags() : [])];
-  const { child, stop } = forkWorker(SUITE_WORKER, config, cleanup, execArgv);
+  const apiFlags = variant.nodeFlags ?? apiNodeFlags();
+  const execArgv = [...(exposeGc ? ['--expose-gc'] : []), ...(config.role === 'api' ? apiFlags : [])];
+  const file = variant.root ? join(variant.root, relative(REPO_ROOT, SUITE_WORKER)) : SUITE_WORKER;
+  const { child, stop } = forkWorker(file, config, cleanup, execArgv, variant.root);
   const waiting = new Map<string, (message: SuiteWorkerMessage) => void>();
   const failed = new Promise<never>((_, fail) =>
     child.once('exit', (code) => fail(new Error(`the ${config.role} worker exited (${code})`))),
@@ -253,10 +260,10 @@ const headers = (request: Request, key = GAME_KEY): Record<string, string> => ({
 });
 
 /** Open loop at `rate` req/s, latency from each request's intended send time (benchmark 2). */
-const atRate = (
+export const atRate = (
   url: string,
   request: Request,
-  options: { connections: number; seconds: number; rate: number },
+  options: { connections: number; seconds: number; rate: number; samples?: ClientSample[] },
 ): Promise<Load> =>
   openLoad(
     url,
@@ -369,6 +376,61 @@ export async function call(url: string, method: string, path: string, body?: obj
   return JSON.parse(text) as Record<string, unknown>;
 }
 
+/**
+ * Benchmarks 1-3's setup on a fresh api: one board, one cheap stackable item, every player funded for far
+ * more than a run buys. Returns the score submission and purchase requests over those players (a
+ * purchase on `hot.purchaser` while that is set).
+ */
+export async function setUpCommands(
+  url: string,
+  players: number,
+): Promise<{ score: Request; purchase: Request; hot: { purchaser: string } }> {
+  await call(url, 'PUT', '/v1/leaderboards/bench', {
+    sortOrder: 'desc',
+    operator: 'best',
+    resetSchedule: 'never',
+  });
+  await call(url, 'PUT', '/v1/catalog/items/potion', {
+    name: 'Potion',
+    prices: { GOLD: 1 },
+    stackable: true,
+  });
+  for (let from = 0; from < players; from += 50) {
+    await Promise.all(
+      Array.from({ length: Math.min(50, players - from) }, (_, i) =>
+        call(
+          url,
+          'POST',
+          `/v1/players/bench-player-${from + i}/grants`,
+          { currency: 'GOLD', amount: 1_000_000_000, reason: 'bench' },
+          GAME_KEY,
+        ),
+      ),
+    );
+  }
+  const hot = { purchaser: '' };
+  return {
+    score: {
+      method: 'POST',
+      path: () => '/v1/leaderboards/bench/scores',
+      body: () => ({ playerId: playerId(players), score: random(1_000_000) }),
+    },
+    purchase: {
+      method: 'POST',
+      path: () => `/v1/players/${hot.purchaser || playerId(players)}/purchases`,
+      body: () => ({ sku: 'potion', quantity: 1, currency: 'GOLD' }),
+    },
+    hot,
+  };
+}
+
+/** Bare Fastify's request in benchmarks 1-2: a small JSON POST. */
+export const bareRequest: Request = {
+  method: 'POST',
+  path: () => '/v1/anything',
+  body: () => ({ playerId: 'p', score: 1 }),
+};
+
 // ---------------------------------------------------------------------------------------------------
 // the suite
 
@@ -388,47 +450,8 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResults> {
   );
   await Promise.all([bare.ready, api.ready, floor.ready]);
 
-  // Setup: one board, one cheap stackable item, every player funded for far more than the run buys.
-  await call(api.url, 'PUT', '/v1/leaderboards/bench', {
-    sortOrder: 'desc',
-    operator: 'best',
-    resetSchedule: 'never',
-  });
-  await call(api.url, 'PUT', '/v1/catalog/items/potion', {
-    name: 'Potion',
-    prices: { GOLD: 1 },
-    stackable: true,
-  });
-  for (let from = 0; from < players; from += 50) {
-    await Promise.all(
-      Array.from({ length: Math.min(50, players - from) }, (_, i) =>
-        call(
-          api.url,
-          'POST',
-          `/v1/players/bench-player-${from + i}/grants`,
-          { currency: 'GOLD', amount: 1_000_000_000, reason: 'bench' },
-          GAME_KEY,
-        ),
-      ),
-    );
-  }
-  const score: Request = {
-    method: 'POST',
-    path: () => '/v1/leaderboards/bench/scores',
-    body: () => ({ playerId: playerId(players), score: random(1_000_000) }),
-  };
-  let purchaser = '';
-  const purchase: Request = {
-    method: 'POST',
-    path: () => `/v1/players/${purchaser || playerId(players)}/purchases`,
-    body: () => ({ sku: 'potion', quantity: 1, currency: 'GOLD' }),
-  };
-  const bareRequest: Request = {
-    method: 'POST',
-    path: () => '/v1/anything',
-    body: () => ({ playerId: 'p', score: 1 }),
-  };
-
+  const commands = await setUpCommands(api.url, players);
+  const { score, purchase } = commands;
   // 1. Throughput.
   log('1. command throughput');
   const baseline1 = await load(bare.url, bareRequest, { connections, seconds });
@@ -491,13 +514,13 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResults> {
     { currency: 'GOLD', amount: options.hotPurchases, reason: 'bench' },
     GAME_KEY,
   );
-  purchaser = hot;
+  commands.hot.purchaser = hot;
   api.child.send({ type: 'report' });
   await api.next('api');
   const hotLoad = await load(api.url, purchase, { connections, amount: options.hotPurchases });
   api.child.send({ type: 'report' });
   const hotReport = ((await api.next('api')) as { report: ApiReport }).report;
-  purchaser = '';
+  commands.hot.purchaser = '';
   const wallet = await call(api.url, 'GET', `/v1/players/${hot}/wallet`, undefined, GAME_KEY);
   const inventory = await call(api.url, 'GET', `/v1/players/${hot}/inventory`, undefined, GAME_KEY);
   const stream = new SqliteEventStore(join(work, 'api', 'events.db'));

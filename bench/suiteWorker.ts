@@ -6,6 +6,8 @@
  *   appends the store rejected for a wrong expected revision (the retries of the concurrency loop).
  * - `api` with `stubbed`: the same API with the event store left out (commands answered at once), the
  *   framework's floor.
+ * - `api` with `trace`: phase timestamps of every command request, GC pauses and event-loop stalls
+ *   (support/requestTrace.ts), handed over on `trace` (bench/tail.ts).
  * - `bare`: the baseline, a bare Fastify server answering a fixed small JSON to any GET or POST.
  * - `replay`: rebuilds every read model from a log into a MemoryReadStore (`apply`), or only reads and
  *   JSON-parses the same log, metadata included (`parse`, the baseline); events/s and peak RSS.
@@ -26,6 +28,7 @@ import {
   replay,
 } from '@app/projections';
 import { MemoryReadStore } from '@app/read-store/memory';
+import { CommandBus } from '@nestjs/cqrs';
 import Fastify from 'fastify';
 import { join } from 'node:path';
 import { createApp } from '../apps/api/src/bootstrap';
@@ -36,6 +39,7 @@ import {
   GetPlayerRank,
   GetPlayerRankHandler,
 } from '../apps/api/src/leaderboards/queries';
+import { type TraceReport, traceRequests } from './support/requestTrace';
 import { type Distribution, distribution, now } from './support/stats';
 
 export type SuiteWorkerConfig =
@@ -47,6 +51,8 @@ export type SuiteWorkerConfig =
       stubbed?: boolean;
       /** Settings over the benchmark's defaults (benchApiEnv). */
       env?: Record<string, string>;
+      /** Trace every command request (support/requestTrace.ts). */
+      trace?: boolean;
     }
   | { role: 'bare' }
   | { role: 'replay'; file: string; mode: 'apply' | 'parse'; batchSize: number }
@@ -80,7 +86,8 @@ export type SuiteWorkerMessage =
   | { type: 'ready'; url: string }
   | { type: 'api'; report: ApiReport }
   | { type: 'replay'; report: ReplayReport }
-  | { type: 'rank'; report: RankReport };
+  | { type: 'rank'; report: RankReport }
+  | { type: 'trace'; report: TraceReport };
 
 type Serving = { url: string; stop: () => Promise<void> };
 
@@ -125,8 +132,17 @@ async function api(config: Extract<SuiteWorkerConfig, { role: 'api' }>): Promise
       appendedAt.delete(appended);
     }
   };
+  const tracing =
+    config.trace &&
+    traceRequests({
+      server: app.getHttpServer(),
+      commands: app.get(CommandBus),
+      streams: app.get(StreamCommandHandler),
+      events,
+    });
   await app.listen(0, '127.0.0.1');
   process.on('message', (message: { type: string }) => {
+    if (message.type === 'trace' && tracing) void send({ type: 'trace', report: tracing.take() });
     if (message.type !== 'report') return;
     void send({ type: 'api', report: { lag, append: appendMs, appends, conflicts } });
     appendedAt = new Map();

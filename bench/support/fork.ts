@@ -14,16 +14,18 @@ export type ForkedWorker = {
 
 /**
  * Forks a benchmark worker from source (swc, as test/support/workers.ts runs the apps) with its config
- * as the one argument and an IPC channel; `cleanup` kills it if it is still running then.
+ * as the one argument and an IPC channel; `cleanup` kills it if it is still running then. `root`: the
+ * checkout it runs in (its tsconfig paths resolve there), this one by default.
  */
 export function forkWorker(
   file: string,
   config: { role: string },
   cleanup: Cleanup,
   execArgv: string[] = [],
+  root = REPO_ROOT,
 ): ForkedWorker {
   const child = fork(file, [JSON.stringify(config)], {
-    cwd: REPO_ROOT,
+    cwd: root,
     execArgv: ['-r', '@swc-node/register', ...execArgv],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

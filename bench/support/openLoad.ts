@@ -1,4 +1,5 @@
 import { Agent, request as httpRequest } from 'node:http';
+import type { ClientSample } from './requestTrace';
 import { distribution, now, steadily } from './stats';
 
 export type OpenRequest = { method: string; path: string; headers: Record<string, string>; body?: string };
@@ -27,12 +28,18 @@ export type Load = {
  *
  * `connections` keep-alive connections, one request in flight on each; requests beyond that queue in
  * the client, and their queueing is part of their latency. The rate is what the schedule asked for; the
- * achieved rate (answers over the wall time) is reported beside it.
+ * achieved rate (answers over the wall time) is reported beside it. With `samples`, each request with an
+ * Idempotency-Key is recorded there too (due, given a connection, answered), for tracing.
  */
 export async function openLoad(
   url: string,
   next: () => OpenRequest,
-  { rate, seconds, connections }: { rate: number; seconds: number; connections: number },
+  {
+    rate,
+    seconds,
+    connections,
+    samples,
+  }: { rate: number; seconds: number; connections: number; samples?: ClientSample[] },
 ): Promise<Load & { targetRate: number }> {
   const { hostname, port } = new URL(url);
   const agent = new Agent({ keepAlive: true, maxSockets: connections });
@@ -50,16 +57,21 @@ export async function openLoad(
     const finish = () => {
       if (--pending === 0) drained?.();
     };
+    let sentAt = NaN;
     const outgoing = httpRequest({ agent, hostname, port, method, path, headers }, (response) => {
       response.resume();
       response.once('end', () => {
-        latencies.push(now() - due);
+        const doneAt = now();
+        latencies.push(doneAt - due);
+        const key = headers['idempotency-key'];
+        if (samples && key) samples.push({ key, dueAt: due, sentAt, doneAt });
         const status = response.statusCode ?? 0;
         if (status < 200 || status >= 300) non2xx++;
         if (status >= 500) status5xx++;
         finish();
       });
     });
+    if (samples) outgoing.once('socket', () => (sentAt = now()));
     outgoing.once('error', () => {
       errors++;
       finish();

@@ -185,6 +185,32 @@ export const eventStoreContract = (
       expect(afterFirst[0].position).toBeGreaterThan(full[0].position);
     });
 
+    it("reads each event's link (position, stream, revision, stored hash) as readAll has it", async () => {
+      const start = await store.headPosition();
+      const [a, b] = [stream(), stream()];
+      const hashed = (n: number, hash: string): NewEvent => {
+        const plain = event(n);
+        return { ...plain, metadata: { ...plain.metadata, previousHash: '0'.repeat(64), hash } };
+      };
+      await store.appendToStream(a, [hashed(1, 'a'.repeat(64)), hashed(2, 'b'.repeat(64))], 'no_stream');
+      await store.appendToStream(b, [event(3)], 'no_stream');
+      const ours = (e: { streamId: string }) => e.streamId === a || e.streamId === b;
+      const full = (await store.readAll(start, 1000)).filter(ours);
+      const links = (await store.readLinks(start, 1000)).filter(ours);
+      expect(links).toEqual(
+        full.map(({ position, streamId, revision, metadata }) => ({
+          position,
+          streamId,
+          revision,
+          ...(metadata.hash ? { hash: metadata.hash } : {}),
+        })),
+      );
+      expect(links.map((link) => link.hash)).toEqual(['a'.repeat(64), 'b'.repeat(64), undefined]);
+      expect('hash' in links[2]).toBe(false);
+      const afterFirst = await store.readLinks(full[0].position, 1);
+      expect(afterFirst).toEqual([links[1]]);
+    });
+
     it('subscribes without metadata: the events of readAll, without the key', async () => {
       const start = await store.headPosition();
       const id = stream();

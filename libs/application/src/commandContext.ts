@@ -1,5 +1,5 @@
 import { canonicalJson } from '@app/audit';
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * What every command carries besides its data, whatever brought it (an HTTP request, a timer, a socket):
@@ -22,6 +22,4 @@ export type CommandContext = {
  * `AnchorLog`) and its body in canonical JSON, so `{"a":1,"b":2}` and `{"b":2,"a":1}` are the same request.
  */
 export const requestHash = (subject: string, body: unknown): string =>
-  createHash('sha256')
-    .update(`${subject}\n${canonicalJson(body ?? null)}`)
-    .digest('base64url');
+  hash('sha256', `${subject}\n${canonicalJson(body ?? null)}`, 'base64url');

@@ -81,18 +81,20 @@ export type AnchorPlan = { anchor: audit.LogAnchorData; full: boolean };
 /**
  * Seals up to `maxEvents` events after the last anchor: their chain links feed the digest, and each
  * stream's last revision in the range is recorded. Nothing to plan when only anchors came since.
+ * Only the events' links are read (readLinks: no data, no JSON parsed in this thread); an event written
+ * before hashing is read whole, for its legacy seal.
  */
 export const planAnchor = async (
   store: EventStore,
   last: { position: number; digest: string },
   maxEvents: number,
 ): Promise<AnchorPlan | undefined> => {
-  const events = await store.readAll(last.position, maxEvents);
+  const events = await store.readLinks(last.position, maxEvents);
   if (!events.some((event) => event.streamId !== audit.AUDIT_STREAM_ID)) return undefined;
   const digest = new AnchorDigest(last.digest);
   const streamHeads: Record<string, number> = {};
   for (const event of events) {
-    digest.add(chainLink(event));
+    digest.add(event.hash ?? chainLink((await store.readAll(event.position - 1, 1))[0]));
     streamHeads[event.streamId] = event.revision;
   }
   return {

@@ -55,6 +55,17 @@ export type RecordedEvent<Data = unknown> = {
  */
 export type RecordedEventWithoutMetadata<Data = unknown> = Omit<RecordedEvent<Data>, 'metadata'>;
 
+/**
+ * Where an event sits in the log and its stored hash (metadata.hash; absent on an event written before
+ * hashing): what sealing the log in anchors needs of each event, without its data.
+ */
+export type EventLink = {
+  position: GlobalPosition;
+  streamId: string;
+  revision: StreamRevision;
+  hash?: string;
+};
+
 export type AppendResult = {
   /** Revision of the stream's last event after the append. */
   nextRevision: StreamRevision;
@@ -116,6 +127,11 @@ export interface EventStore {
    * it does. The events are otherwise the same (no `metadata` key at all).
    */
   readAllWithoutMetadata(after: GlobalPosition, limit: number): Promise<RecordedEventWithoutMetadata[]>;
+  /**
+   * readAll reduced to each event's link (EventLink), for anchoring the log: a store that can read the
+   * hash without the event's data and the rest of its metadata does.
+   */
+  readLinks(after: GlobalPosition, limit: number): Promise<EventLink[]>;
   /**
    * The events of every stream whose id starts with `prefix`, in global order, with positions in
    * (after, until] (`until` defaults to the head), yielded in batches of at most `batchSize`.

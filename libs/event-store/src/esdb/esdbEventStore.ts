@@ -21,6 +21,7 @@ import {
   AppendTooLargeError,
   type AppendResult,
   EventIdConflictError,
+  type EventLink,
   type EventMetadata,
   type EventStore,
   type ExpectedRevision,
@@ -317,6 +318,15 @@ export class EsdbEventStore implements EventStore, SnapshotStore {
       from = last;
       seen = last.prepare;
     }
+  }
+
+  async readLinks(after: GlobalPosition, limit: number): Promise<EventLink[]> {
+    return (await this.readAll(after, limit)).map(({ position, streamId, revision, metadata }) => ({
+      position,
+      streamId,
+      revision,
+      ...(metadata.hash === undefined ? {} : { hash: metadata.hash }),
+    }));
   }
 
   // The client parses every event's metadata whatever we ask: it can only be left out afterwards.

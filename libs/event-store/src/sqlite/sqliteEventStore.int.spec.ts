@@ -7,7 +7,7 @@ import type { Worker } from 'node:worker_threads';
 import { eventStoreContract } from '@test/support/eventStoreContract';
 import { snapshotStoreContract } from '@test/support/snapshotStoreContract';
 import type { RecordedEvent } from '../eventStore';
-import { SqliteEventStore, prefixUpperBound } from './sqliteEventStore';
+import { type GroupCommitTrace, SqliteEventStore, groupCommits, prefixUpperBound } from './sqliteEventStore';
 
 const dir = mkdtempSync(join(tmpdir(), 'events-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -51,6 +51,38 @@ describe('sqlite event store', () => {
     expect((await store.readAll(0, 100)).map((e) => (e.data as { n: number }).n)).toEqual([
       ...Array(20).keys(),
     ]);
+    await store.close();
+  });
+
+  it('publishes each group commit on its channel while it has a subscriber: size, when sent and answered', async () => {
+    const store = new SqliteEventStore(join(dir, 'traced.db'));
+    const traced: GroupCommitTrace[] = [];
+    const onGroup = (message: unknown) => traced.push(message as GroupCommitTrace);
+    await store.appendToStream('before', [event(0)], 'no_stream');
+    groupCommits.subscribe(onGroup);
+    try {
+      const before = performance.timeOrigin + performance.now();
+      await Promise.all([
+        store.appendToStream('a', [event(1)], 'no_stream'),
+        store.appendToStream('b', [event(2), event(3)], 'no_stream'),
+      ]);
+      await store.saveSnapshot({ streamId: 'a', version: 1, revision: 0, payload: '{}' });
+      const after = performance.timeOrigin + performance.now();
+      expect(traced.map(({ appends, snapshots }) => [appends, snapshots])).toEqual([
+        [2, 0],
+        [0, 1],
+      ]);
+      for (const group of traced) {
+        expect(before).toBeLessThanOrEqual(group.sentAt);
+        expect(group.sentAt).toBeLessThanOrEqual(group.repliedAt);
+        expect(group.repliedAt).toBeLessThanOrEqual(after);
+        expect(group.writerMs).toBeGreaterThanOrEqual(0);
+      }
+    } finally {
+      groupCommits.unsubscribe(onGroup);
+    }
+    await store.appendToStream('after', [event(4)], 'no_stream');
+    expect(traced).toHaveLength(2);
     await store.close();
   });
 

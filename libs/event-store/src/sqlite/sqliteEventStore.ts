@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { channel } from 'node:diagnostics_channel';
 import { EventEmitter, once } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -6,6 +7,7 @@ import { Worker } from 'node:worker_threads';
 import {
   type AppendResult,
   EventIdConflictError,
+  type EventLink,
   type EventStore,
   type ExpectedRevision,
   type GlobalPosition,
@@ -67,8 +69,31 @@ type PendingSnapshot = { snapshot: StreamSnapshot; resolve: () => void; reject: 
 /** One writer's count of appends by others (AppendTracker's mark). */
 type Tracker = { othersAppended: number };
 
-/** What one commit carries: appends, and snapshots riding along. */
-type Group = { appends: PendingAppend[]; snapshots: PendingSnapshot[] };
+/** What one commit carries: appends, and snapshots riding along; when it went to the writer, if traced. */
+type Group = { appends: PendingAppend[]; snapshots: PendingSnapshot[]; sentAt?: number };
+
+/**
+ * One group commit as the `groupCommits` channel publishes it. Times are ms on the wall clock with
+ * sub-millisecond resolution (performance.timeOrigin + performance.now()), comparable across processes.
+ */
+export type GroupCommitTrace = {
+  appends: number;
+  snapshots: number;
+  /** Posted to the writer thread. */
+  sentAt: number;
+  /** Its reply received on this thread: everything in the group is durable from here. */
+  repliedAt: number;
+  /** The transaction in the writer thread, from the request's arrival to the commit's return (fsync). */
+  writerMs: number;
+};
+
+/**
+ * Every group commit, for tracing (bench/tail.ts subscribes). Nothing is timed or published while it has
+ * no subscriber.
+ */
+export const groupCommits = channel('game-backend:sqlite:group-commit');
+
+const wallClock = (): number => performance.timeOrigin + performance.now();
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS events (
@@ -192,6 +217,13 @@ export class SqliteEventStore implements EventStore, SnapshotStore, AppendTracki
       allWithoutMetadata: this.db
         .prepare<[number, number], RowWithoutMetadata>(
           `SELECT position, id, stream_id, revision, type, data, occurred_at
+           FROM events WHERE position > ? ORDER BY position LIMIT ?`,
+        )
+        .raw(true),
+      // For anchoring: SQLite takes the hash out of the metadata; nothing else of the event is read.
+      links: this.db
+        .prepare<[number, number], [number, string, number, string | null]>(
+          `SELECT position, stream_id, revision, json_extract(metadata, '$.hash')
            FROM events WHERE position > ? ORDER BY position LIMIT ?`,
         )
         .raw(true),
@@ -356,6 +388,7 @@ export class SqliteEventStore implements EventStore, SnapshotStore, AppendTracki
       return;
     }
     this.committing = group;
+    if (groupCommits.hasSubscribers) group.sentAt = wallClock();
     writer.ref(); // an append in flight keeps the process alive; an idle writer does not
     const request: WriterRequest = {
       type: 'commit',
@@ -406,6 +439,16 @@ export class SqliteEventStore implements EventStore, SnapshotStore, AppendTracki
       });
       // Durable from here on: settle the callers, then wake the subscribers.
       if (group.appends.length > 0) this.onGroupCommit?.(group.appends.length);
+      if (group.sentAt !== undefined && groupCommits.hasSubscribers) {
+        const trace: GroupCommitTrace = {
+          appends: group.appends.length,
+          snapshots: group.snapshots.length,
+          sentAt: group.sentAt,
+          repliedAt: wallClock(),
+          writerMs: reply.writerMs,
+        };
+        groupCommits.publish(trace);
+      }
       group.appends.forEach(({ resolve, reject }, i) => {
         const outcome = reply.outcomes[i];
         if (outcome.ok) {
@@ -473,6 +516,14 @@ export class SqliteEventStore implements EventStore, SnapshotStore, AppendTracki
 
   private readAllWithoutMetadataNow(after: GlobalPosition, limit: number): RecordedEventWithoutMetadata[] {
     return this.statements.allWithoutMetadata.all(after, limit).map(toRecordedWithoutMetadata);
+  }
+
+  async readLinks(after: GlobalPosition, limit: number): Promise<EventLink[]> {
+    return this.statements.links
+      .all(after, limit)
+      .map(([position, streamId, revision, hash]) =>
+        hash === null ? { position, streamId, revision } : { position, streamId, revision, hash },
+      );
   }
 
   /**

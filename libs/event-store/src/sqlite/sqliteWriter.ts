@@ -43,6 +43,8 @@ export type WriterReply =
       snapshots: (string | null)[];
       headBefore: number;
       headAfter: number;
+      /** The commit's time in this thread, ms (the transaction and its fsync). */
+      writerMs: number;
     }
   | { type: 'failed'; message: string; code?: string }
   | { type: 'closed' };
@@ -184,8 +186,9 @@ export function writerThread(load: (id: string) => unknown): void {
       // IMMEDIATE takes the write lock up front (waiting up to busy_timeout): a deferred transaction that
       // read first would fail at once with SQLITE_BUSY when another process (a relay) wrote meanwhile.
       // The commit returns once the WAL is fsynced (synchronous=FULL): only then is the group answered.
+      const began = performance.now();
       const committed = commitGroup.immediate(request.batch, request.snapshots);
-      parentPort.postMessage({ type: 'committed', ...committed });
+      parentPort.postMessage({ type: 'committed', ...committed, writerMs: performance.now() - began });
     } catch (error) {
       const { message, code } = error as { message?: string; code?: string };
       parentPort.postMessage({ type: 'failed', message: String(message ?? error), code });

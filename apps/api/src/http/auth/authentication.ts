@@ -25,13 +25,24 @@ export function authenticateRequests(
   keys: readonly ApiKey[],
   limits: RateLimits,
 ): void {
+  // A token that authenticated once is then known by its text, without a hash per request. Only tokens
+  // of a key are kept (one per key, the keys fixed at start); any other is hashed and compared with every
+  // key in constant time each time.
+  const known = new Map<string, ApiKey>();
+  const keyOf = (token: string): ApiKey | undefined => {
+    const found = known.get(token);
+    if (found) return found;
+    const key = authenticate(keys, token);
+    if (key) known.set(token, key);
+    return key;
+  };
   fastify.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     const { scope } = request.routeOptions.config as RouteAccess;
     if (scope === undefined) return;
     await limits.refuseBlockedAddress(request, reply);
     const header = request.headers.authorization;
     const token = typeof header === 'string' ? BEARER.exec(header)?.[1] : undefined;
-    const key = token === undefined ? undefined : authenticate(keys, token);
+    const key = token === undefined ? undefined : keyOf(token);
     if (!key) {
       await limits.countUnauthenticated(request, reply);
       throw new Problem(

@@ -2,7 +2,7 @@ import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import Redis from 'ioredis';
 import { Problem } from '../problem';
-import type { RouteAccess, RouteScope } from '../route';
+import type { RouteScope } from '../route';
 import { SCOPES, type Scope } from './apiKeys';
 
 export type RateLimitSettings = {
@@ -54,11 +54,15 @@ export type OnRefused = (limit: 'address' | 'key', scope?: Scope) => void;
  * RateLimit-Limit / -Remaining / -Reset headers of the key's window.
  */
 export class RateLimits {
+  /** When a request without a valid key was last counted by this api (its counters in memory). */
+  private lastUnauthenticatedAt = Number.NEGATIVE_INFINITY;
+
   private constructor(
     private readonly address: Limiter,
-    private readonly key: Limiter,
+    private readonly key: Record<Scope, Limiter>,
     private readonly onRefused: OnRefused,
     private readonly redis: Redis | undefined,
+    private readonly windowMs: number,
   ) {}
 
   static async register(
@@ -82,29 +86,42 @@ export class RateLimits {
       ...(redis ? { redis, nameSpace: 'game-api-rate-limit:' } : {}),
     });
     const address = fastify.createRateLimit({ max: settings.unauthenticated, timeWindow: settings.windowMs });
-    const key = fastify.createRateLimit({
-      timeWindow: settings.windowMs,
-      keyGenerator: (request) => `${request.apiKey!.name}|${scopeOf(request)}`,
-      max: async (request) => settings.perScope[scopeOf(request)],
-    });
-    return new RateLimits(address, key, onRefused, redis);
+    // One limiter per scope, its limit a number and the scope in its counter's name known in advance.
+    const key = Object.fromEntries(
+      SCOPES.map((scope) => [
+        scope,
+        fastify.createRateLimit({
+          timeWindow: settings.windowMs,
+          keyGenerator: (request) => `${request.apiKey!.name}|${scope}`,
+          max: settings.perScope[scope],
+        }),
+      ]),
+    ) as Record<Scope, Limiter>;
+    return new RateLimits(address, key, onRefused, redis, settings.windowMs);
   }
 
   /** Refuses a client address over its limit of unauthenticated requests, before any other work. */
   async refuseBlockedAddress(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     if (departed(request)) return;
+    // Counters in memory: an address's count lasts a window from when it was first counted, so when no
+    // address was counted for a window, every count reads 0 and there is nothing to look up.
+    if (!this.redis && Date.now() - this.lastUnauthenticatedAt >= this.windowMs) return;
     this.refuse(await this.address(request, { increment: false }), reply, 'address');
   }
 
   /** Counts a request without a valid key against its client address. */
   async countUnauthenticated(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     if (departed(request)) return;
-    this.refuse(await this.address(request), reply, 'address');
+    // Before the count (a check meanwhile looks its address up) and after it (at or after its window's start).
+    this.lastUnauthenticatedAt = Date.now();
+    const outcome = await this.address(request);
+    this.lastUnauthenticatedAt = Date.now();
+    this.refuse(outcome, reply, 'address');
   }
 
   /** Counts an authenticated request against its key and the route's scope. */
   async countKey(request: FastifyRequest, reply: FastifyReply, scope: Scope): Promise<void> {
-    const outcome = await this.key(request);
+    const outcome = await this.key[scope](request);
     if (outcome.isAllowed) return;
     reply.header('ratelimit-limit', outcome.max);
     reply.header('ratelimit-remaining', outcome.remaining);
@@ -140,6 +157,3 @@ const departed = (request: FastifyRequest): boolean => request.ip === undefined;
 
 /** The scope whose limit a route counts against: a route any key may call counts with the read routes. */
 export const limitScope = (scope: RouteScope): Scope => (scope === 'any' ? 'read' : scope);
-
-const scopeOf = (request: FastifyRequest): Scope =>
-  limitScope((request.routeOptions.config as RouteAccess).scope!);
