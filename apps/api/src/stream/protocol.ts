@@ -135,27 +135,6 @@ export const updateMessage = (
   `{"type":"update",${id === undefined ? '' : `"id":${JSON.stringify(id)},`}"topic":${JSON.stringify(key)},` +
   `"position":${position},"after":${after},"changes":${JSON.stringify(changes)},"data":${data}}`;
 
-/**
- * `payload` as one final, unmasked WebSocket text frame (RFC 6455 section 5.2: what a server sends), so
- * a message sent to many sockets is framed once rather than once per socket.
- */
-export function textFrame(payload: Buffer): Buffer {
-  const length = payload.length;
-  const header = length < 126 ? 2 : length < 65536 ? 4 : 10;
-  const frame = Buffer.allocUnsafe(header + length);
-  frame[0] = 0x81; // FIN, opcode 1 (text)
-  if (header === 2) frame[1] = length;
-  else if (header === 4) {
-    frame[1] = 126;
-    frame.writeUInt16BE(length, 2);
-  } else {
-    frame[1] = 127;
-    frame.writeBigUInt64BE(BigInt(length), 2);
-  }
-  payload.copy(frame, header);
-  return frame;
-}
-
 /** The first message of a subscription that does not resume: the topic's whole state. */
 export const snapshotMessage = (
   id: string,

@@ -92,7 +92,6 @@ export class StreamGateway implements OnGatewayConnection<WebSocket>, OnModuleDe
         if (gone || socket.readyState !== socket.OPEN) return;
         connection = new StreamConnection(
           socket,
-          request.socket,
           listener,
           this.hub,
           this.limits,

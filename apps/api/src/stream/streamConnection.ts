@@ -1,4 +1,3 @@
-import type { Duplex } from 'node:stream';
 import { InvalidRequestError, NotFoundError } from '@app/application';
 import type { WebSocket } from 'ws';
 import {
@@ -50,8 +49,6 @@ export class StreamConnection {
 
   constructor(
     readonly socket: WebSocket,
-    /** The connection's byte stream, which ws took over at the upgrade (the request's socket). */
-    private readonly wire: Duplex,
     readonly listener: Listener,
     private readonly hub: StreamHub,
     readonly limits: StreamLimits,
@@ -63,7 +60,7 @@ export class StreamConnection {
   }
 
   get canSend(): boolean {
-    return !this.closed && this.wire.writableLength < this.limits.sendBufferBytes;
+    return !this.closed && this.socket.bufferedAmount < this.limits.sendBufferBytes;
   }
 
   receive(text: string): void {
@@ -103,19 +100,9 @@ export class StreamConnection {
     }
   }
 
-  send(text: string): void {
-    if (!this.closed) this.socket.send(text);
-  }
-
-  /**
-   * A topic's shared update, already a whole WebSocket frame (textFrame), written to the connection's
-   * byte stream as it is: one write, no framing per socket. ws writes each of its own frames whole, in
-   * call order, to this same stream, and holds one back only while compressing it or reading a Blob,
-   * neither of which happens here (permessage-deflate is off, messages are strings); so this frame lands
-   * between two of ws's, never inside one, and counts in the stream's unsent bytes like theirs.
-   */
-  sendFrame(frame: Buffer): void {
-    if (!this.closed && this.socket.readyState === this.socket.OPEN) this.wire.write(frame);
+  /** A text message: a string, or the bytes of one (a topic's shared update, encoded once). */
+  send(text: string | Buffer): void {
+    if (!this.closed) this.socket.send(text, { binary: false });
   }
 
   forget(id: string): void {
@@ -202,7 +189,7 @@ class Subscription implements Subscriber {
   offer(update: TopicUpdate): void {
     if (this.ended) return;
     if (this.started && !this.waiting && update.after === this.reported && this.connection.canSend) {
-      this.connection.sendFrame(update.frame);
+      this.connection.send(update.frame);
       this.reported = update.position;
       return;
     }

@@ -4,13 +4,13 @@ import type { QueryBus } from '@nestjs/cqrs';
 import type { LogFollower } from '../persistence/logFollower';
 import { PositionWaiters } from '../persistence/positionWaiters';
 import type { ReadModelProgress } from '../persistence/readModelProgress';
-import { type Topic, textFrame, topicKey, updateMessage } from './protocol';
+import { type Topic, topicKey, updateMessage } from './protocol';
 import { changeKeys, topicChangeKey, topicState } from './topics';
 
 /**
  * One published state of a topic: its data (as JSON) at `position`, after the changes listed
- * (ascending) since the topic's previous update at `after`; and that update as one WebSocket frame,
- * encoded and framed once: the same bytes for every subscriber that saw the previous update.
+ * (ascending) since the topic's previous update at `after`; and that update as one message, encoded
+ * once: the same bytes for every subscriber that saw the previous update.
  */
 export type TopicUpdate = {
   position: number;
@@ -274,7 +274,7 @@ export class StreamHub {
       after: entry.position,
       changes,
       data,
-      frame: textFrame(Buffer.from(updateMessage(entry.key, position, entry.position, changes, data))),
+      frame: Buffer.from(updateMessage(entry.key, position, entry.position, changes, data)),
     };
     entry.unpublished = [];
     entry.position = position;
