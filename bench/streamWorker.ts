@@ -7,7 +7,8 @@
  *   `intervalMs` (at once after a quiet interval), and when it changed, sent as one prebuilt frame of the
  *   api's shape (same topic key, fields and entries) to every connection subscribed to the board.
  * - `clients`: the subscribers, `connections` WebSocket clients, each subscribed to one board's top 10.
- *   A sample of them timestamps every change each message lists; all count their messages.
+ *   A sample of them, spread over each board's subscribers, timestamps every change each message lists;
+ *   all count their messages.
  */
 import { createServer } from 'node:http';
 import { join } from 'node:path';
@@ -187,6 +188,18 @@ async function bare(config: Extract<StreamWorkerConfig, { role: 'bare' }>) {
 
 const CHANGES = /"changes":\[([\d,]*)\]/;
 
+/**
+ * About `sample` subscribers, as many of each board, spread over the order they connected in: a board's
+ * messages go out in that order, so the first ones connected would see the least delay.
+ */
+function isSampled(index: number, config: { connections: number; boards: string[]; sample: number }) {
+  const boards = config.boards.length;
+  const perBoard = Math.max(1, Math.floor(config.sample / boards));
+  const step = Math.max(1, Math.floor(config.connections / boards / perBoard));
+  const row = Math.floor(index / boards);
+  return row % step === 0 && row / step < perBoard;
+}
+
 async function clients(config: Extract<StreamWorkerConfig, { role: 'clients' }>): Promise<void> {
   const received: number[] = [];
   let messages = 0;
@@ -197,7 +210,7 @@ async function clients(config: Extract<StreamWorkerConfig, { role: 'clients' }>)
     new Promise<void>((resolve, reject) => {
       const socket = new WebSocket(url, { headers: { authorization: `Bearer ${config.key}` } });
       sockets.push(socket);
-      const sampled = index < config.sample;
+      const sampled = isSampled(index, config);
       socket.on('error', reject);
       socket.on('close', () => closed++);
       socket.on('open', () => {

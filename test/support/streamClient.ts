@@ -23,6 +23,10 @@ export type Closed = { code: number; reason: string };
 export class StreamClient {
   readonly messages: StreamMessage[] = [];
   readonly closed: Promise<Closed>;
+  /** Settles when the connection opens, or fails to. */
+  private readonly open: Promise<void>;
+  /** Messages sent before the connection opened, sent once it does. */
+  private readonly unsent: string[] = [];
   private readonly listeners = new Set<() => void>();
   /** Which subscription each topic is, from the first message of each subscription. */
   private readonly topics = new Map<string, string>();
@@ -38,6 +42,15 @@ export class StreamClient {
     });
     // A refused or dropped connection is what some specs wait for: its error is seen through `closed`.
     socket.on('error', () => undefined);
+    // One listener each, however many sends and waits come before the connection opens.
+    this.open = new Promise((resolve, reject) => {
+      socket.once('open', () => {
+        for (const text of this.unsent.splice(0)) socket.send(text);
+        resolve();
+      });
+      socket.once('error', reject);
+    });
+    this.open.catch(() => undefined);
     this.closed = new Promise((resolve) =>
       socket.on('close', (code, reason) => {
         resolve({ code, reason: reason.toString() });
@@ -58,19 +71,13 @@ export class StreamClient {
   }
 
   opened(): Promise<void> {
-    return this.socket.readyState === WebSocket.OPEN
-      ? Promise.resolve()
-      : new Promise((resolve, reject) => {
-          this.socket.once('open', () => resolve());
-          this.socket.once('error', reject);
-        });
+    return this.open;
   }
 
   /** Sends now, or once the connection is open. */
   send(message: object): void {
     const text = JSON.stringify(message);
-    if (this.socket.readyState === WebSocket.CONNECTING)
-      this.socket.once('open', () => this.socket.send(text));
+    if (this.socket.readyState === WebSocket.CONNECTING) this.unsent.push(text);
     else this.socket.send(text);
   }
 

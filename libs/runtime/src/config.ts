@@ -322,13 +322,14 @@ export class AppConfig {
   /**
    * The least time between two reads of one stream topic: changes within it merge into the next update
    * (the latest state wins), so a busy board costs its subscribers at most one message per interval. The
-   * first change after a quiet interval is read at once.
+   * first change after a quiet interval is read at once; a change that comes sooner waits for up to the
+   * interval, which thus bounds how fresh a busy topic's updates can be.
    */
   @Transform(toInt)
   @IsInt()
   @Min(0)
   @Max(10000)
-  STREAM_TOPIC_INTERVAL_MS = 50;
+  STREAM_TOPIC_INTERVAL_MS = 20;
 
   /** How often the stream pings each connection; one that has not answered the previous ping is dropped. */
   @Transform(toInt)

@@ -100,7 +100,7 @@ export class StreamConnection {
     }
   }
 
-  /** A text message: a string, or the bytes of one (a topic's shared frame, encoded once). */
+  /** A text message: a string, or the bytes of one (a topic's shared update, encoded once). */
   send(text: string | Buffer): void {
     if (!this.closed) this.socket.send(text, { binary: false });
   }

@@ -9,8 +9,8 @@ import { changeKeys, topicChangeKey, topicState } from './topics';
 
 /**
  * One published state of a topic: its data (as JSON) at `position`, after the changes listed
- * (ascending) since the topic's previous update at `after`; and that update as one encoded frame, the
- * same bytes for every subscriber that saw the previous update.
+ * (ascending) since the topic's previous update at `after`; and that update as one message, encoded
+ * once: the same bytes for every subscriber that saw the previous update.
  */
 export type TopicUpdate = {
   position: number;
@@ -19,6 +19,12 @@ export type TopicUpdate = {
   data: string;
   frame: Buffer;
 };
+
+/**
+ * Offers of topic updates to subscribers in one turn of the event loop, over all topics; the next ones
+ * wait for its next turn, so requests go in between instead of after a whole fan-out.
+ */
+export const FAN_OUT_CHUNK = 250;
 
 /** Where a topic's updates go: one subscription of one connection. */
 export interface Subscriber {
@@ -30,6 +36,9 @@ export interface Subscriber {
 
 /** What a new subscription starts with: its state, and either the changes since `from` or a snapshot. */
 export type Start = { position: number; changes: readonly number[]; data: string; resumed: boolean };
+
+/** A topic update being offered to its subscribers. */
+type FanOut = { update: TopicUpdate; subscribers: Iterator<Subscriber>; done: () => void };
 
 type TopicEntry = {
   topic: Topic;
@@ -56,8 +65,10 @@ type TopicEntry = {
  * After each applied batch, each topic it touched is read again - with the HTTP routes' query, after
  * the read models reached the batch - at most once per `intervalMs` (changes within it merge into the
  * next read, the latest state wins). A state that differs from the topic's last one is encoded once,
- * as one frame, and offered to every subscriber of the topic; one that does not is not sent, and its
- * changes are listed by the next update.
+ * as one frame, and offered to every subscriber of the topic (FAN_OUT_CHUNK offers per turn of the event
+ * loop, over all topics, oldest update first); one that does not is not sent, and its changes are listed by the next update. A topic is not read
+ * again before its last update was offered to every subscriber: each gets its updates in order, and a
+ * topic whose fan-out takes longer than the interval merges more changes into its next update.
  * The last `resumeEvents` changes are remembered (position and change keys), so a subscription resumed
  * from a recent position learns exactly which changes it missed; an older one gets a snapshot instead.
  */
@@ -76,6 +87,9 @@ export class StreamHub {
   private readonly stopFollowing: () => void;
   private closed = false;
   private readonly headWaiters = new PositionWaiters();
+  /** Updates waiting to be offered, oldest first, and whether their next chunk is due. */
+  private readonly fanOuts: FanOut[] = [];
+  private pumping = false;
 
   constructor(
     private readonly follower: LogFollower,
@@ -99,6 +113,7 @@ export class StreamHub {
     this.closed = true;
     this.stopFollowing();
     for (const entry of this.topics.values()) clearTimeout(entry.timer);
+    for (const fanOut of this.fanOuts.splice(0)) fanOut.done();
     this.headWaiters.releaseAll();
   }
 
@@ -208,8 +223,7 @@ export class StreamHub {
       const data = JSON.stringify(await topicState(this.queries, entry.topic));
       entry.unpublished.push(...changes);
       if (data === entry.data) return;
-      const update = this.update(entry, position, data);
-      for (const subscriber of entry.subscribers) subscriber.offer(update);
+      await this.fanOut(entry, this.update(entry, position, data));
     } catch (error) {
       for (const subscriber of entry.subscribers) subscriber.fail(error);
       this.logger.warn({ err: error, topic: entry.topic }, 'a topic could not be read');
@@ -217,6 +231,39 @@ export class StreamHub {
       entry.refreshing = false;
       if (entry.changes.length > 0) this.schedule(entry);
     }
+  }
+
+  /**
+   * Offers an update to the topic's subscribers once the updates before it were offered to theirs;
+   * resolves when it was offered to the last. One that subscribes meanwhile is offered it too (a Set's
+   * iteration reaches what is added during it; its start then drops what it already has), one that
+   * leaves is not.
+   */
+  private fanOut(entry: TopicEntry, update: TopicUpdate): Promise<void> {
+    return new Promise((done) => {
+      this.fanOuts.push({ update, subscribers: entry.subscribers.values(), done });
+      if (this.pumping) return;
+      this.pumping = true;
+      setImmediate(() => this.pump());
+    });
+  }
+
+  /** Makes FAN_OUT_CHUNK offers, oldest update first, then lets the event loop turn before the next. */
+  private pump(): void {
+    let budget = FAN_OUT_CHUNK;
+    while (budget > 0 && this.fanOuts.length > 0) {
+      const fanOut = this.fanOuts[0];
+      const next = fanOut.subscribers.next();
+      if (next.done) {
+        this.fanOuts.shift();
+        fanOut.done();
+        continue;
+      }
+      next.value.offer(fanOut.update);
+      budget--;
+    }
+    if (this.fanOuts.length > 0) setImmediate(() => this.pump());
+    else this.pumping = false;
   }
 
   /** The topic's next update, encoded once: it becomes the topic's last. */
