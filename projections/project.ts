@@ -109,14 +109,6 @@ type Change = { collection: string; id: string; doc: ReadModelDocument | null; r
 
 const NONE: readonly AnyProjection[] = [];
 
-/**
- * The event types `projections` read: those they evolve a document on, and those settling a group. A
- * replay of these projections may skip every other event: `project` does nothing with it.
- */
-export const eventTypesReadBy = (projections: readonly AnyProjection[]): string[] => [
-  ...new Set(projections.flatMap((p) => [...p.handles, ...(p.settles?.handles ?? [])])),
-];
-
 /** Per event type, the projections that evolve a document on it, and those it settles a group of. */
 type Routes = { evolving: Map<string, AnyProjection[]>; settling: Map<string, AnyProjection[]> };
 
@@ -132,6 +124,15 @@ const routing = (projections: readonly AnyProjection[]): Routes => {
     routingCache.set(projections, routes);
   }
   return routes;
+};
+
+/**
+ * The event types `projections` read: those `project` routes to them (evolving a document, or settling a
+ * group). A replay of these projections may skip every other event: `project` does nothing with it.
+ */
+export const eventTypesReadBy = (projections: readonly AnyProjection[]): string[] => {
+  const { evolving, settling } = routing(projections);
+  return [...new Set([...evolving.keys(), ...settling.keys()])];
 };
 
 const byEventType = (
