@@ -46,6 +46,7 @@ import {
   type LogRead,
   anatomize,
   watchStalls,
+  slowest,
   tailAnatomy,
 } from './support/requestTrace';
 import type { Load } from './support/openLoad';
@@ -258,12 +259,12 @@ export async function runTailBench(options: TailOptions): Promise<TailResults> {
         const report = await trace();
         const { groups } = report;
         const anatomies = anatomize(samples, report, client);
-        const slowest = [...anatomies]
-          .sort((a, b) => b.latency - a.latency)
-          .slice(0, Math.ceil(anatomies.length / 100));
         const long = (stall: LoopStall) => stall.ms >= 5;
         const timeline = {
-          slowest: slowest.map((request) => ({ ...request, dueAt: request.dueAt - startAt })),
+          slowest: slowest(anatomies, 0.01).map((request) => ({
+            ...request,
+            dueAt: request.dueAt - startAt,
+          })),
           gc: report.gc
             .filter((pause) => pause.ms >= 5)
             .map((pause) => ({ ...pause, startAt: pause.startAt - startAt })),

@@ -357,9 +357,14 @@ export type TailAnatomy = {
   meanGroupSize: number;
 };
 
+/** The slowest `share` of the requests (at least one), slowest first. */
+export const slowest = (requests: readonly RequestAnatomy[], share: number): RequestAnatomy[] =>
+  [...requests]
+    .sort((a, b) => b.latency - a.latency)
+    .slice(0, Math.max(1, Math.ceil(requests.length * share)));
+
 export function tailAnatomy(requests: readonly RequestAnatomy[], share: number): TailAnatomy {
-  const sorted = [...requests].sort((a, b) => b.latency - a.latency);
-  const tail = sorted.slice(0, Math.max(1, Math.ceil(sorted.length * share)));
+  const tail = slowest(requests, share);
   const mean = (of: (request: RequestAnatomy) => number) => {
     const values = tail.map(of).filter((value) => !Number.isNaN(value));
     return values.length === 0 ? NaN : values.reduce((a, b) => a + b, 0) / values.length;
