@@ -58,8 +58,8 @@ export class ProjectionService extends LogFollower implements OnApplicationBoots
   }
 
   /**
-   * The groups a snapshot held frozen (or a replay's worker settled), frozen again once the api serves: their documents are loaded
-   * and answer the same meanwhile, only held less compactly.
+   * The groups a snapshot held frozen (or a replay's worker settled), frozen again once the api serves:
+   * their documents are loaded and answer the same meanwhile, only held less compactly.
    */
   private async freezeAgain(groups: readonly AnyIndexQuery[]): Promise<void> {
     for (const group of groups) {

@@ -64,11 +64,12 @@ type TopicEntry = {
  *
  * After each applied batch, each topic it touched is read again - with the HTTP routes' query, after
  * the read models reached the batch - at most once per `intervalMs` (changes within it merge into the
- * next read, the latest state wins). A state that differs from the topic's last one is encoded once,
- * as one frame, and offered to every subscriber of the topic (FAN_OUT_CHUNK offers per turn of the event
- * loop, over all topics, oldest update first); one that does not is not sent, and its changes are listed by the next update. A topic is not read
- * again before its last update was offered to every subscriber: each gets its updates in order, and a
- * topic whose fan-out takes longer than the interval merges more changes into its next update.
+ * next read, the latest state wins). A state that differs from the topic's last one is encoded once
+ * and offered to every subscriber of the topic (FAN_OUT_CHUNK offers per turn of the event loop, over
+ * all topics, oldest update first); one that does not is not sent, and its changes are listed by the
+ * next update. A topic is not read again before its last update was offered to every subscriber: each
+ * gets its updates in order, and a topic whose fan-out takes longer than the interval merges more
+ * changes into its next update.
  * The last `resumeEvents` changes are remembered (position and change keys), so a subscription resumed
  * from a recent position learns exactly which changes it missed; an older one gets a snapshot instead.
  */
